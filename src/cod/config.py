@@ -1,0 +1,323 @@
+"""The one loader and validator of params.yaml: typed sections, readable errors before any work."""
+
+from __future__ import annotations
+
+import difflib
+import json
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from cod import paths
+from cod.data import registry
+from cod.errors import ConfigError
+
+METHODS = ("kd", "lwd", "ted")
+DATA_MODES = ("clean", "cod")
+SPLITS = ("train", "validation", "test")
+LOCAL_FORMATS = ("csv", "jsonl", "parquet")
+
+# Which params.yaml sections each pipeline stage reads (dvc.yaml's `params:` must list exactly these).
+STAGE_SECTIONS: dict[str, tuple[str, ...]] = {
+    "prepare": ("data",),
+    "subset": ("subset",),
+}
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _unique(values: list, what: str) -> list:
+    dups = sorted({v for v in values if values.count(v) > 1}, key=str)
+    if dups:
+        raise ValueError(f"duplicate {what} {dups}; list each value once")
+    return values
+
+
+def check_k(k: int) -> int:
+    """A shot count must be a positive even number (k/2 examples per class in the clean set)."""
+    if isinstance(k, bool) or not isinstance(k, int) or k < 2 or k % 2:
+        raise ValueError(
+            f"{k!r} is not a positive even number; k is the total number of labelled examples "
+            "and the clean set takes k/2 per class. Allowed: even integers >= 2, "
+            "e.g. [8, 16, 32, 64, 128, 512]"
+        )
+    return k
+
+
+def check_seed(seed: int) -> int:
+    """Seeds are non-negative integers."""
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise ValueError(f"{seed!r} is not a non-negative integer seed. Allowed: 0, 1, 2, ...")
+    return seed
+
+
+class GridConfig(_Strict):
+    """The axes that the matrix stages of dvc.yaml iterate over."""
+
+    datasets: list[str] = Field(min_length=1)
+    k: list[int] = Field(min_length=1)
+    seeds: list[int] = Field(min_length=1)
+    methods: list[str] = Field(min_length=1)
+    data_modes: list[str] = Field(min_length=1)
+
+    @field_validator("k")
+    @classmethod
+    def _k(cls, v: list[int]) -> list[int]:
+        for k in v:
+            check_k(k)
+        return _unique(v, "k values")
+
+    @field_validator("seeds")
+    @classmethod
+    def _seeds(cls, v: list[int]) -> list[int]:
+        for s in v:
+            check_seed(s)
+        return _unique(v, "seeds")
+
+    @field_validator("methods")
+    @classmethod
+    def _methods(cls, v: list[str]) -> list[str]:
+        for m in v:
+            if m not in METHODS:
+                raise ValueError(f"unknown method {m!r}. Allowed: {list(METHODS)}")
+        return _unique(v, "methods")
+
+    @field_validator("data_modes")
+    @classmethod
+    def _modes(cls, v: list[str]) -> list[str]:
+        for m in v:
+            if m not in DATA_MODES:
+                raise ValueError(f"unknown data mode {m!r}. Allowed: {list(DATA_MODES)}")
+        return _unique(v, "data modes")
+
+    @field_validator("datasets")
+    @classmethod
+    def _datasets(cls, v: list[str]) -> list[str]:
+        return _unique(v, "datasets")
+
+
+class LocalDataset(_Strict):
+    """A user's own labelled file(s): CSV, JSONL or parquet with configurable columns."""
+
+    files: dict[Literal["train", "validation", "test"], str]
+    text_column: str = "text"
+    text_pair_column: str | None = None
+    label_column: str = "label"
+    label_names: list[str] | None = None
+    format: Literal["csv", "jsonl", "parquet"] | None = None
+
+    @field_validator("files")
+    @classmethod
+    def _train_required(cls, v: dict[str, str]) -> dict[str, str]:
+        if "train" not in v:
+            raise ValueError(
+                "a local dataset needs at least files.train; validation and test are carved "
+                "from it when missing"
+            )
+        return v
+
+
+class DataConfig(_Strict):
+    """Section `data` (prepare stage): splitting, filters and user-supplied datasets."""
+
+    split_seed: int = Field(ge=0)
+    validation_fraction: float = Field(gt=0, lt=0.5)
+    test_fraction: float = Field(gt=0, lt=0.5)
+    smoke_rows_per_class: int = Field(ge=2)
+    yelp_mapping: Literal["paper_code", "paper_text"] = "paper_code"
+    local: dict[str, LocalDataset] = Field(default_factory=dict)
+
+    @field_validator("local")
+    @classmethod
+    def _no_shadowing(cls, v: dict[str, LocalDataset]) -> dict[str, LocalDataset]:
+        clash = sorted(set(v) & set(registry.BUILTIN))
+        if clash:
+            raise ValueError(f"local dataset names {clash} clash with built-in datasets; rename them")
+        return v
+
+    @model_validator(mode="after")
+    def _fractions(self) -> DataConfig:
+        if self.validation_fraction + self.test_fraction >= 0.8:
+            raise ValueError(
+                "validation_fraction + test_fraction must stay below 0.8 so that a training split remains"
+            )
+        return self
+
+
+class SubsetConfig(_Strict):
+    """Section `subset`: how a k-example budget is split between real examples and CFEs."""
+
+    cfe_fraction: float = Field(gt=0, lt=1)
+
+
+class Params(_Strict):
+    """The whole params.yaml, validated."""
+
+    grid: GridConfig
+    data: DataConfig
+    subset: SubsetConfig
+
+    @model_validator(mode="after")
+    def _cross_checks(self) -> Params:
+        known = set(registry.BUILTIN) | set(self.data.local)
+        for name in self.grid.datasets:
+            if name not in known:
+                raise ValueError(_unknown_dataset(name, known))
+        for k in self.grid.k:
+            n_orig = k * (1 - self.subset.cfe_fraction)
+            if abs(n_orig - round(n_orig)) > 1e-9 or round(n_orig) < 1:
+                raise ValueError(
+                    f"grid.k={k} with subset.cfe_fraction={self.subset.cfe_fraction} gives "
+                    f"{n_orig:g} real examples for CoD; choose k and cfe_fraction so that "
+                    "k*(1-cfe_fraction) is a positive whole number"
+                )
+        return self
+
+
+def _unknown_dataset(name: str, known: set[str]) -> str:
+    hint = difflib.get_close_matches(name, sorted(known), n=1)
+    did = f" (did you mean {hint[0]!r}?)" if hint else ""
+    return (
+        f"unknown dataset {name!r}{did}. Allowed: {sorted(known)} — built-in names, or a name you "
+        "define under data.local"
+    )
+
+
+def _loc(loc: tuple) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _allowed_keys(model: type[BaseModel], loc: tuple) -> list[str] | None:
+    """Field names of the model that the (extra) key at ``loc`` was found in."""
+    for part in loc[:-1]:
+        if isinstance(part, int):
+            continue
+        field = model.model_fields.get(part)
+        ann = getattr(field, "annotation", None)
+        if isinstance(ann, type) and issubclass(ann, BaseModel):
+            model = ann
+        else:
+            return None
+    return list(model.model_fields)
+
+
+def _format(err: ValidationError, source: str) -> str:
+    lines = []
+    for e in err.errors():
+        loc = tuple(e["loc"])
+        where = _loc(loc) or "(top level)"
+        if e["type"] == "extra_forbidden":
+            allowed = _allowed_keys(Params, loc) or []
+            hint = difflib.get_close_matches(str(loc[-1]), allowed, n=1)
+            did = f" (did you mean {hint[0]!r}?)" if hint else ""
+            parent = _loc(loc[:-1]) or "the top level"
+            lines.append(f"{where}: unknown key{did}; allowed keys in {parent}: {allowed}")
+        elif e["type"] == "missing":
+            lines.append(f"{where}: required key is missing")
+        else:
+            msg = e["msg"].removeprefix("Value error, ")
+            got = "" if e["type"] == "value_error" else f" (got {e.get('input')!r})"
+            lines.append(f"{where}: {msg}{got}")
+    head = f"{source} is invalid:" if len(lines) > 1 else f"{source}:"
+    return head + (" " + lines[0] if len(lines) == 1 else "\n  " + "\n  ".join(lines))
+
+
+def read_yaml(path: Path) -> dict[str, Any]:
+    """Read a YAML mapping, turning syntax errors into one readable message."""
+    try:
+        raw = yaml.safe_load(path.read_text())
+    except FileNotFoundError:
+        raise ConfigError(f"{path} not found; run from the repository root or set COD_ROOT") from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path} is not valid YAML: {exc}") from None
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path} must be a mapping of sections (grid, data, subset, ...)")
+    return raw
+
+
+def load_params(path: Path | None = None, raw: dict[str, Any] | None = None) -> Params:
+    """Validate the whole params.yaml (or an already-read mapping) and return it typed."""
+    path = path or paths.params_file()
+    raw = read_yaml(path) if raw is None else raw
+    try:
+        params = Params.model_validate(raw)
+    except ValidationError as exc:
+        raise ConfigError(_format(exc, path.name)) from None
+    for name in params.grid.datasets:
+        counts = train_class_counts(name, params)
+        if counts is not None:
+            for k in params.grid.k:
+                try:
+                    check_k_fits(name, k, counts)
+                except ConfigError as exc:
+                    raise ConfigError(f"{path.name}: grid.k: {exc}") from None
+    return params
+
+
+def train_class_counts(dataset: str, params: Params) -> dict[str, int] | None:
+    """Rows per class in the training split, when known without loading data (else None)."""
+    info = registry.BUILTIN.get(dataset)
+    if info is not None and info.class_totals is not None:
+        from cod.data.splits import carve_sizes
+
+        d = params.data
+        return {
+            label: carve_sizes(n, d.validation_fraction, d.test_fraction)[0]
+            for label, n in zip(info.label_names, info.class_totals, strict=True)
+        }
+    meta = paths.prepared_meta(dataset)
+    if meta.is_file():
+        return json.loads(meta.read_text())["class_counts"]["train"]
+    return None
+
+
+def check_k_fits(dataset: str, k: int, class_counts: dict[str, int]) -> None:
+    """Refuse a k whose k/2-per-class draw needs more rows than the smallest class has."""
+    n_classes = len(class_counts)
+    if k % n_classes:
+        raise ConfigError(
+            f"k={k} cannot be split evenly over the {n_classes} classes of {dataset}; "
+            f"use a multiple of {n_classes}"
+        )
+    per_class = k // n_classes
+    label, smallest = min(class_counts.items(), key=lambda kv: kv[1])
+    if per_class > smallest:
+        raise ConfigError(
+            f"k={k} needs k/{n_classes}={per_class} examples per class, but class {label!r} of "
+            f"{dataset}'s training split has only {smallest}. Allowed for {dataset}: "
+            f"k <= {smallest * n_classes}"
+        )
+
+
+SectionName = Literal["grid", "data", "subset"]
+
+
+def load(section: SectionName, *, dataset: str | None = None, k: int | None = None,
+         seed: int | None = None, path: Path | None = None) -> Any:
+    """Validate params.yaml plus a stage's grid scalars; return the section that stage reads."""
+    params = load_params(path)
+    known = set(registry.BUILTIN) | set(params.data.local)
+    try:
+        if dataset is not None and dataset not in known:
+            raise ValueError(_unknown_dataset(dataset, known))
+        if k is not None:
+            check_k(k)
+        if seed is not None:
+            check_seed(seed)
+    except ValueError as exc:
+        raise ConfigError(f"notebook parameter: {exc}") from None
+    if dataset is not None and k is not None:
+        counts = train_class_counts(dataset, params)
+        if counts is not None:
+            try:
+                check_k_fits(dataset, k, counts)
+            except ConfigError as exc:
+                raise ConfigError(f"notebook parameter: {exc}") from None
+    return getattr(params, section)

