@@ -21,9 +21,18 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="cod", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="execute a notebook through papermill from the repository root")
-    run.add_argument("notebook", help="path of a notebook (jupytext .py or .ipynb), e.g. notebooks/30_subset.py")
-    run.add_argument("-p", "--parameter", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"),
-                     help="a parameter of the notebook's `parameters` cell (repeatable)")
+    run.add_argument(
+        "notebook", help="path of a notebook (jupytext .py or .ipynb), e.g. notebooks/30_subset.py"
+    )
+    run.add_argument(
+        "-p",
+        "--parameter",
+        nargs=2,
+        action="append",
+        default=[],
+        metavar=("NAME", "VALUE"),
+        help="a parameter of the notebook's `parameters` cell (repeatable)",
+    )
     run.add_argument("--out", type=Path, help="executed notebook path (default: reports/executed/<stem>/...)")
     check = sub.add_parser("check", help="validate params.yaml and exit")
     check.add_argument("--params", type=Path, help="params file (default: the repository's params.yaml)")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 import json
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args, get_origin
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -166,12 +166,12 @@ class Params(_Strict):
         known = set(registry.BUILTIN) | set(self.data.local)
         for name in self.grid.datasets:
             if name not in known:
-                raise ValueError(_unknown_dataset(name, known))
+                raise ValueError("grid.datasets: " + _unknown_dataset(name, known))
         for k in self.grid.k:
             n_orig = k * (1 - self.subset.cfe_fraction)
             if abs(n_orig - round(n_orig)) > 1e-9 or round(n_orig) < 1:
                 raise ValueError(
-                    f"grid.k={k} with subset.cfe_fraction={self.subset.cfe_fraction} gives "
+                    f"grid.k / subset.cfe_fraction: k={k} with cfe_fraction={self.subset.cfe_fraction} gives "
                     f"{n_orig:g} real examples for CoD; choose k and cfe_fraction so that "
                     "k*(1-cfe_fraction) is a positive whole number"
                 )
@@ -196,23 +196,25 @@ def _loc(loc: tuple) -> str:
 
 def _allowed_keys(model: type[BaseModel], loc: tuple) -> list[str] | None:
     """Field names of the model that the (extra) key at ``loc`` was found in."""
+    ann: Any = model
     for part in loc[:-1]:
-        if isinstance(part, int):
-            continue
-        field = model.model_fields.get(part)
-        ann = getattr(field, "annotation", None)
         if isinstance(ann, type) and issubclass(ann, BaseModel):
-            model = ann
+            field = ann.model_fields.get(str(part))
+            if field is None:
+                return None
+            ann = field.annotation
+        elif get_origin(ann) in (dict, list):
+            ann = get_args(ann)[-1]  # a dict key or list index: step into the value type
         else:
             return None
-    return list(model.model_fields)
+    return list(ann.model_fields) if isinstance(ann, type) and issubclass(ann, BaseModel) else None
 
 
 def _format(err: ValidationError, source: str) -> str:
     lines = []
     for e in err.errors():
         loc = tuple(e["loc"])
-        where = _loc(loc) or "(top level)"
+        where = _loc(loc)
         if e["type"] == "extra_forbidden":
             allowed = _allowed_keys(Params, loc) or []
             hint = difflib.get_close_matches(str(loc[-1]), allowed, n=1)
@@ -224,7 +226,7 @@ def _format(err: ValidationError, source: str) -> str:
         else:
             msg = e["msg"].removeprefix("Value error, ")
             got = "" if e["type"] == "value_error" else f" (got {e.get('input')!r})"
-            lines.append(f"{where}: {msg}{got}")
+            lines.append(f"{where}: {msg}{got}" if where else f"{msg}{got}")
     head = f"{source} is invalid:" if len(lines) > 1 else f"{source}:"
     return head + (" " + lines[0] if len(lines) == 1 else "\n  " + "\n  ".join(lines))
 
@@ -299,8 +301,14 @@ def check_k_fits(dataset: str, k: int, class_counts: dict[str, int]) -> None:
 SectionName = Literal["grid", "data", "subset"]
 
 
-def load(section: SectionName, *, dataset: str | None = None, k: int | None = None,
-         seed: int | None = None, path: Path | None = None) -> Any:
+def load(
+    section: SectionName,
+    *,
+    dataset: str | None = None,
+    k: int | None = None,
+    seed: int | None = None,
+    path: Path | None = None,
+) -> Any:
     """Validate params.yaml plus a stage's grid scalars; return the section that stage reads."""
     params = load_params(path)
     known = set(registry.BUILTIN) | set(params.data.local)

@@ -77,14 +77,19 @@ def run(notebook: str | Path, parameters: dict[str, Any] | None = None, out: Pat
     start = time.perf_counter()
     try:
         papermill.execute_notebook(
-            nb, str(out), parameters=parameters, cwd=str(root), kernel_name=KERNELSPEC["name"],
+            nb,
+            str(out),
+            parameters=parameters,
+            cwd=str(root),
+            kernel_name=KERNELSPEC["name"],
             progress_bar=False,
         )
     except PapermillExecutionError as exc:
         raise NotebookFailed(
-            f"{path.name} failed in cell {exc.exec_count}: {exc.ename}: {exc.evalue}\n"
-            f"full traceback in {out}"
+            f"{path.name} failed in cell {exc.exec_count}: {exc.ename}: {exc.evalue}\nfull traceback in {out}"
         ) from None
-    print(f"ran {path.relative_to(root)} {parameters} in {time.perf_counter() - start:.1f}s -> "
-          f"{out.relative_to(root) if out.is_relative_to(root) else out}")
+    print(
+        f"ran {path.relative_to(root)} {parameters} in {time.perf_counter() - start:.1f}s -> "
+        f"{out.relative_to(root) if out.is_relative_to(root) else out}"
+    )
     return out

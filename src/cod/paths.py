@@ -10,7 +10,7 @@ PREPARED_SPLITS = ("train", "validation", "test")
 
 
 def root() -> Path:
-    """The repository root: ``$COD_ROOT``, else the first parent of the cwd (or of this package) holding dvc.yaml."""
+    """The repo root: ``$COD_ROOT``, else the first parent of the cwd (or of this package) with dvc.yaml."""
     env = os.environ.get("COD_ROOT")
     if env:
         return Path(env).resolve()

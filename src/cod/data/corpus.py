@@ -39,9 +39,7 @@ class Corpus:
     def class_counts(self) -> dict[str, dict[str, int]]:
         """Rows per class name, per split."""
         return {
-            split: {
-                name: int((df["label"] == i).sum()) for i, name in enumerate(self.label_names)
-            }
+            split: {name: int((df["label"] == i).sum()) for i, name in enumerate(self.label_names)}
             for split, df in self.splits.items()
         }
 

@@ -49,8 +49,18 @@ def fetch(sdist: Sdist, cache: Path | None = None) -> Path:
         cache.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory(dir=cache) as tmp:
             cmd = [
-                sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", ":all:",
-                "--disable-pip-version-check", "-q", "-d", tmp, f"{sdist.name}=={sdist.version}",
+                sys.executable,
+                "-m",
+                "pip",
+                "download",
+                "--no-deps",
+                "--no-binary",
+                ":all:",
+                "--disable-pip-version-check",
+                "-q",
+                "-d",
+                tmp,
+                f"{sdist.name}=={sdist.version}",
             ]
             proc = subprocess.run(cmd, capture_output=True, text=True)
             got = Path(tmp) / sdist.filename
@@ -100,7 +110,15 @@ def load_embedded(
         f"data.split_seed={split_seed}; the test split is never trained or selected on",
     ]
     splits = complete_splits(
-        {"train": frame}, validation_fraction=validation_fraction, test_fraction=test_fraction, seed=split_seed
+        {"train": frame},
+        validation_fraction=validation_fraction,
+        test_fraction=test_fraction,
+        seed=split_seed,
     )
-    source = {"kind": "embedded", "package": f"{sdist.name}=={sdist.version}", "sha256": sdist.sha256, "member": member}
+    source = {
+        "kind": "embedded",
+        "package": f"{sdist.name}=={sdist.version}",
+        "sha256": sdist.sha256,
+        "member": member,
+    }
     return Corpus(name, list(BUILTIN[name].label_names), splits, source, notes)

@@ -36,7 +36,10 @@ def _max_chars(ds: Any, column: str, limit: int) -> Any:
 def _sst2(load: Loader, **_: Any) -> tuple[dict[str, pd.DataFrame], list[str]]:
     raw = load("glue", "sst2")
     notes = ["validation = GLUE validation (the paper's reporting split); GLUE test has no labels"]
-    return {"train": _frame(raw["train"], "sentence"), "validation": _frame(raw["validation"], "sentence")}, notes
+    return {
+        "train": _frame(raw["train"], "sentence"),
+        "validation": _frame(raw["validation"], "sentence"),
+    }, notes
 
 
 def _cola(load: Loader, **_: Any) -> tuple[dict[str, pd.DataFrame], list[str]]:
@@ -45,7 +48,10 @@ def _cola(load: Loader, **_: Any) -> tuple[dict[str, pd.DataFrame], list[str]]:
         "validation = GLUE validation; label 1 = acceptable",
         "paper reports accuracy on CoLA; Matthews correlation is also recorded by the evaluator",
     ]
-    return {"train": _frame(raw["train"], "sentence"), "validation": _frame(raw["validation"], "sentence")}, notes
+    return {
+        "train": _frame(raw["train"], "sentence"),
+        "validation": _frame(raw["validation"], "sentence"),
+    }, notes
 
 
 def _imdb(load: Loader, **_: Any) -> tuple[dict[str, pd.DataFrame], list[str]]:
@@ -102,7 +108,9 @@ YELP_MAPPINGS: dict[str, dict[int, int | None]] = {
 }
 
 
-def _yelp(load: Loader, *, split_seed: int, yelp_mapping: str, **_: Any) -> tuple[dict[str, pd.DataFrame], list[str]]:
+def _yelp(
+    load: Loader, *, split_seed: int, yelp_mapping: str, **_: Any
+) -> tuple[dict[str, pd.DataFrame], list[str]]:
     raw = load("Yelp/yelp_review_full")
     mapping = YELP_MAPPINGS[yelp_mapping]
 
@@ -144,7 +152,9 @@ def load_hub(
     loader: Loader | None = None,
 ) -> Corpus:
     """Load one of the paper's datasets through ``datasets.load_dataset`` (or ``loader``) and normalise it."""
-    splits, notes = BUILDERS[name](loader or _default_loader, split_seed=split_seed, yelp_mapping=yelp_mapping)
+    splits, notes = BUILDERS[name](
+        loader or _default_loader, split_seed=split_seed, yelp_mapping=yelp_mapping
+    )
     if "test" not in splits:
         notes.append(
             f"test = {test_fraction:.0%} of train, stratified, data.split_seed={split_seed}; "

@@ -68,7 +68,10 @@ def draw(
         "label_names": label_names,
         "source": source,
         "clean": {"indices": clean_idx.tolist(), "class_counts": _class_counts(clean, label_names)},
-        "cod_originals": {"indices": orig_idx.tolist(), "class_counts": _class_counts(originals, label_names)},
+        "cod_originals": {
+            "indices": orig_idx.tolist(),
+            "class_counts": _class_counts(originals, label_names),
+        },
         "cod_budget": {"originals": n_orig, "cfes": k - n_orig},
         "order": "per-class seeded permutation, interleaved by class; draws for smaller k are prefixes",
     }
@@ -84,8 +87,13 @@ def make(dataset: str, k: int, seed: int, cfe_fraction: float) -> Subset:
         "sha256": meta["splits"]["train"]["sha256"],
     }
     subset = draw(
-        train, dataset=dataset, k=k, seed=seed, cfe_fraction=cfe_fraction,
-        label_names=meta["label_names"], source=source,
+        train,
+        dataset=dataset,
+        k=k,
+        seed=seed,
+        cfe_fraction=cfe_fraction,
+        label_names=meta["label_names"],
+        source=source,
     )
     write(subset)
     return subset

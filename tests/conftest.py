@@ -1,0 +1,30 @@
+"""Shared fixtures: a throw-away repository root (COD_ROOT) with the project's params and dvc.yaml."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A minimal repository root in tmp_path holding copies of params.yaml, dvc.yaml and notebooks."""
+    for name in ("params.yaml", "dvc.yaml"):
+        shutil.copy(REPO / name, tmp_path / name)
+    shutil.copytree(REPO / "notebooks", tmp_path / "notebooks")
+    monkeypatch.setenv("COD_ROOT", str(tmp_path))
+    return tmp_path
+
+
+def write_params(root: Path, **sections: dict) -> dict:
+    """Merge ``sections`` (section -> {key: value}) into root/params.yaml; returns the full mapping."""
+    params = yaml.safe_load((root / "params.yaml").read_text())
+    for section, values in sections.items():
+        params.setdefault(section, {}).update(values)
+    (root / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+    return params

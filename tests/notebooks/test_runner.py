@@ -1,0 +1,71 @@
+"""The notebook runner: papermill with parameters from the repo root; notebooks also run as plain Python."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import nbformat
+import pytest
+
+from cod import nb, paths
+from cod.data import subsets
+from cod.errors import ConfigError
+
+pytestmark = pytest.mark.slow
+
+
+def test_prepare_and_subset_notebooks_run_with_parameters(repo):
+    out = nb.run("notebooks/10_prepare.py", {"dataset": "rt_sentences", "smoke": True})
+    assert out == paths.executed_notebook("10_prepare.py", {"dataset": "rt_sentences", "smoke": True})
+    executed = nbformat.read(out, as_version=4)
+    assert executed.metadata.papermill.parameters == {"dataset": "rt_sentences", "smoke": True}
+    assert any("injected-parameters" in c.metadata.get("tags", []) for c in executed.cells)
+    meta = json.loads(paths.prepared_meta("rt_sentences").read_text())
+    assert meta["class_counts"]["train"] == {"negative": 64, "positive": 64}
+
+    nb.run("notebooks/30_subset.py", {"dataset": "rt_sentences", "k": 16, "seed": 1})
+    m = subsets.load_manifest("rt_sentences", 16, 1)
+    assert (m["k"], m["seed"]) == (16, 1)
+    assert m["clean"]["class_counts"] == {"negative": 8, "positive": 8}
+
+
+def test_unknown_parameter_and_bad_values_fail_before_running(repo):
+    with pytest.raises(
+        ConfigError, match=r"has no parameter\(s\) \['K'\]; its parameters are \['dataset', 'k'"
+    ):
+        nb.run("notebooks/30_subset.py", {"K": 8})
+    with pytest.raises(ConfigError, match="positive even"):
+        nb.run("notebooks/30_subset.py", {"k": 7})
+    assert not (repo / "reports").exists()
+
+
+def test_failing_cell_reports_error_and_keeps_executed_notebook(repo):
+    # subset before prepare: the data is missing, the message says what to run
+    with pytest.raises(
+        nb.NotebookFailed, match=r"DataError: rt_sentences is not prepared.*dvc repro prepare@rt_sentences"
+    ) as info:
+        nb.run("notebooks/30_subset.py", {"dataset": "rt_sentences", "k": 8, "seed": 0})
+    assert "full traceback in" in str(info.value)
+    assert paths.executed_notebook("30_subset.py", {"dataset": "rt_sentences", "k": 8, "seed": 0}).is_file()
+
+
+def test_notebooks_run_as_plain_python_from_any_folder_inside_the_repo(repo):
+    env = {k: v for k, v in os.environ.items() if k != "COD_ROOT"}
+    # from the notebooks/ folder, like JupyterLab's kernel: the root is found by walking up
+    for script in ("10_prepare.py", "30_subset.py"):
+        proc = subprocess.run(
+            [sys.executable, script], cwd=repo / "notebooks", env=env, capture_output=True, text=True
+        )
+        assert proc.returncode == 0, proc.stderr[-2000:]
+    assert (repo / "data" / "subsets" / "rt_sentences" / "k8" / "seed0" / "manifest.json").is_file()
+
+
+def test_cli_run_prints_one_line_error_for_missing_notebook(repo):
+    proc = subprocess.run(
+        [sys.executable, "-m", "cod", "run", "notebooks/99_nope.py"], cwd=repo, capture_output=True, text=True
+    )
+    assert proc.returncode == 2 and proc.stderr.startswith("error: notebook notebooks/99_nope.py not found")
+    assert "Traceback" not in proc.stderr

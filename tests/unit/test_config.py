@@ -1,0 +1,144 @@
+"""cod.config: every bad value fails with one message naming the key and the allowed values."""
+
+from __future__ import annotations
+
+import copy
+import subprocess
+import sys
+
+import pytest
+import yaml
+
+from cod import config
+from cod.errors import ConfigError
+from tests.conftest import REPO
+
+GOOD = yaml.safe_load((REPO / "params.yaml").read_text())
+
+
+def bad(section: str, key: str, value) -> dict:
+    raw = copy.deepcopy(GOOD)
+    raw[section][key] = value
+    return raw
+
+
+def error_of(raw: dict) -> str:
+    with pytest.raises(ConfigError) as info:
+        config.load_params(REPO / "params.yaml", raw=raw)
+    return str(info.value)
+
+
+def test_the_repository_params_are_valid():
+    params = config.load_params(REPO / "params.yaml")
+    assert params.grid.datasets and 8 in params.grid.k
+    assert params.subset.cfe_fraction == 0.5
+
+
+@pytest.mark.parametrize(
+    ("section", "key", "value", "must_contain"),
+    [
+        ("grid", "datasets", ["nope"], ["grid.datasets", "'nope'", "rt_sentences", "sst2"]),
+        ("grid", "datasets", ["rt_sentence"], ["did you mean 'rt_sentences'"]),
+        ("grid", "k", [7], ["grid.k", "7", "positive even"]),
+        ("grid", "k", [0], ["grid.k", "positive even"]),
+        ("grid", "k", [-8], ["grid.k", "positive even"]),
+        ("grid", "k", [8, 8], ["grid.k", "duplicate"]),
+        ("grid", "k", [8, 4096], ["grid.k", "k=4096", "1400", "k <= 2800"]),
+        ("grid", "seeds", [-1], ["grid.seeds", "-1", "non-negative"]),
+        ("grid", "methods", ["kd", "dkd"], ["grid.methods", "'dkd'", "'kd', 'lwd', 'ted'"]),
+        ("grid", "data_modes", ["cfx"], ["grid.data_modes", "'cfx'", "'clean', 'cod'"]),
+        ("grid", "k", [], ["grid.k"]),
+        ("data", "split_seed", -3, ["data.split_seed", "greater than or equal to 0"]),
+        ("data", "yelp_mapping", "stars", ["data.yelp_mapping", "paper_code", "paper_text"]),
+        ("data", "validation_fraction", 0.7, ["data.validation_fraction"]),
+        ("subset", "cfe_fraction", 1.5, ["subset.cfe_fraction"]),
+        ("subset", "cfe_fraction", 0.3, ["cfe_fraction", "whole number"]),
+    ],
+)
+def test_bad_values_name_key_and_allowed(section, key, value, must_contain):
+    msg = error_of(bad(section, key, value))
+    for piece in must_contain:
+        assert piece in msg, (piece, msg)
+
+
+def test_typo_key_is_named_with_suggestion():
+    raw = copy.deepcopy(GOOD)
+    raw["grid"]["seed"] = raw["grid"].pop("seeds")
+    msg = error_of(raw)
+    assert "grid.seed: unknown key (did you mean 'seeds'?)" in msg
+    assert "'datasets', 'k', 'seeds', 'methods', 'data_modes'" in msg
+
+
+def test_typo_section_is_named():
+    raw = copy.deepcopy(GOOD)
+    raw["subsets"] = raw.pop("subset")
+    msg = error_of(raw)
+    assert "subsets: unknown key (did you mean 'subset'?)" in msg
+
+
+def test_local_dataset_names_become_allowed():
+    raw = copy.deepcopy(GOOD)
+    raw["data"]["local"] = {"mine": {"files": {"train": "data/raw/mine.csv"}}}
+    raw["grid"]["datasets"] = ["mine"]
+    assert config.load_params(REPO / "params.yaml", raw=raw).grid.datasets == ["mine"]
+
+
+def test_local_dataset_needs_train_and_known_keys():
+    raw = copy.deepcopy(GOOD)
+    raw["data"]["local"] = {"mine": {"files": {"test": "x.csv"}}}
+    assert "files.train" in error_of(raw)
+    raw["data"]["local"] = {"mine": {"files": {"train": "x.csv"}, "text_col": "t"}}
+    assert "data.local.mine.text_col: unknown key (did you mean 'text_column'?)" in error_of(raw)
+
+
+def test_k_too_large_uses_prepared_counts_for_unknown_sizes(repo):
+    # A hub dataset has no known size until prepared: the check then reads meta.json.
+    meta_dir = repo / "data" / "prepared" / "sst2"
+    meta_dir.mkdir(parents=True)
+    (meta_dir / "meta.json").write_text('{"class_counts": {"train": {"negative": 3, "positive": 9}}}')
+    raw = copy.deepcopy(GOOD)
+    raw["grid"]["datasets"] = ["sst2"]
+    raw["grid"]["k"] = [8]
+    msg = error_of(raw)
+    assert "k=8 needs k/2=4 examples per class" in msg and "'negative'" in msg and "k <= 6" in msg
+
+
+def test_load_validates_notebook_scalars(repo):
+    assert config.load("subset", dataset="rt_sentences", k=8, seed=0).cfe_fraction == 0.5
+    with pytest.raises(ConfigError, match="positive even"):
+        config.load("subset", dataset="rt_sentences", k=9, seed=0)
+    with pytest.raises(ConfigError, match="unknown dataset 'x'"):
+        config.load("subset", dataset="x", k=8, seed=0)
+    with pytest.raises(ConfigError, match="non-negative"):
+        config.load("subset", dataset="rt_sentences", k=8, seed=-2)
+
+
+def test_invalid_yaml_is_one_message(tmp_path):
+    p = tmp_path / "params.yaml"
+    p.write_text("grid: [unclosed\n")
+    with pytest.raises(ConfigError, match="not valid YAML"):
+        config.load_params(p)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        ("k: [8, 32, 128]", "k: [7]", "grid.k: 7 is not a positive even number"),
+        ("datasets: [rt_sentences]", "datasets: [nope]", "grid.datasets: unknown dataset 'nope'"),
+    ],
+)
+def test_cli_check_prints_one_readable_message_without_traceback(repo, old, new, expected):
+    text = (repo / "params.yaml").read_text()
+    assert old in text
+    (repo / "params.yaml").write_text(text.replace(old, new))
+    proc = subprocess.run([sys.executable, "-m", "cod", "check"], capture_output=True, text=True, cwd=repo)
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr
+    assert proc.stderr.startswith("error: params.yaml: ") and expected in proc.stderr
+    assert proc.stderr.count("\n") == 1
+
+
+def test_stage_sections_exist_in_params():
+    for sections in config.STAGE_SECTIONS.values():
+        for section in sections:
+            assert section in GOOD and section in config.Params.model_fields
