@@ -1,0 +1,37 @@
+# Two commands: `make repro` runs the pipeline, `make test` runs the test suite.
+# Both create .venv when missing and (re)install the package when pyproject.toml changed.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+
+export DVC_NO_ANALYTICS := 1
+export PATH := $(abspath $(BIN)):$(PATH)
+
+.PHONY: install repro test test-fast lint benchmark lab
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -e ".[dev]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+repro: install
+	cod check
+	dvc repro
+
+test: install
+	pytest
+
+test-fast: install
+	pytest -m "not slow"
+
+lint: install
+	ruff check src tests notebooks benchmarks
+
+benchmark: install
+	python benchmarks/pipeline.py
+
+lab: install
+	jupyter lab notebooks
