@@ -56,14 +56,19 @@ def prepared_meta(dataset: str) -> Path:
     return prepared_dir(dataset) / "meta.json"
 
 
-def subset_dir(dataset: str, k: int, seed: int) -> Path:
-    """One few-shot draw (clean set, CoD originals, manifest)."""
-    return root() / "data" / "subsets" / dataset / f"k{k}" / f"seed{seed}"
+def subset_dir(dataset: str, k: int, seed: int, mode: str = "clean") -> Path:
+    """One few-shot training set: ``clean`` (subset stage) or ``cod`` (originals + their CFEs)."""
+    return root() / "data" / "subsets" / mode / dataset / f"k{k}" / f"seed{seed}"
 
 
-def subset_file(dataset: str, k: int, seed: int, name: str) -> Path:
-    """A file inside a few-shot draw: ``clean.jsonl``, ``cod_originals.jsonl`` or ``manifest.json``."""
-    return subset_dir(dataset, k, seed) / name
+def subset_file(dataset: str, k: int, seed: int, name: str, mode: str = "clean") -> Path:
+    """A file of a training set: ``train.jsonl``, ``cod_originals.jsonl``, ``manifest.json``, ..."""
+    return subset_dir(dataset, k, seed, mode) / name
+
+
+def train_set(dataset: str, k: int, seed: int, mode: str) -> Path:
+    """The rows a student is distilled on, for data mode ``clean`` or ``cod``."""
+    return subset_file(dataset, k, seed, "train.jsonl", mode)
 
 
 def reports_dir() -> Path:

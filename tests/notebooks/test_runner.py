@@ -60,7 +60,7 @@ def test_notebooks_run_as_plain_python_from_any_folder_inside_the_repo(repo):
             [sys.executable, script], cwd=repo / "notebooks", env=env, capture_output=True, text=True
         )
         assert proc.returncode == 0, proc.stderr[-2000:]
-    assert (repo / "data" / "subsets" / "rt_sentences" / "k8" / "seed0" / "manifest.json").is_file()
+    assert (repo / "data" / "subsets" / "clean" / "rt_sentences" / "k8" / "seed0" / "manifest.json").is_file()
 
 
 def test_cli_run_prints_one_line_error_for_missing_notebook(repo):

@@ -47,7 +47,7 @@ def test_repro_then_noop_then_only_the_changed_k(clone):
         "subset@rt_sentences-16-0",
         "subset@rt_sentences-8-0",
     ]
-    manifest = json.loads((clone / "data/subsets/rt_sentences/k16/seed0/manifest.json").read_text())
+    manifest = json.loads((clone / "data/subsets/clean/rt_sentences/k16/seed0/manifest.json").read_text())
     assert manifest["clean"]["class_counts"] == {"negative": 8, "positive": 8}
     assert (clone / "reports/executed/30_subset/rt_sentences-16-0.ipynb").is_file()
     lock = yaml.safe_load((clone / "dvc.lock").read_text())["stages"]
@@ -61,8 +61,8 @@ def test_repro_then_noop_then_only_the_changed_k(clone):
     assert "subset@rt_sentences-32-0" in sh(clone, "dvc", "status").stdout
     third = sh(clone, "dvc", "repro")
     assert ran(third) == ["subset@rt_sentences-32-0"]
-    small = json.loads((clone / "data/subsets/rt_sentences/k8/seed0/manifest.json").read_text())
-    large = json.loads((clone / "data/subsets/rt_sentences/k32/seed0/manifest.json").read_text())
+    small = json.loads((clone / "data/subsets/clean/rt_sentences/k8/seed0/manifest.json").read_text())
+    large = json.loads((clone / "data/subsets/clean/rt_sentences/k32/seed0/manifest.json").read_text())
     assert large["clean"]["indices"][:8] == small["clean"]["indices"]
 
 

@@ -14,6 +14,7 @@ from cod.data import corpus as corpus_mod
 from cod.data import embedded, hub, splits
 from cod.data.local import load_local
 from cod.errors import DataError
+from cod.fetch import Pinned, fetch
 
 SPLIT_ARGS = {"split_seed": 0, "validation_fraction": 0.1, "test_fraction": 0.2}
 
@@ -219,14 +220,14 @@ def test_check_refuses_bad_corpora():
         corpus_mod.check(c)
 
 
-def make_sdist(tmp_path, member: str, rows: list[str]) -> embedded.Sdist:
+def make_sdist(tmp_path, member: str, rows: list[str]) -> Pinned:
     data = ("\ufeff" + "\n".join(rows) + "\n").encode("utf-8")
     archive = tmp_path / "fake-1.0.tar.gz"
     with tarfile.open(archive, "w:gz") as tar:
         info = tarfile.TarInfo(member)
         info.size = len(data)
         tar.addfile(info, io.BytesIO(data))
-    return embedded.Sdist("fake", "1.0", hashlib.sha256(archive.read_bytes()).hexdigest())
+    return Pinned("fake", "1.0", archive.name, hashlib.sha256(archive.read_bytes()).hexdigest())
 
 
 def test_embedded_reads_polarity_csv_dedupes_and_splits(tmp_path, monkeypatch):
@@ -248,15 +249,15 @@ def test_embedded_reads_polarity_csv_dedupes_and_splits(tmp_path, monkeypatch):
 
 def test_embedded_checksum_mismatch_is_refused(tmp_path):
     sdist = make_sdist(tmp_path, "fake-1.0/c.csv", ["1,a", "-1,b"])
-    wrong = embedded.Sdist(sdist.name, sdist.version, "0" * 64)
+    wrong = Pinned(sdist.name, sdist.version, sdist.filename, "0" * 64)
     with pytest.raises(DataError, match="expected 0000"):
-        embedded.fetch(wrong, cache=tmp_path)
+        fetch(wrong, cache=tmp_path)
 
 
 def test_embedded_malformed_rows_are_refused(tmp_path):
     sdist = make_sdist(tmp_path, "fake-1.0/c.csv", ["1,a", "2,b"])
     with pytest.raises(DataError, match="1 malformed rows \\(first at line 2\\)"):
-        embedded.read_polarity_csv(embedded.fetch(sdist, cache=tmp_path), "fake-1.0/c.csv")
+        embedded.read_polarity_csv(fetch(sdist, cache=tmp_path), "fake-1.0/c.csv")
 
 
 @pytest.mark.slow

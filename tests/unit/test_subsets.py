@@ -100,6 +100,6 @@ def test_make_writes_files_and_manifest(repo):
     back = subsets.load_subset("rt_sentences", 8, 2)
     assert back["idx"].tolist() == m["clean"]["indices"]
     assert back.columns.tolist() == ["idx", "text", "label"]
-    first = paths.subset_file("rt_sentences", 8, 2, "clean.jsonl").read_bytes()
+    first = paths.subset_file("rt_sentences", 8, 2, "train.jsonl").read_bytes()
     subsets.make("rt_sentences", 8, 2, 0.5)
-    assert paths.subset_file("rt_sentences", 8, 2, "clean.jsonl").read_bytes() == first
+    assert paths.subset_file("rt_sentences", 8, 2, "train.jsonl").read_bytes() == first

