@@ -14,6 +14,18 @@ KERNELSPEC = {"name": "python3", "display_name": "Python 3 (ipykernel)", "langua
 GRID_SCALARS = ("dataset", "k", "seed")
 
 
+def _kernel_manager_class() -> type:
+    """A kernel manager talking to the kernel over local IPC sockets instead of unencrypted TCP."""
+    from jupyter_client.manager import AsyncKernelManager
+
+    class IPCKernelManager(AsyncKernelManager):
+        def __init__(self, **kwargs: Any) -> None:
+            kwargs.setdefault("transport", "ipc")
+            super().__init__(**kwargs)
+
+    return IPCKernelManager
+
+
 class NotebookFailed(CodError):
     """A cell raised; the executed notebook with the full traceback is kept."""
 
@@ -45,8 +57,8 @@ def declared_parameters(nb: Any) -> dict[str, Any]:
     raise ConfigError("the notebook has no cell tagged 'parameters'; add `# %% tags=[\"parameters\"]`")
 
 
-def check_parameters(notebook: Path, nb: Any, parameters: dict[str, Any]) -> None:
-    """Refuse parameter names the notebook does not declare, and invalid grid scalars or params.yaml."""
+def check_parameters(notebook: Path, nb: Any, parameters: dict[str, Any]) -> dict[str, Any]:
+    """Refuse undeclared names and invalid values; returns the parameters in the notebook's order."""
     from cod import config
 
     declared = declared_parameters(nb)
@@ -57,6 +69,7 @@ def check_parameters(notebook: Path, nb: Any, parameters: dict[str, Any]) -> Non
         )
     merged = {**declared, **parameters}
     config.load("grid", **{name: merged[name] for name in GRID_SCALARS if name in merged})
+    return {name: parameters[name] for name in declared if name in parameters}
 
 
 def run(notebook: str | Path, parameters: dict[str, Any] | None = None, out: Path | None = None) -> Path:
@@ -71,7 +84,7 @@ def run(notebook: str | Path, parameters: dict[str, Any] | None = None, out: Pat
     if not path.is_file():
         raise ConfigError(f"notebook {notebook} not found under {root}")
     nb = read(path)
-    check_parameters(path, nb, parameters)
+    parameters = check_parameters(path, nb, parameters)
     out = out or paths.executed_notebook(path, parameters)
     out.parent.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
@@ -82,7 +95,7 @@ def run(notebook: str | Path, parameters: dict[str, Any] | None = None, out: Pat
             parameters=parameters,
             cwd=str(root),
             kernel_name=KERNELSPEC["name"],
-            progress_bar=False,
+            progress_bar=False, kernel_manager_class=_kernel_manager_class(),
         )
     except PapermillExecutionError as exc:
         raise NotebookFailed(
