@@ -22,7 +22,9 @@ LOCAL_FORMATS = ("csv", "jsonl", "parquet")
 # Which params.yaml sections each pipeline stage reads (dvc.yaml's `params:` must list exactly these).
 STAGE_SECTIONS: dict[str, tuple[str, ...]] = {
     "prepare": ("data",),
+    "teacher": ("teacher",),
     "subset": ("subset",),
+    "distill": ("distill",),
 }
 
 
@@ -154,12 +156,79 @@ class SubsetConfig(_Strict):
     cfe_fraction: float = Field(gt=0, lt=1)
 
 
+class TeacherConfig(_Strict):
+    """Section `teacher`: fine-tuning the teacher on the full training split (early stopping on validation)."""
+
+    model: str = Field(min_length=1)
+    max_length: int = Field(ge=8)
+    batch_size: int = Field(ge=1)
+    eval_batch_size: int = Field(ge=1)
+    lr: float = Field(gt=0)
+    epochs: int = Field(ge=1)
+    patience: int = Field(ge=0)
+    max_train_examples: int | None = Field(default=None, ge=2)
+    weight_decay: float = Field(default=0.0, ge=0)
+    warmup_ratio: float = Field(default=0.0, ge=0, lt=1)
+    seed: int = Field(ge=0)
+    smoke_train_examples: int = Field(ge=2)
+
+
+class TedConfig(_Strict):
+    """TED stage 1: task-aware filters learned on frozen backbones before distilling through them."""
+
+    filter_epochs: int = Field(ge=1)
+    filter_lr: float = Field(gt=0)
+    nonlinear: bool = False
+    output_dim: int | None = Field(default=None, ge=1)
+
+
+class DistillConfig(_Strict):
+    """Section `distill`: the student, the objective and its optimisation."""
+
+    student: str = Field(min_length=1)
+    student_layers: list[int] | None = None
+    max_length: int = Field(ge=8)
+    batch_size: int = Field(ge=2)
+    eval_batch_size: int = Field(ge=1)
+    lr: float = Field(gt=0)
+    epochs: int = Field(ge=1)
+    min_steps: int = Field(ge=0)
+    evaluations: int = Field(ge=1)
+    weight_decay: float = Field(default=0.0, ge=0)
+    warmup_ratio: float = Field(default=0.0, ge=0, lt=1)
+    kl_alpha: float = Field(ge=0)
+    temperature: float = Field(gt=0)
+    mse_alpha: float = Field(ge=0)
+    student_interval: int = Field(ge=1)
+    teacher_interval: int = Field(ge=1)
+    mse_mask_padding: bool
+    cfe_label: Literal["teacher", "flip"]
+    sym_lambda: float = Field(ge=0)
+    smoke_epochs: int = Field(ge=1)
+    ted: TedConfig
+
+    @field_validator("student_layers")
+    @classmethod
+    def _layers(cls, v: list[int] | None) -> list[int] | None:
+        if v is not None and (not v or sorted(set(v)) != v or v[0] < 0):
+            raise ValueError(f"{v} must be increasing, distinct, non-negative layer indices (or null for all)")
+        return v
+
+
+def schedule(n_batches: int, epochs: int, min_steps: int, evaluations: int) -> tuple[int, int]:
+    """(epochs, eval_every): at least ``epochs`` and ``min_steps`` updates, at most ``evaluations`` evaluations."""
+    total = max(epochs, -(-min_steps // max(1, n_batches)))
+    return total, max(1, -(-total // evaluations))
+
+
 class Params(_Strict):
     """The whole params.yaml, validated."""
 
     grid: GridConfig
     data: DataConfig
     subset: SubsetConfig
+    teacher: TeacherConfig
+    distill: DistillConfig
 
     @model_validator(mode="after")
     def _cross_checks(self) -> Params:
@@ -298,7 +367,7 @@ def check_k_fits(dataset: str, k: int, class_counts: dict[str, int]) -> None:
         )
 
 
-SectionName = Literal["grid", "data", "subset"]
+SectionName = Literal["grid", "data", "subset", "teacher", "distill"]
 
 
 def load(
@@ -307,6 +376,8 @@ def load(
     dataset: str | None = None,
     k: int | None = None,
     seed: int | None = None,
+    method: str | None = None,
+    mode: str | None = None,
     path: Path | None = None,
 ) -> Any:
     """Validate params.yaml plus a stage's grid scalars; return the section that stage reads."""
@@ -319,6 +390,10 @@ def load(
             check_k(k)
         if seed is not None:
             check_seed(seed)
+        if method is not None and method not in METHODS:
+            raise ValueError(f"unknown method {method!r}. Allowed: {list(METHODS)}")
+        if mode is not None and mode not in DATA_MODES:
+            raise ValueError(f"unknown data mode {mode!r}. Allowed: {list(DATA_MODES)}")
     except ValueError as exc:
         raise ConfigError(f"notebook parameter: {exc}") from None
     if dataset is not None and k is not None:

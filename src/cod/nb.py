@@ -11,7 +11,7 @@ from cod import paths
 from cod.errors import CodError, ConfigError
 
 KERNELSPEC = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
-GRID_SCALARS = ("dataset", "k", "seed")
+GRID_SCALARS = ("dataset", "k", "seed", "method", "mode")
 
 
 def _kernel_manager_class() -> type:

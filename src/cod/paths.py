@@ -71,6 +71,21 @@ def train_set(dataset: str, k: int, seed: int, mode: str) -> Path:
     return subset_file(dataset, k, seed, "train.jsonl", mode)
 
 
+def teacher_dir(dataset: str) -> Path:
+    """A fine-tuned teacher: model/, metrics.json, its validation/test logits, training curve."""
+    return root() / "models" / "teachers" / dataset
+
+
+def teacher_predictions(dataset: str, split: str) -> Path:
+    """The teacher's logits on a prepared split (rows in split order), saved once by the teacher stage."""
+    return teacher_dir(dataset) / "predictions" / f"{split}.npy"
+
+
+def run_dir(dataset: str, k: int, seed: int, method: str, mode: str) -> Path:
+    """One distillation run's dvclive folder (metrics.json, per-epoch plots, params)."""
+    return root() / "results" / "runs" / dataset / f"k{k}" / f"seed{seed}" / f"{method}-{mode}"
+
+
 def reports_dir() -> Path:
     """Human-facing outputs: executed notebooks, figures, tables, benchmarks."""
     return root() / "reports"

@@ -69,3 +69,20 @@ def test_cli_run_prints_one_line_error_for_missing_notebook(repo):
     )
     assert proc.returncode == 2 and proc.stderr.startswith("error: notebook notebooks/99_nope.py not found")
     assert "Traceback" not in proc.stderr
+
+
+def test_teacher_and_distill_notebooks_in_smoke_mode_on_the_embedded_default(repo):
+    nb.run("notebooks/10_prepare.py", {"dataset": "rt_sentences", "smoke": True})
+    nb.run("notebooks/20_teacher.py", {"dataset": "rt_sentences", "smoke": True})
+    teacher = json.loads((paths.teacher_dir("rt_sentences") / "metrics.json").read_text())
+    assert teacher["train_rows"] == 64 and 0 <= teacher["test_accuracy"] <= 1
+    nb.run("notebooks/30_subset.py", {"dataset": "rt_sentences", "k": 8, "seed": 0})
+    params = {"dataset": "rt_sentences", "k": 8, "seed": 0, "method": "lwd", "mode": "clean", "smoke": True}
+    nb.run("notebooks/50_distill.py", params)
+    run = paths.run_dir("rt_sentences", 8, 0, "lwd", "clean")
+    metrics = json.loads((run / "metrics.json").read_text())
+    for key in ("best_val_accuracy", "test_accuracy", "val_agreement", "test_agreement", "best_epoch"):
+        assert key in metrics
+    assert metrics["epochs_run"] == 2 and metrics["matched_layers"] == [[1, 2], [2, 4], [3, 6]]
+    curve = (run / "plots" / "metrics" / "val" / "accuracy.tsv").read_text().splitlines()
+    assert curve[0].split("\t") == ["step", "accuracy"] and len(curve) == 3

@@ -1,0 +1,5 @@
+"""Models: loading classifiers (hub, local or embedded), layer cuts, vocabulary checks."""
+
+from cod.models.load import load_classifier, load_tokenizer, resolve
+
+__all__ = ["load_classifier", "load_tokenizer", "resolve"]

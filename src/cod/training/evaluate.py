@@ -1,0 +1,40 @@
+"""Predictions and classification metrics: accuracy, Matthews correlation, agreement with the teacher."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from sklearn.metrics import matthews_corrcoef
+from torch import nn
+
+from cod.training.batching import Batch, model_inputs, to_device
+
+
+@torch.no_grad()
+def predict_logits(model: nn.Module, batches: list[Batch], index: list[list[int]], device: torch.device) -> np.ndarray:
+    """Logits for every row, returned in the original row order (batches may be length-sorted)."""
+    was_training = model.training
+    model.eval()
+    n = sum(len(rows) for rows in index)
+    out: np.ndarray | None = None
+    for batch, rows in zip(batches, index, strict=True):
+        logits = model(**model_inputs(to_device(batch, device))).logits.float().cpu().numpy()
+        if out is None:
+            out = np.zeros((n, logits.shape[-1]), dtype=np.float32)
+        out[rows] = logits
+    model.train(was_training)
+    return out if out is not None else np.zeros((0, 0), dtype=np.float32)
+
+
+def classification_metrics(
+    logits: np.ndarray, labels: np.ndarray, reference: np.ndarray | None = None
+) -> dict[str, float]:
+    """accuracy, mcc and (given a reference prediction such as the teacher's) agreement."""
+    pred = logits.argmax(-1)
+    metrics = {
+        "accuracy": float((pred == labels).mean()),
+        "mcc": float(matthews_corrcoef(labels, pred)) if len(np.unique(labels)) > 1 else 0.0,
+    }
+    if reference is not None:
+        metrics["agreement"] = float((pred == reference).mean())
+    return metrics

@@ -1,0 +1,134 @@
+"""Fine-tune a teacher classifier on a prepared dataset, keep the best validation epoch, record test accuracy."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from cod import paths
+from cod.config import TeacherConfig
+from cod.errors import DataError
+from cod.models.load import load_classifier
+from cod.training.batching import Batch, make_batches, model_inputs
+from cod.training.evaluate import classification_metrics, predict_logits
+from cod.training.loop import FitResult, fit
+
+
+class CrossEntropyStep(nn.Module):
+    """forward(batch) -> (CE loss, parts) around a classifier: the teacher's fine-tuning objective."""
+
+    def __init__(self, model: nn.Module) -> None:
+        super().__init__()
+        self.model = model
+
+    def forward(self, batch: Batch) -> tuple[torch.Tensor, dict[str, float]]:
+        logits = self.model(**model_inputs(batch)).logits
+        loss = F.cross_entropy(logits, batch["labels"])
+        return loss, {"ce": float(loss.detach())}
+
+
+@dataclass
+class TeacherResult:
+    """A trained teacher, its metrics, and its logits on validation and test."""
+
+    model: nn.Module
+    tokenizer: Any
+    metrics: dict[str, Any]
+    logits: dict[str, np.ndarray]
+    fit: FitResult
+
+
+def training_rows(train: pd.DataFrame, cap: int | None, seed: int = 0) -> pd.DataFrame:
+    """At most ``cap`` training rows, a seeded random sample (the paper's code caps at 5,000)."""
+    if cap is None or len(train) <= cap:
+        return train
+    return train.sample(n=cap, random_state=seed).sort_index()
+
+
+def train_teacher(
+    splits: dict[str, pd.DataFrame],
+    label_names: list[str],
+    cfg: TeacherConfig,
+    *,
+    smoke: bool = False,
+    on_epoch: Any = None,
+) -> TeacherResult:
+    """Fine-tune ``cfg.model`` on train with early stopping on validation; evaluate the best epoch on test."""
+    from accelerate.utils import set_seed
+
+    set_seed(cfg.seed)
+    model, tokenizer = load_classifier(cfg.model, len(label_names), label_names=label_names)
+    train = training_rows(splits["train"], cfg.smoke_train_examples if smoke else cfg.max_train_examples)
+    if train.empty:
+        raise DataError("the teacher's training split is empty")
+    epochs = 1 if smoke else cfg.epochs
+    batches, _ = make_batches(
+        tokenizer, train, max_length=cfg.max_length, batch_size=cfg.batch_size,
+        labels=train["label"].to_numpy(), seed=cfg.seed,
+    )
+    evals = {
+        split: make_batches(tokenizer, splits[split], max_length=cfg.max_length, batch_size=cfg.eval_batch_size)
+        for split in ("validation", "test")
+    }
+    device = next(model.parameters()).device
+
+    def evaluate(split: str = "validation") -> dict[str, float]:
+        logits = predict_logits(model, *evals[split], device)
+        return classification_metrics(logits, splits[split]["label"].to_numpy())
+
+    result = fit(
+        CrossEntropyStep(model), batches, epochs=epochs, lr=cfg.lr, seed=cfg.seed, evaluate=evaluate,
+        keep=model, patience=cfg.patience, weight_decay=cfg.weight_decay, warmup_ratio=cfg.warmup_ratio,
+        on_epoch=on_epoch, desc="teacher",
+    )
+    if result.best_state is not None:
+        model.load_state_dict(result.best_state)
+    logits = {split: predict_logits(model, *evals[split], device) for split in ("validation", "test")}
+    metrics = {
+        "model": cfg.model,
+        "train_rows": len(train),
+        "best_epoch": result.best_epoch,
+        **{f"{split}_{k}": v for split in logits for k, v in
+           classification_metrics(logits[split], splits[split]["label"].to_numpy()).items()},
+    }
+    return TeacherResult(model, tokenizer, metrics, logits, result)
+
+
+def save_teacher(result: TeacherResult, dataset: str) -> Path:
+    """Write model + tokenizer (safetensors), metrics.json and validation/test logits."""
+    out = paths.teacher_dir(dataset)
+    result.model.save_pretrained(out / "model")
+    result.tokenizer.save_pretrained(out / "model")
+    for split, logits in result.logits.items():
+        target = paths.teacher_predictions(dataset, split)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        np.save(target, logits)
+    (out / "metrics.json").write_text(json.dumps(result.metrics, indent=2) + "\n")
+    return out
+
+
+def load_teacher(dataset: str) -> tuple[nn.Module, Any, dict[str, Any]]:
+    """(model, tokenizer, metrics) of the teacher stage's output, in eval mode."""
+    from transformers import AutoModelForSequenceClassification
+
+    from cod.models.load import ensure_pad_token, load_tokenizer
+
+    folder = paths.teacher_dir(dataset)
+    if not (folder / "metrics.json").is_file():
+        raise DataError(f"no teacher for {dataset} ({folder} missing); run `dvc repro teacher@{dataset}` first")
+    model = AutoModelForSequenceClassification.from_pretrained(folder / "model", dtype=torch.float32).eval()
+    tokenizer = ensure_pad_token(load_tokenizer(str(folder / "model")))
+    return model, tokenizer, json.loads((folder / "metrics.json").read_text())
+
+
+def teacher_logits(dataset: str, split: str) -> np.ndarray:
+    """The teacher's saved logits on a prepared split."""
+    return np.load(paths.teacher_predictions(dataset, split))

@@ -1,0 +1,71 @@
+"""Tiny models built from a config (no download) and a tiny prepared dataset, for training tests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+
+WORDS = ["good", "great", "fine", "love", "bad", "awful", "dull", "hate", "movie", "plot", "the", "a", "was", "very"]
+SPECIAL = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
+
+
+def tokenizer(folder: Path, extra: list[str] | None = None, pad: bool = True):
+    """A WordPiece tokenizer over WORDS (+ extra) saved in ``folder``."""
+    from transformers import BertTokenizerFast
+
+    folder.mkdir(parents=True, exist_ok=True)
+    tok = BertTokenizerFast(vocab={w: i for i, w in enumerate(SPECIAL + WORDS + (extra or []))})
+    if not pad:
+        tok.pad_token = None
+    return tok
+
+
+def save_bert(folder: Path, layers: int = 4, hidden: int = 32, extra_vocab: list[str] | None = None) -> str:
+    """A random tiny BERT classifier + tokenizer saved to ``folder``; returns the spec (a path)."""
+    from transformers import BertConfig, BertForSequenceClassification
+
+    tok = tokenizer(folder, extra_vocab)
+    torch.manual_seed(0)
+    cfg = BertConfig(vocab_size=len(tok.get_vocab()), hidden_size=hidden, num_hidden_layers=layers,
+                     num_attention_heads=4, intermediate_size=2 * hidden, max_position_embeddings=64, num_labels=2)
+    BertForSequenceClassification(cfg).save_pretrained(folder)
+    tok.save_pretrained(folder)
+    return str(folder)
+
+
+def save_qwen2(folder: Path, layers: int = 2, hidden: int = 32) -> str:
+    """A random tiny Qwen2 (decoder) classifier with a tokenizer that has no pad token."""
+    from transformers import Qwen2Config, Qwen2ForSequenceClassification
+
+    tok = tokenizer(folder)
+    torch.manual_seed(0)
+    cfg = Qwen2Config(vocab_size=len(tok.get_vocab()), hidden_size=hidden, num_hidden_layers=layers,
+                      num_attention_heads=4, num_key_value_heads=2, intermediate_size=2 * hidden,
+                      max_position_embeddings=64, num_labels=2, pad_token_id=None)
+    Qwen2ForSequenceClassification(cfg).save_pretrained(folder)
+    tok.save_pretrained(folder)
+    return str(folder)
+
+
+def sentences(n: int, seed: int = 0) -> pd.DataFrame:
+    """Separable toy reviews: positive words -> 1, negative words -> 0, varied lengths."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for i in range(n):
+        label = i % 2
+        words = ["good", "great", "fine", "love"] if label else ["bad", "awful", "dull", "hate"]
+        body = list(rng.choice(["the", "movie", "was", "very", "plot", "a"], size=rng.integers(1, 8)))
+        body.insert(int(rng.integers(0, len(body) + 1)), str(rng.choice(words)))
+        rows.append({"text": " ".join(body), "label": label})
+    return pd.DataFrame(rows)
+
+
+def prepare(dataset: str = "rt_sentences", n_train: int = 80) -> None:
+    """Write a tiny prepared dataset under the current COD_ROOT."""
+    from cod.data.corpus import Corpus, save
+
+    splits = {"train": sentences(n_train, 0), "validation": sentences(24, 1), "test": sentences(24, 2)}
+    save(Corpus(dataset, ["negative", "positive"], splits, {"kind": "test"}))
