@@ -31,6 +31,7 @@ lint: install
 	ruff check src tests notebooks benchmarks
 
 benchmark: install
+	python benchmarks/distill_speed.py
 	python benchmarks/pipeline.py
 
 lab: install

@@ -8,7 +8,22 @@ import numpy as np
 import pandas as pd
 import torch
 
-WORDS = ["good", "great", "fine", "love", "bad", "awful", "dull", "hate", "movie", "plot", "the", "a", "was", "very"]
+WORDS = [
+    "good",
+    "great",
+    "fine",
+    "love",
+    "bad",
+    "awful",
+    "dull",
+    "hate",
+    "movie",
+    "plot",
+    "the",
+    "a",
+    "was",
+    "very",
+]
 SPECIAL = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
 
 
@@ -29,8 +44,15 @@ def save_bert(folder: Path, layers: int = 4, hidden: int = 32, extra_vocab: list
 
     tok = tokenizer(folder, extra_vocab)
     torch.manual_seed(0)
-    cfg = BertConfig(vocab_size=len(tok.get_vocab()), hidden_size=hidden, num_hidden_layers=layers,
-                     num_attention_heads=4, intermediate_size=2 * hidden, max_position_embeddings=64, num_labels=2)
+    cfg = BertConfig(
+        vocab_size=len(tok.get_vocab()),
+        hidden_size=hidden,
+        num_hidden_layers=layers,
+        num_attention_heads=4,
+        intermediate_size=2 * hidden,
+        max_position_embeddings=64,
+        num_labels=2,
+    )
     BertForSequenceClassification(cfg).save_pretrained(folder)
     tok.save_pretrained(folder)
     return str(folder)
@@ -42,9 +64,17 @@ def save_qwen2(folder: Path, layers: int = 2, hidden: int = 32) -> str:
 
     tok = tokenizer(folder)
     torch.manual_seed(0)
-    cfg = Qwen2Config(vocab_size=len(tok.get_vocab()), hidden_size=hidden, num_hidden_layers=layers,
-                      num_attention_heads=4, num_key_value_heads=2, intermediate_size=2 * hidden,
-                      max_position_embeddings=64, num_labels=2, pad_token_id=None)
+    cfg = Qwen2Config(
+        vocab_size=len(tok.get_vocab()),
+        hidden_size=hidden,
+        num_hidden_layers=layers,
+        num_attention_heads=4,
+        num_key_value_heads=2,
+        intermediate_size=2 * hidden,
+        max_position_embeddings=64,
+        num_labels=2,
+        pad_token_id=None,
+    )
     Qwen2ForSequenceClassification(cfg).save_pretrained(folder)
     tok.save_pretrained(folder)
     return str(folder)

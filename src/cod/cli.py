@@ -21,9 +21,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="cod", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="execute a notebook through papermill from the repository root")
-    run.add_argument(
-        "notebook", help="path of a notebook (jupytext .py or .ipynb), e.g. notebooks/30_subset.py"
-    )
+    run.add_argument("notebook", help="path of a notebook (jupytext .py or .ipynb), e.g. notebooks/30_subset.py")
     run.add_argument(
         "-p",
         "--parameter",

@@ -117,8 +117,7 @@ class LocalDataset(_Strict):
     def _train_required(cls, v: dict[str, str]) -> dict[str, str]:
         if "train" not in v:
             raise ValueError(
-                "a local dataset needs at least files.train; validation and test are carved "
-                "from it when missing"
+                "a local dataset needs at least files.train; validation and test are carved from it when missing"
             )
         return v
 
@@ -144,9 +143,7 @@ class DataConfig(_Strict):
     @model_validator(mode="after")
     def _fractions(self) -> DataConfig:
         if self.validation_fraction + self.test_fraction >= 0.8:
-            raise ValueError(
-                "validation_fraction + test_fraction must stay below 0.8 so that a training split remains"
-            )
+            raise ValueError("validation_fraction + test_fraction must stay below 0.8 so that a training split remains")
         return self
 
 
@@ -354,8 +351,7 @@ def check_k_fits(dataset: str, k: int, class_counts: dict[str, int]) -> None:
     n_classes = len(class_counts)
     if k % n_classes:
         raise ConfigError(
-            f"k={k} cannot be split evenly over the {n_classes} classes of {dataset}; "
-            f"use a multiple of {n_classes}"
+            f"k={k} cannot be split evenly over the {n_classes} classes of {dataset}; use a multiple of {n_classes}"
         )
     per_class = k // n_classes
     label, smallest = min(class_counts.items(), key=lambda kv: kv[1])

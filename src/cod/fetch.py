@@ -35,8 +35,19 @@ def fetch(pkg: Pinned, cache: Path | None = None) -> Path:
         cache.mkdir(parents=True, exist_ok=True)
         kind = ["--no-binary", ":all:"] if pkg.is_sdist else ["--only-binary", ":all:"]
         with tempfile.TemporaryDirectory(dir=cache) as tmp:
-            cmd = [sys.executable, "-m", "pip", "download", "--no-deps", *kind,
-                   "--disable-pip-version-check", "-q", "-d", tmp, f"{pkg.name}=={pkg.version}"]
+            cmd = [
+                sys.executable,
+                "-m",
+                "pip",
+                "download",
+                "--no-deps",
+                *kind,
+                "--disable-pip-version-check",
+                "-q",
+                "-d",
+                tmp,
+                f"{pkg.name}=={pkg.version}",
+            ]
             proc = subprocess.run(cmd, capture_output=True, text=True)
             got = Path(tmp) / pkg.filename
             if proc.returncode != 0 or not got.is_file():

@@ -64,9 +64,7 @@ def check_parameters(notebook: Path, nb: Any, parameters: dict[str, Any]) -> dic
     declared = declared_parameters(nb)
     unknown = [p for p in parameters if p not in declared]
     if unknown:
-        raise ConfigError(
-            f"{notebook.name} has no parameter(s) {unknown}; its parameters are {list(declared)}"
-        )
+        raise ConfigError(f"{notebook.name} has no parameter(s) {unknown}; its parameters are {list(declared)}")
     merged = {**declared, **parameters}
     config.load("grid", **{name: merged[name] for name in GRID_SCALARS if name in merged})
     return {name: parameters[name] for name in declared if name in parameters}
@@ -95,7 +93,8 @@ def run(notebook: str | Path, parameters: dict[str, Any] | None = None, out: Pat
             parameters=parameters,
             cwd=str(root),
             kernel_name=KERNELSPEC["name"],
-            progress_bar=False, kernel_manager_class=_kernel_manager_class(),
+            progress_bar=False,
+            kernel_manager_class=_kernel_manager_class(),
         )
     except PapermillExecutionError as exc:
         raise NotebookFailed(

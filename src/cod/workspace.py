@@ -34,9 +34,7 @@ def copy_sources(dst: Path, src: Path | None = None) -> Path:
     def ignore(folder: str, names: list[str]) -> set[str]:
         rel = Path(folder).resolve().relative_to(src)
         return {
-            n
-            for n in names
-            if (rel / n).as_posix().removeprefix("./") in SKIP or n in SKIP or n.endswith(".egg-info")
+            n for n in names if (rel / n).as_posix().removeprefix("./") in SKIP or n in SKIP or n.endswith(".egg-info")
         }
 
     shutil.copytree(src, dst, ignore=ignore, dirs_exist_ok=True)

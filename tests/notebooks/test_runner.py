@@ -33,9 +33,7 @@ def test_prepare_and_subset_notebooks_run_with_parameters(repo):
 
 
 def test_unknown_parameter_and_bad_values_fail_before_running(repo):
-    with pytest.raises(
-        ConfigError, match=r"has no parameter\(s\) \['K'\]; its parameters are \['dataset', 'k'"
-    ):
+    with pytest.raises(ConfigError, match=r"has no parameter\(s\) \['K'\]; its parameters are \['dataset', 'k'"):
         nb.run("notebooks/30_subset.py", {"K": 8})
     with pytest.raises(ConfigError, match="positive even"):
         nb.run("notebooks/30_subset.py", {"k": 7})
@@ -56,9 +54,7 @@ def test_notebooks_run_as_plain_python_from_any_folder_inside_the_repo(repo):
     env = {k: v for k, v in os.environ.items() if k != "COD_ROOT"}
     # from the notebooks/ folder, like JupyterLab's kernel: the root is found by walking up
     for script in ("10_prepare.py", "30_subset.py"):
-        proc = subprocess.run(
-            [sys.executable, script], cwd=repo / "notebooks", env=env, capture_output=True, text=True
-        )
+        proc = subprocess.run([sys.executable, script], cwd=repo / "notebooks", env=env, capture_output=True, text=True)
         assert proc.returncode == 0, proc.stderr[-2000:]
     assert (repo / "data" / "subsets" / "clean" / "rt_sentences" / "k8" / "seed0" / "manifest.json").is_file()
 

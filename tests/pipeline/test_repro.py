@@ -41,7 +41,7 @@ def ran(proc: subprocess.CompletedProcess) -> list[str]:
 
 
 def test_repro_then_noop_then_only_the_changed_k(clone):
-    first = sh(clone, "dvc", "repro")
+    first = sh(clone, "dvc", "repro", "subset")
     assert sorted(ran(first)) == [
         "prepare@rt_sentences",
         "subset@rt_sentences-16-0",
@@ -53,13 +53,13 @@ def test_repro_then_noop_then_only_the_changed_k(clone):
     lock = yaml.safe_load((clone / "dvc.lock").read_text())["stages"]
     assert all(o.get("md5") for o in lock["subset@rt_sentences-8-0"]["outs"])
 
-    second = sh(clone, "dvc", "repro")
+    second = sh(clone, "dvc", "repro", "subset")
     assert ran(second) == [] and "Data and pipelines are up to date" in second.stdout
-    assert "up to date" in sh(clone, "dvc", "status").stdout
+    assert "up to date" in sh(clone, "dvc", "status", "subset").stdout
 
     set_k(clone, [8, 32])
-    assert "subset@rt_sentences-32-0" in sh(clone, "dvc", "status").stdout
-    third = sh(clone, "dvc", "repro")
+    assert "subset@rt_sentences-32-0" in sh(clone, "dvc", "status", "subset").stdout
+    third = sh(clone, "dvc", "repro", "subset")
     assert ran(third) == ["subset@rt_sentences-32-0"]
     small = json.loads((clone / "data/subsets/clean/rt_sentences/k8/seed0/manifest.json").read_text())
     large = json.loads((clone / "data/subsets/clean/rt_sentences/k32/seed0/manifest.json").read_text())
@@ -74,18 +74,41 @@ def test_dag_and_params_diff(clone):
     (clone / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
     diff = sh(clone, "dvc", "params", "diff").stdout
     assert "subset.cfe_fraction" in diff and "0.25" in diff
-    status = sh(clone, "dvc", "status").stdout
+    status = sh(clone, "dvc", "status", "subset").stdout
     assert "subset@rt_sentences-8-0" in status and "prepare@rt_sentences" not in status
 
 
 def test_bad_params_stop_repro_with_one_readable_message(clone):
     text = (clone / "params.yaml").read_text()
     (clone / "params.yaml").write_text(text.replace("- rt_sentences", "- nope"))
-    proc = subprocess.run(
-        ["dvc", "repro"], cwd=clone, env=workspace.tool_env(), capture_output=True, text=True
-    )
+    proc = subprocess.run(["dvc", "repro"], cwd=clone, env=workspace.tool_env(), capture_output=True, text=True)
     out = proc.stdout + proc.stderr
     assert proc.returncode != 0
     assert "error: params.yaml: grid.datasets: unknown dataset 'nope'" in out
     assert "Traceback" not in out
     (clone / "params.yaml").write_text(text)
+
+
+def test_full_pipeline_with_a_small_grid(tmp_path):
+    """prepare -> teacher -> subset -> distill end to end, then a no-op second run."""
+    root = workspace.copy_sources(tmp_path / "cod", REPO)
+    params = yaml.safe_load((root / "params.yaml").read_text())
+    params["grid"].update(datasets=["rt_sentences"], k=[8], seeds=[0], methods=["kd", "lwd"], data_modes=["clean"])
+    params["teacher"].update(epochs=1, max_train_examples=96)
+    params["distill"].update(epochs=2, min_steps=0, evaluations=2)
+    (root / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+    workspace.git_init(root)
+    first = sh(root, "dvc", "repro")
+    assert sorted(ran(first)) == [
+        "distill@rt_sentences-8-0-kd-clean",
+        "distill@rt_sentences-8-0-lwd-clean",
+        "prepare@rt_sentences",
+        "subset@rt_sentences-8-0",
+        "teacher@rt_sentences",
+    ]
+    for method in ("kd", "lwd"):
+        metrics = json.loads((root / f"results/runs/rt_sentences/k8/seed0/{method}-clean/metrics.json").read_text())
+        assert {"best_val_accuracy", "test_accuracy", "val_agreement", "test_agreement"} <= set(metrics)
+    teacher = json.loads((root / "models/teachers/rt_sentences/metrics.json").read_text())
+    assert teacher["train_rows"] == 96
+    assert ran(sh(root, "dvc", "repro")) == []

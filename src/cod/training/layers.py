@@ -65,12 +65,16 @@ class FilterHeads(nn.Module):
         self.last_token = last_token
         self.heads = nn.ModuleList(
             [
-                nn.Sequential(nn.Dropout(dropout), nn.Linear(d, d), nn.GELU(), nn.Dropout(dropout), nn.Linear(d, num_labels))
+                nn.Sequential(
+                    nn.Dropout(dropout),
+                    nn.Linear(d, d),
+                    nn.GELU(),
+                    nn.Dropout(dropout),
+                    nn.Linear(d, num_labels),
+                )
                 for _ in range(n)
             ]
         )
 
     def forward(self, filtered: list[torch.Tensor], attention_mask: torch.Tensor) -> list[torch.Tensor]:
-        return [
-            head(pool(h, attention_mask, self.last_token)) for head, h in zip(self.heads, filtered, strict=True)
-        ]
+        return [head(pool(h, attention_mask, self.last_token)) for head, h in zip(self.heads, filtered, strict=True)]

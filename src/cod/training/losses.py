@@ -10,7 +10,9 @@ def kd_loss(student_logits: torch.Tensor, teacher_logits: torch.Tensor, temperat
     """KL(softmax(z_t/T) ‖ softmax(z_s/T))·T², averaged over the batch (``batchmean``)."""
     t = temperature
     return F.kl_div(
-        F.log_softmax(student_logits / t, dim=-1), F.softmax(teacher_logits / t, dim=-1), reduction="batchmean"
+        F.log_softmax(student_logits / t, dim=-1),
+        F.softmax(teacher_logits / t, dim=-1),
+        reduction="batchmean",
     ) * (t * t)
 
 

@@ -17,7 +17,7 @@ from cod import paths
 from cod.config import TeacherConfig
 from cod.errors import DataError
 from cod.models.load import load_classifier
-from cod.training.batching import Batch, make_batches, model_inputs
+from cod.training.batching import Batch, eval_batches, make_batches, model_inputs
 from cod.training.evaluate import classification_metrics, predict_logits
 from cod.training.loop import FitResult, fit
 
@@ -71,13 +71,14 @@ def train_teacher(
         raise DataError("the teacher's training split is empty")
     epochs = 1 if smoke else cfg.epochs
     batches, _ = make_batches(
-        tokenizer, train, max_length=cfg.max_length, batch_size=cfg.batch_size,
-        labels=train["label"].to_numpy(), seed=cfg.seed,
+        tokenizer,
+        train,
+        max_length=cfg.max_length,
+        batch_size=cfg.batch_size,
+        labels=train["label"].to_numpy(),
+        seed=cfg.seed,
     )
-    evals = {
-        split: make_batches(tokenizer, splits[split], max_length=cfg.max_length, batch_size=cfg.eval_batch_size)
-        for split in ("validation", "test")
-    }
+    evals = eval_batches(tokenizer, {s: splits[s] for s in ("validation", "test")}, cfg.max_length, cfg.eval_batch_size)
     device = next(model.parameters()).device
 
     def evaluate(split: str = "validation") -> dict[str, float]:
@@ -85,9 +86,18 @@ def train_teacher(
         return classification_metrics(logits, splits[split]["label"].to_numpy())
 
     result = fit(
-        CrossEntropyStep(model), batches, epochs=epochs, lr=cfg.lr, seed=cfg.seed, evaluate=evaluate,
-        keep=model, patience=cfg.patience, weight_decay=cfg.weight_decay, warmup_ratio=cfg.warmup_ratio,
-        on_epoch=on_epoch, desc="teacher",
+        CrossEntropyStep(model),
+        batches,
+        epochs=epochs,
+        lr=cfg.lr,
+        seed=cfg.seed,
+        evaluate=evaluate,
+        keep=model,
+        patience=cfg.patience,
+        weight_decay=cfg.weight_decay,
+        warmup_ratio=cfg.warmup_ratio,
+        on_epoch=on_epoch,
+        desc="teacher",
     )
     if result.best_state is not None:
         model.load_state_dict(result.best_state)
@@ -96,8 +106,11 @@ def train_teacher(
         "model": cfg.model,
         "train_rows": len(train),
         "best_epoch": result.best_epoch,
-        **{f"{split}_{k}": v for split in logits for k, v in
-           classification_metrics(logits[split], splits[split]["label"].to_numpy()).items()},
+        **{
+            f"{split}_{k}": v
+            for split in logits
+            for k, v in classification_metrics(logits[split], splits[split]["label"].to_numpy()).items()
+        },
     }
     return TeacherResult(model, tokenizer, metrics, logits, result)
 
