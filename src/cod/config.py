@@ -24,6 +24,7 @@ STAGE_SECTIONS: dict[str, tuple[str, ...]] = {
     "prepare": ("data",),
     "teacher": ("teacher",),
     "subset": ("subset",),
+    "counterfactuals": ("counterfactuals",),
     "distill": ("distill",),
 }
 
@@ -218,6 +219,26 @@ def schedule(n_batches: int, epochs: int, min_steps: int, evaluations: int) -> t
     return total, max(1, -(-total // evaluations))
 
 
+class EditorSettings(_Strict):
+    """Section `counterfactuals.editor`: the offline teacher-guided editor's search."""
+
+    max_edits: int = Field(ge=1)
+    beam_width: int = Field(ge=1)
+    top_words: int = Field(ge=1)
+    hotflip_candidates: int = Field(ge=0)
+    edit_penalty: float = Field(ge=0)
+
+
+class CounterfactualsConfig(_Strict):
+    """Section `counterfactuals`: how CFEs for the CoD originals are generated and checked."""
+
+    backend: Literal["editor"]
+    keep: Literal["valid", "all"]
+    max_length: int = Field(ge=8)
+    smoke_originals: int = Field(ge=1)
+    editor: EditorSettings
+
+
 class Params(_Strict):
     """The whole params.yaml, validated."""
 
@@ -225,6 +246,7 @@ class Params(_Strict):
     data: DataConfig
     subset: SubsetConfig
     teacher: TeacherConfig
+    counterfactuals: CounterfactualsConfig
     distill: DistillConfig
 
     @model_validator(mode="after")
@@ -363,7 +385,7 @@ def check_k_fits(dataset: str, k: int, class_counts: dict[str, int]) -> None:
         )
 
 
-SectionName = Literal["grid", "data", "subset", "teacher", "distill"]
+SectionName = Literal["grid", "data", "subset", "teacher", "counterfactuals", "distill"]
 
 
 def load(

@@ -16,6 +16,7 @@ class DatasetInfo:
     kind: Kind
     label_names: tuple[str, ...]
     description: str
+    task: str = "sentiment"  # which counterfactual operators apply: sentiment | acceptability | generic
     # Rows per class of the whole embedded corpus (None for hub datasets: only known once prepared).
     class_totals: tuple[int, ...] | None = None
 
@@ -25,7 +26,7 @@ BUILTIN: dict[str, DatasetInfo] = {
     for info in (
         # The six datasets of the paper (need the Hugging Face Hub).
         DatasetInfo("sst2", "hub", ("negative", "positive"), "GLUE SST-2 movie-review sentences"),
-        DatasetInfo("cola", "hub", ("unacceptable", "acceptable"), "GLUE CoLA acceptability"),
+        DatasetInfo("cola", "hub", ("unacceptable", "acceptable"), "GLUE CoLA acceptability", "acceptability"),
         DatasetInfo("imdb", "hub", ("negative", "positive"), "IMDB reviews of at most 300 characters"),
         DatasetInfo("sentiment140", "hub", ("negative", "positive"), "Sentiment140 tweets, neutral dropped"),
         DatasetInfo("amazon", "hub", ("negative", "positive"), "Amazon polarity, content of at most 60 characters"),
@@ -36,14 +37,14 @@ BUILTIN: dict[str, DatasetInfo] = {
             "embedded",
             ("negative", "positive"),
             "Pang & Lee sentence polarity (4,000 Rotten Tomatoes sentences): SST-2 stand-in",
-            (2000, 2000),
+            class_totals=(2000, 2000),
         ),
         DatasetInfo(
             "movie_reviews",
             "embedded",
             ("negative", "positive"),
             "Pang & Lee polarity v2.0 (1,500 full movie reviews): IMDB stand-in",
-            (750, 750),
+            class_totals=(750, 750),
         ),
     )
 }

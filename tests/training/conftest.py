@@ -1,0 +1,49 @@
+"""A tiny trained teacher (and student) on a toy dataset under a temporary COD_ROOT."""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from cod import config
+from cod.data import subsets
+from cod.training.teacher import save_teacher, train_teacher
+from tests import tiny
+
+
+def tiny_params(repo, teacher_spec: str, student_spec: str, **distill_overrides) -> config.Params:
+    raw = yaml.safe_load((repo / "params.yaml").read_text())
+    raw["teacher"].update(model=teacher_spec, epochs=10, batch_size=8, lr=1e-3, patience=0)
+    raw["distill"].update(
+        student=student_spec,
+        student_layers=None,
+        epochs=3,
+        min_steps=0,
+        evaluations=3,
+        lr=1e-3,
+        teacher_interval=2,
+        student_interval=1,
+        **distill_overrides,
+    )
+    raw["distill"]["ted"].update(filter_epochs=3, filter_lr=1e-2)
+    (repo / "params.yaml").write_text(yaml.safe_dump(raw, sort_keys=False))
+    return config.load_params()
+
+
+def setup_run(repo, teacher_spec: str, student_spec: str, **overrides) -> config.Params:
+    params = tiny_params(repo, teacher_spec, student_spec, **overrides)
+    tiny.prepare()
+    from cod.data import load_meta, load_split
+
+    splits = {s: load_split("rt_sentences", s) for s in ("train", "validation", "test")}
+    result = train_teacher(splits, load_meta("rt_sentences")["label_names"], params.teacher)
+    save_teacher(result, "rt_sentences")
+    subsets.make("rt_sentences", 8, 0, 0.5)
+    return params
+
+
+@pytest.fixture
+def bert_run(repo, tmp_path):
+    teacher = tiny.save_bert(tmp_path / "teacher", layers=4)
+    student = tiny.save_bert(tmp_path / "student", layers=2)
+    return setup_run(repo, teacher, student)

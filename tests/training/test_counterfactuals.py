@@ -1,0 +1,116 @@
+"""The offline counterfactual editor on a tiny trained teacher, lexicons, validity filter and metrics."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from cod.counterfactuals import lexicon
+from cod.counterfactuals.editor import Editor, EditorConfig, operators, render
+from cod.counterfactuals.generate import make_cod_set, summarise, training_rows
+from cod.counterfactuals.metrics import BigramLM, word_levenshtein
+from cod.counterfactuals.scorer import Scorer
+from cod.training.teacher import load_teacher
+
+TEXTS = [
+    "the movie was good",
+    "a very dull plot",
+    "the plot was great",
+    "the movie was awful",
+    "love the movie",
+    "hate the plot",
+    "a fine movie",
+    "the movie was bad",
+]
+
+
+@pytest.fixture
+def editor(bert_run):
+    teacher, tok, _ = load_teacher("rt_sentences")
+    return Editor(Scorer(teacher, tok, max_length=32), "sentiment", EditorConfig())
+
+
+def test_lexicons_give_polarity_filtered_antonyms():
+    assert lexicon.valences()["good"] > 0 > lexicon.valences()["bad"]
+    assert "bad" in lexicon.opposite_words("good") and "hate" in lexicon.opposite_words("love")
+    assert all(lexicon.valences().get(w, 0) <= 0 for w in lexicon.opposite_words("good"))
+    assert "interesting" in lexicon.antonyms()["boring"]  # satellite -> head -> antonym
+
+
+def test_editor_flips_the_tiny_teacher_minimally_and_deterministically(editor):
+    results = [editor.edit(t) for t in TEXTS]
+    flipped = [r for r in results if r.flipped]
+    assert len(flipped) >= 0.8 * len(TEXTS)
+    for r in flipped:
+        p = editor.scorer.probs([r.original, r.text])
+        assert p[0].argmax() == r.source and p[1].argmax() == r.target != r.source
+        assert 1 <= len(r.edits) <= 3
+        words = r.original.split()
+        state = {e.slot: e.new for e in r.edits}
+        for slot in state:  # pruning: undoing any single edit loses the flip
+            undone = render(words, {s: v for s, v in state.items() if s != slot})
+            assert editor.scorer.probs([undone])[0].argmax() != r.target
+    again = [editor.edit(t) for t in TEXTS]
+    assert [(r.text, r.edits) for r in again] == [(r.text, r.edits) for r in results]
+
+
+def test_negation_and_acceptability_operators():
+    ops = dict((name, change) for name, change in operators(["it", "is", "good"], 1, "sentiment", []))
+    assert ops["negation_insert"] == {1: "is not"}
+    ops = dict(operators(["it", "is", "not", "good"], 2, "sentiment", []))
+    assert ops["negation_remove"] == {2: ""}
+    acc = {name for name, _ in operators(["she", "is", "going", "home"], 1, "acceptability", [])}
+    assert {"agreement", "drop", "swap"} <= acc
+    acc2 = dict(operators(["she", "is", "going", "home"], 2, "acceptability", []))
+    assert acc2["verb_form"] in ({2: "go"}, {2: "goings"})
+
+
+def test_word_levenshtein_and_bigram_fluency_proxy():
+    assert word_levenshtein("a b c".split(), "a x c".split()) == 1
+    assert word_levenshtein("a b c".split(), "a c".split()) == 1
+    assert word_levenshtein([], "a b".split()) == 2
+    lm = BigramLM(["the movie was good", "the plot was bad"])
+    assert lm.logprob_per_word("the movie was good") > lm.logprob_per_word("good was movie the")
+
+
+def test_validity_filter_keeps_flips_only_and_reports_failures():
+    originals = pd.DataFrame({"idx": [5, 9], "text": ["good", "bad"], "label": [1, 0]})
+    records = pd.DataFrame(
+        {
+            "idx": [5, 9],
+            "cfe": ["bad", "bad"],
+            "gold": [1, 0],
+            "teacher_cfe": [0, 0],
+            "valid": [True, False],
+            "delta_p": [0.8, 0.0],
+            "word_edits": [1, 0],
+            "word_edits_norm": [1.0, 0.0],
+            "closeness": [0.5, 1.0],
+            "fluency_delta": [0.0, 0.0],
+            "forward_passes": [10, 30],
+            "seconds": [0.1, 0.2],
+        }
+    )
+    rows = training_rows(originals, records, "valid")
+    assert rows["is_cfe"].tolist() == [False, False, True]
+    assert rows.loc[rows["is_cfe"], ["pair_id", "label"]].values.tolist() == [[5, 0]]
+    paper = training_rows(originals, records, "all")
+    assert paper.loc[paper["is_cfe"], "label"].tolist() == [0, 1]  # 1 - y, flipped or not
+    s = summarise(records, len(rows), "editor")
+    assert s["originals_without_valid_cfe"] == 1 and s["flip_rate"] == 0.5
+    assert s["teacher_calls_per_valid_cfe"] == 40.0
+
+
+def test_make_cod_set_writes_a_training_set_the_distiller_reads(bert_run):
+    from cod import paths
+    from cod.training.distill import distill, training_frame
+
+    cfg = bert_run.counterfactuals
+    records, summary = make_cod_set("rt_sentences", 8, 0, cfg)
+    assert summary["originals"] == 4 and summary["valid_cfes"] + summary["originals_without_valid_cfe"] == 4
+    frame = training_frame("rt_sentences", 8, 0, "cod")
+    assert len(frame) == 4 + summary["valid_cfes"]
+    assert set(frame.loc[frame["is_cfe"], "pair_id"]) <= set(frame.loc[~frame["is_cfe"], "idx"])
+    assert (paths.subset_dir("rt_sentences", 8, 0, "cod") / "metrics.json").is_file()
+    result = distill("rt_sentences", 8, 0, "kd", "cod", bert_run.distill)
+    assert result.summary["train_cfe_rows"] == summary["valid_cfes"]
