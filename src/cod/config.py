@@ -229,14 +229,37 @@ class EditorSettings(_Strict):
     edit_penalty: float = Field(ge=0)
 
 
+class LLMConfig(_Strict):
+    """Section `counterfactuals.llm`: an OpenAI-compatible endpoint (OpenAI, vLLM, Ollama, llama.cpp server)."""
+
+    model: str = Field(min_length=1)
+    base_url: str | None = None
+    api_key_env: str = Field(min_length=1)
+    temperature: float = Field(ge=0)
+    max_tokens: int = Field(ge=16)
+    timeout: float = Field(gt=0)
+    max_retries: int = Field(ge=0)
+    concurrency: int = Field(ge=1)
+    mode: Literal["live", "replay"]
+    prompt_variant: Literal["v1", "v2", "v3", "v4"]
+    label_source: Literal["teacher", "gold"]
+    feedback_rounds: int = Field(ge=0)
+    critique_revision: bool
+    fallback: Literal["editor", "none"]
+    cache_dir: str = Field(min_length=1)
+    price_input_per_1k: float = Field(ge=0)
+    price_output_per_1k: float = Field(ge=0)
+
+
 class CounterfactualsConfig(_Strict):
     """Section `counterfactuals`: how CFEs for the CoD originals are generated and checked."""
 
-    backend: Literal["editor"]
+    backend: Literal["editor", "llm"]
     keep: Literal["valid", "all"]
     max_length: int = Field(ge=8)
     smoke_originals: int = Field(ge=1)
     editor: EditorSettings
+    llm: LLMConfig
 
 
 class Params(_Strict):

@@ -87,7 +87,7 @@ def test_validity_filter_keeps_flips_only_and_reports_failures():
             "word_edits_norm": [1.0, 0.0],
             "closeness": [0.5, 1.0],
             "fluency_delta": [0.0, 0.0],
-            "forward_passes": [10, 30],
+            "calls": [10, 30],
             "seconds": [0.1, 0.2],
         }
     )
@@ -98,7 +98,7 @@ def test_validity_filter_keeps_flips_only_and_reports_failures():
     assert paper.loc[paper["is_cfe"], "label"].tolist() == [0, 1]  # 1 - y, flipped or not
     s = summarise(records, len(rows), "editor")
     assert s["originals_without_valid_cfe"] == 1 and s["flip_rate"] == 0.5
-    assert s["teacher_calls_per_valid_cfe"] == 40.0
+    assert s["calls_per_valid_cfe"] == 40.0 and s["calls_are"] == "teacher forward passes"
 
 
 def test_make_cod_set_writes_a_training_set_the_distiller_reads(bert_run):
@@ -114,3 +114,25 @@ def test_make_cod_set_writes_a_training_set_the_distiller_reads(bert_run):
     assert (paths.subset_dir("rt_sentences", 8, 0, "cod") / "metrics.json").is_file()
     result = distill("rt_sentences", 8, 0, "kd", "cod", bert_run.distill)
     assert result.summary["train_cfe_rows"] == summary["valid_cfes"]
+
+
+def test_llm_backend_end_to_end_with_local_server_and_free_rerun(bert_run, monkeypatch):
+    from tests.llm.server import FakeOpenAI
+
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-local")
+    with FakeOpenAI() as server:
+        llm = bert_run.counterfactuals.llm.model_copy(
+            update={"base_url": server.url, "max_retries": 0, "timeout": 5, "fallback": "none"}
+        )
+        cfg = bert_run.counterfactuals.model_copy(update={"backend": "llm", "llm": llm})
+        records, summary = make_cod_set("rt_sentences", 8, 0, cfg)
+        assert summary["backend"] == "llm" and summary["calls_are"] == "LLM requests"
+        assert summary["llm_requests_sent"] == summary["llm_calls"] >= 4
+        if summary["valid_cfes"]:
+            assert summary["llm_calls_per_valid_cfe"] == summary["llm_calls"] / summary["valid_cfes"]
+        sent = sum(server.requests.values())
+        _, again = make_cod_set("rt_sentences", 8, 0, cfg)
+        assert again["llm_requests_sent"] == 0 and sum(server.requests.values()) == sent
+        assert again["valid_cfes"] == summary["valid_cfes"]
+        replay = cfg.model_copy(update={"llm": llm.model_copy(update={"mode": "replay", "base_url": None})})
+        assert make_cod_set("rt_sentences", 8, 0, replay)[1]["llm_requests_sent"] == 0

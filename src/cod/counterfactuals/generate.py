@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import json
 from dataclasses import asdict
 from typing import Any
@@ -12,12 +13,11 @@ from tqdm.auto import tqdm
 
 from cod import paths
 from cod.config import CounterfactualsConfig
-from cod.counterfactuals.editor import Editor, EditorConfig, EditResult
+from cod.counterfactuals.editor import Edit, Editor, EditorConfig, EditResult
 from cod.counterfactuals.metrics import BigramLM, cosine, word_levenshtein
 from cod.counterfactuals.scorer import Scorer
 from cod.data import load_meta, load_split, registry
 from cod.data.subsets import load_manifest, load_subset
-from cod.errors import ConfigError
 
 
 def task_of(dataset: str) -> str:
@@ -28,10 +28,120 @@ def task_of(dataset: str) -> str:
 
 def edit_all(originals: pd.DataFrame, scorer: Scorer, dataset: str, cfg: CounterfactualsConfig) -> list[EditResult]:
     """Run the offline editor over every original text."""
-    if cfg.backend != "editor":
-        raise ConfigError(f"counterfactuals.backend={cfg.backend!r} is not available yet; use 'editor'")
     editor = Editor(scorer, task_of(dataset), EditorConfig(**cfg.editor.model_dump()))  # type: ignore[arg-type]
     return [editor.edit(text) for text in tqdm(originals["text"].tolist(), desc="counterfactuals", leave=False)]
+
+
+def diff_edits(a: list[str], b: list[str]) -> list[Edit]:
+    """Slot edits turning word list ``a`` into ``b`` (for LLM outputs, which come without an edit log)."""
+    edits = []
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes():
+        if tag == "equal":
+            continue
+        new = " ".join(b[j1:j2])
+        if tag == "insert":
+            slot = min(i1, len(a) - 1)
+            old = a[slot] if a else ""
+            edits.append(Edit(slot, "insert", old, f"{new} {old}".strip() if i1 < len(a) else f"{old} {new}".strip()))
+            continue
+        edits.append(Edit(i1, tag, a[i1], new))
+        edits.extend(Edit(i, tag, a[i], "") for i in range(i1 + 1, i2))
+    return edits
+
+
+def llm_all(
+    originals: pd.DataFrame, scorer: Scorer, dataset: str, cfg: CounterfactualsConfig, label_names: list[str]
+) -> tuple[list[EditResult], dict[str, Any]]:
+    """CFEs from an OpenAI-compatible LLM, checked by the teacher, with feedback rounds and optional
+    critique-revision; originals still without a valid CFE fall back to the offline editor if asked."""
+    from cod.counterfactuals import prompts
+    from cod.counterfactuals.llm import LLM, LLMSettings, ResponseCache, ledger_summary, parse_counterfactual
+
+    c = cfg.llm
+    settings = LLMSettings(**{f: getattr(c, f) for f in LLMSettings.__dataclass_fields__})
+    llm = LLM(settings, ResponseCache(paths.root() / c.cache_dir))
+    texts = originals["text"].tolist()
+    p0 = scorer.probs(texts)
+    source = p0.argmax(-1)
+    target = np.argsort(p0, axis=-1)[:, -2]
+    current = originals["label"].to_numpy() if c.label_source == "gold" else source
+    task = "yelp" if dataset == "yelp" else task_of(dataset)
+    convs = [
+        prompts.build(task, t, label_names[int(cu)], label_names[int(tg)], c.prompt_variant)
+        for t, cu, tg in zip(texts, current, target, strict=True)
+    ]
+    best: list[str | None] = [None] * len(texts)
+    calls = [0] * len(texts)
+    pending = list(range(len(texts)))
+    for _ in range(1 + c.feedback_rounds):
+        if not pending:
+            break
+        answers = llm.complete_many(convs[i] for i in pending)
+        cands = [parse_counterfactual(a.get("text")) for a in answers]
+        probs = scorer.probs([x or "" for x in cands])
+        still = []
+        for i, a, cand, p in zip(pending, answers, cands, probs, strict=True):
+            calls[i] += 1
+            if cand and cand != texts[i] and int(p.argmax()) != int(source[i]):
+                best[i] = cand
+                continue
+            still.append(i)
+            verdict = label_names[int(p.argmax())] if cand else "unchanged (no usable answer)"
+            convs[i] = prompts.feedback(convs[i], a.get("text") or "", verdict, float(p[target[i]]))
+        pending = still
+    if c.critique_revision:
+        idx = [i for i in range(len(texts)) if best[i] is not None]
+        pv = scorer.probs([best[i] for i in idx])  # type: ignore[misc]
+        crit = [
+            prompts.critique(
+                convs[i],
+                json.dumps({"counterfactual": best[i]}),
+                label_names[int(p.argmax())],
+                float(p[target[i]]),
+                word_levenshtein(texts[i].split(), best[i].split()),
+            )  # type: ignore[union-attr]
+            for i, p in zip(idx, pv, strict=True)
+        ]
+        revised = [parse_counterfactual(a.get("text")) for a in llm.complete_many(crit)]
+        pr = scorer.probs([r or "" for r in revised])
+        for i, r, p in zip(idx, revised, pr, strict=True):
+            calls[i] += 1
+            if (
+                r
+                and int(p.argmax()) != int(source[i])
+                and word_levenshtein(texts[i].split(), r.split()) <= word_levenshtein(texts[i].split(), best[i].split())
+            ):  # type: ignore[union-attr]
+                best[i] = r
+    pf = scorer.probs([b or t for b, t in zip(best, texts, strict=True)])
+    results = [
+        EditResult(
+            t,
+            b or t,
+            int(source[i]),
+            int(target[i]),
+            b is not None,
+            float(p0[i][target[i]]),
+            float(pf[i][target[i]]),
+            diff_edits(t.split(), (b or t).split()),
+            forward_passes=calls[i],
+        )
+        for i, (t, b) in enumerate(zip(texts, best, strict=True))
+    ]
+    fell_back = 0
+    if c.fallback == "editor":
+        editor = Editor(scorer, task_of(dataset), EditorConfig(**cfg.editor.model_dump()))  # type: ignore[arg-type]
+        for i, r in enumerate(results):
+            if not r.flipped:
+                fb = editor.edit(texts[i])
+                if fb.flipped:
+                    fb.forward_passes = calls[i]  # LLM calls spent before falling back
+                    results[i], fell_back = fb, fell_back + 1
+    return results, {
+        "llm_calls": sum(calls),
+        "llm_requests_sent": llm.requests_sent,
+        "fell_back_to_editor": fell_back,
+        "ledger": ledger_summary(llm.cache),
+    }
 
 
 def assess(originals: pd.DataFrame, results: list[EditResult], scorer: Scorer, lm: BigramLM) -> pd.DataFrame:
@@ -62,7 +172,7 @@ def assess(originals: pd.DataFrame, results: list[EditResult], scorer: Scorer, l
                 "closeness": cosine(e_orig[j], e_cfe[j]),
                 "fluency_delta": lm.logprob_per_word(r.text) - lm.logprob_per_word(row.text),
                 "edits": [asdict(e) for e in r.edits],
-                "forward_passes": r.forward_passes,
+                "calls": r.forward_passes,
                 "seconds": r.seconds,
             }
         )
@@ -105,7 +215,8 @@ def summarise(records: pd.DataFrame, kept_rows: int, backend: str) -> dict[str, 
         "word_edits_norm_mean": mean("word_edits_norm"),
         "closeness_mean": mean("closeness"),
         "fluency_delta_mean": mean("fluency_delta"),
-        "teacher_calls_per_valid_cfe": float(records["forward_passes"].sum() / nv) if nv else None,
+        "calls_per_valid_cfe": float(records["calls"].sum() / nv) if nv else None,
+        "calls_are": "LLM requests" if backend == "llm" else "teacher forward passes",
         "seconds_per_cfe": mean("seconds", records),
     }
 
@@ -120,10 +231,17 @@ def make_cod_set(dataset: str, k: int, seed: int, cfg: CounterfactualsConfig, *,
     teacher, tokenizer, _ = load_teacher(dataset)
     scorer = Scorer(teacher, tokenizer, cfg.max_length)
     lm = BigramLM(load_split(dataset, "train")["text"])
-    results = edit_all(originals, scorer, dataset, cfg)
+    label_names = load_meta(dataset)["label_names"]
+    extra: dict[str, Any] = {}
+    if cfg.backend == "llm":
+        results, extra = llm_all(originals, scorer, dataset, cfg, label_names)
+    else:
+        results = edit_all(originals, scorer, dataset, cfg)
     records = assess(originals, results, scorer, lm)
     rows = training_rows(originals, records, cfg.keep)
-    summary = summarise(records, len(rows), cfg.backend)
+    summary = summarise(records, len(rows), cfg.backend) | extra
+    if cfg.backend == "llm":
+        summary["llm_calls_per_valid_cfe"] = extra["llm_calls"] / max(1, summary["valid_cfes"])
     summary |= {
         "dataset": dataset,
         "k": k,
@@ -155,6 +273,3 @@ def show_examples(records: pd.DataFrame, n: int = 5) -> list[str]:
     """A few valid CFEs with their edits highlighted, for the stage notebook."""
     valid = records[records["valid"]].head(n)
     return [f"{highlight(r)}   (ΔP={r['delta_p']:+.2f})" for r in valid.to_dict(orient="records")]
-
-
-__all__ = ["make_cod_set", "show_examples", "assess", "training_rows", "summarise", "np"]

@@ -1,0 +1,81 @@
+"""Prompts asking an LLM for a minimal label-flipping edit, in our own words, with the paper's content.
+
+Each prompt gives the task, the text, its current label (the teacher's prediction by default; the
+paper used the gold label) and the target label, one demonstration, and asks for JSON only.
+"""
+
+from __future__ import annotations
+
+import json
+
+ROLE = {
+    "sentiment": "You write counterfactual examples for a sentiment classifier of short reviews.",
+    "yelp": "You write counterfactual examples for a sentiment classifier of Yelp restaurant reviews.",
+    "acceptability": "You write counterfactual examples for a classifier that judges whether English sentences "
+    "are grammatically acceptable.",
+    "generic": "You write counterfactual examples for a text classifier.",
+}
+DEMO = {
+    "sentiment": ("I love this movie.", "positive", "negative", "I dislike this movie."),
+    "yelp": (
+        "The pasta was fantastic and the staff were amazing.",
+        "positive",
+        "negative",
+        "The pasta was terrible and the staff were awful.",
+    ),
+    "acceptability": ("She is going to the store.", "acceptable", "unacceptable", "She is go to the store."),
+    "generic": ("The service was quick.", "A", "B", "The service was slow."),
+}
+# Wordings for the prompt-robustness ablation (paper Table 7): same content, different instructions.
+VARIANTS = {
+    "v1": "Change as few words as possible so that the label becomes {target}. Keep the sentence structure, "
+    "topic and wording otherwise unchanged; do not paraphrase or add new content.",
+    "v2": "Rewrite the text with the smallest possible edit that makes a reader assign the label {target} "
+    "instead of {current}. Everything not needed for that change must stay word for word.",
+    "v3": "Find the words that make the text {current} and minimally replace, remove or negate them so the "
+    "text becomes {target}. Preserve grammar and meaning as much as possible.",
+    "v4": "Produce a counterfactual: a minimally edited copy of the text whose correct label is {target}. "
+    "Prefer one or two word substitutions over larger changes.",
+}
+OUTPUT = 'Answer with JSON only, exactly of the form {"counterfactual": "<edited text>"}.'
+
+
+def build(task: str, text: str, current: str, target: str, variant: str = "v1") -> list[dict[str, str]]:
+    """Chat messages for one counterfactual request."""
+    role = ROLE.get(task, ROLE["generic"])
+    d_text, d_cur, d_tgt, d_out = DEMO.get(task, DEMO["generic"])
+    instruction = VARIANTS[variant].format(current=current, target=target)
+    demo = (
+        f"Example. Text: {d_text}\nCurrent label: {d_cur}\nTarget label: {d_tgt}\n"
+        f"Answer: {json.dumps({'counterfactual': d_out})}"
+    )
+    user = f"{instruction}\n\n{demo}\n\nText: {text}\nCurrent label: {current}\nTarget label: {target}\n{OUTPUT}"
+    return [{"role": "system", "content": role}, {"role": "user", "content": user}]
+
+
+def feedback(messages: list[dict[str, str]], answer: str, verdict: str, p_target: float) -> list[dict[str, str]]:
+    """A retry after an invalid CFE: the teacher's verdict is fed back to the model."""
+    return [
+        *messages,
+        {"role": "assistant", "content": answer},
+        {
+            "role": "user",
+            "content": f"The classifier still labels your text {verdict} (probability of the target "
+            f"label {p_target:.2f}). Make a different minimal edit that changes the label. {OUTPUT}",
+        },
+    ]
+
+
+def critique(messages: list[dict[str, str]], answer: str, verdict: str, p_target: float, edits: int) -> list[dict]:
+    """Critique-revision: the model reviews its own CFE given the teacher's verdict and edit size, then revises."""
+    return [
+        *messages,
+        {"role": "assistant", "content": answer},
+        {
+            "role": "user",
+            "content": f"Critique your counterfactual before revising it: the classifier labels it "
+            f"{verdict} (target probability {p_target:.2f}) and it changes {edits} word(s). Which edits are not "
+            f"needed, which needed change is missing, and is the text fluent? Then give the revised counterfactual. "
+            f"{OUTPUT}",
+        },
+    ]

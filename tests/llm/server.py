@@ -1,0 +1,92 @@
+"""A local OpenAI-compatible chat-completions server for tests (127.0.0.1 only, scripted behaviours)."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections import Counter
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+def flip(text: str) -> str:
+    return text.replace("good", "bad") if "good" in text else text.replace("bad", "good")
+
+
+class FakeOpenAI:
+    """Behaviour is chosen by a marker in the text to edit: PROSE, REFUSE, EMPTY, RATE, E500, HANG, SLOW."""
+
+    def __init__(self) -> None:
+        self.requests: Counter[str] = Counter()
+        self.auth: list[str] = []
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            disable_nagle_algorithm = True
+
+            def log_message(self, *args):  # quiet
+                pass
+
+            def _send(self, code: int, body: dict, headers: dict | None = None) -> None:
+                data = json.dumps(body).encode()
+                self.send_response(code)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                for k, v in (headers or {}).items():
+                    self.send_header(k, v)
+                self.end_headers()
+                self.wfile.write(data)
+
+            def do_POST(self):  # noqa: N802
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                outer.auth.append(self.headers.get("Authorization", ""))
+                user = body["messages"][-1]["content"]
+                text = user.split("Text: ")[-1].split("\n")[0]
+                outer.requests[text] += 1
+                n = outer.requests[text]
+                if "HANG" in text:
+                    time.sleep(2)
+                if "SLOW" in text:
+                    time.sleep(0.15)
+                if "E500" in text:
+                    return self._send(500, {"error": {"message": "boom", "type": "server_error"}})
+                if "RATE" in text and n == 1:
+                    return self._send(
+                        429, {"error": {"message": "slow down", "type": "rate_limit"}}, {"retry-after-ms": "10"}
+                    )
+                content, refusal = json.dumps({"counterfactual": flip(text)}), None
+                if "PROSE" in text:
+                    content = f"Sure! Here is a minimal edit:\n{content}\nHope this helps."
+                if "REFUSE" in text:
+                    content, refusal = None, "I can't help with that."
+                if "EMPTY" in text:
+                    content = ""
+                self._send(
+                    200,
+                    {
+                        "id": "chatcmpl-1",
+                        "object": "chat.completion",
+                        "created": 0,
+                        "model": body["model"],
+                        "choices": [
+                            {
+                                "index": 0,
+                                "finish_reason": "stop",
+                                "message": {"role": "assistant", "content": content, "refusal": refusal},
+                            }
+                        ],
+                        "usage": {"prompt_tokens": 100, "completion_tokens": 20, "total_tokens": 120},
+                    },
+                )
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    def __enter__(self) -> FakeOpenAI:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
