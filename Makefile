@@ -32,6 +32,8 @@ lint: install
 
 benchmark: install
 	python benchmarks/distill_speed.py
+	dvc repro teacher subset
+	python benchmarks/counterfactuals.py
 	python benchmarks/pipeline.py
 
 lab: install

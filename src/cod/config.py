@@ -251,15 +251,23 @@ class LLMConfig(_Strict):
     price_output_per_1k: float = Field(ge=0)
 
 
+class LocalLMConfig(_Strict):
+    """Section `counterfactuals.local`: a Hugging Face causal LM run locally with the LLM prompts."""
+
+    model: str = Field(min_length=1)
+    gguf_file: str | None = None
+
+
 class CounterfactualsConfig(_Strict):
     """Section `counterfactuals`: how CFEs for the CoD originals are generated and checked."""
 
-    backend: Literal["editor", "llm"]
+    backend: Literal["editor", "llm", "local"]
     keep: Literal["valid", "all"]
     max_length: int = Field(ge=8)
     smoke_originals: int = Field(ge=1)
     editor: EditorSettings
     llm: LLMConfig
+    local: LocalLMConfig
 
 
 class Params(_Strict):

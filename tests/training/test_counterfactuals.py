@@ -136,3 +136,33 @@ def test_llm_backend_end_to_end_with_local_server_and_free_rerun(bert_run, monke
         assert again["valid_cfes"] == summary["valid_cfes"]
         replay = cfg.model_copy(update={"llm": llm.model_copy(update={"mode": "replay", "base_url": None})})
         assert make_cod_set("rt_sentences", 8, 0, replay)[1]["llm_requests_sent"] == 0
+
+
+def test_local_causal_lm_backend_runs_the_same_prompts_behind_the_cache(bert_run, tmp_path):
+    import torch
+    from transformers import Qwen2Config, Qwen2ForCausalLM
+
+    from tests import tiny
+
+    folder = tmp_path / "tiny-lm"
+    tok = tiny.tokenizer(folder)
+    torch.manual_seed(0)
+    cfg_lm = Qwen2Config(
+        vocab_size=len(tok.get_vocab()),
+        hidden_size=32,
+        num_hidden_layers=1,
+        num_attention_heads=4,
+        num_key_value_heads=2,
+        intermediate_size=64,
+        max_position_embeddings=512,
+    )
+    Qwen2ForCausalLM(cfg_lm).save_pretrained(folder)
+    tok.save_pretrained(folder)
+    llm = bert_run.counterfactuals.llm.model_copy(update={"max_tokens": 16, "fallback": "none", "feedback_rounds": 0})
+    local = bert_run.counterfactuals.local.model_copy(update={"model": str(folder)})
+    cfg = bert_run.counterfactuals.model_copy(update={"backend": "local", "llm": llm, "local": local})
+    _, first = make_cod_set("rt_sentences", 8, 0, cfg)
+    assert first["backend"] == "local" and first["llm_requests_sent"] == 4  # a random LM: answers, no valid JSON
+    assert first["originals_without_valid_cfe"] == 4 - first["valid_cfes"]
+    _, again = make_cod_set("rt_sentences", 8, 0, cfg)
+    assert again["llm_requests_sent"] == 0

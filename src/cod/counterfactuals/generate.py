@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import difflib
 import json
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from typing import Any
 
 import numpy as np
@@ -55,11 +55,16 @@ def llm_all(
     """CFEs from an OpenAI-compatible LLM, checked by the teacher, with feedback rounds and optional
     critique-revision; originals still without a valid CFE fall back to the offline editor if asked."""
     from cod.counterfactuals import prompts
-    from cod.counterfactuals.llm import LLM, LLMSettings, ResponseCache, ledger_summary, parse_counterfactual
+    from cod.counterfactuals.llm import LLM, LLMSettings, LocalLM, ResponseCache, ledger_summary, parse_counterfactual
 
     c = cfg.llm
     settings = LLMSettings(**{f: getattr(c, f) for f in LLMSettings.__dataclass_fields__})
-    llm = LLM(settings, ResponseCache(paths.root() / c.cache_dir))
+    cache = ResponseCache(paths.root() / c.cache_dir)
+    if cfg.backend == "local":
+        settings = replace(settings, model=cfg.local.model, base_url=None, concurrency=1)
+        llm: LLM | LocalLM = LocalLM(settings, cache, cfg.local.gguf_file)
+    else:
+        llm = LLM(settings, cache)
     texts = originals["text"].tolist()
     p0 = scorer.probs(texts)
     source = p0.argmax(-1)
@@ -216,7 +221,7 @@ def summarise(records: pd.DataFrame, kept_rows: int, backend: str) -> dict[str, 
         "closeness_mean": mean("closeness"),
         "fluency_delta_mean": mean("fluency_delta"),
         "calls_per_valid_cfe": float(records["calls"].sum() / nv) if nv else None,
-        "calls_are": "LLM requests" if backend == "llm" else "teacher forward passes",
+        "calls_are": "teacher forward passes" if backend == "editor" else "LLM requests",
         "seconds_per_cfe": mean("seconds", records),
     }
 
@@ -233,14 +238,14 @@ def make_cod_set(dataset: str, k: int, seed: int, cfg: CounterfactualsConfig, *,
     lm = BigramLM(load_split(dataset, "train")["text"])
     label_names = load_meta(dataset)["label_names"]
     extra: dict[str, Any] = {}
-    if cfg.backend == "llm":
+    if cfg.backend in ("llm", "local"):
         results, extra = llm_all(originals, scorer, dataset, cfg, label_names)
     else:
         results = edit_all(originals, scorer, dataset, cfg)
     records = assess(originals, results, scorer, lm)
     rows = training_rows(originals, records, cfg.keep)
     summary = summarise(records, len(rows), cfg.backend) | extra
-    if cfg.backend == "llm":
+    if cfg.backend in ("llm", "local"):
         summary["llm_calls_per_valid_cfe"] = extra["llm_calls"] / max(1, summary["valid_cfes"])
     summary |= {
         "dataset": dataset,

@@ -115,12 +115,64 @@ def parse_counterfactual(text: str | None) -> str | None:
     return None
 
 
-class LLM:
-    """A chat-completions client for any OpenAI-compatible endpoint, behind the response cache."""
+class CachedChat:
+    """Chat answers behind the response cache: cached ones from disk, the rest computed by ``_call``."""
 
     def __init__(self, settings: LLMSettings, cache: ResponseCache) -> None:
         self.settings, self.cache = settings, cache
         self.requests_sent = 0
+
+    def _call(self, key: str, messages: list[dict[str, str]]) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def complete_many(self, conversations: Iterable[list[dict[str, str]]]) -> list[dict[str, Any]]:
+        """Answers for every conversation: cached ones from disk, the rest sent with bounded concurrency."""
+        convs = list(conversations)
+        keys = [request_key(self.settings, m) for m in convs]
+        out: list[dict[str, Any] | None] = [self.cache.get(k) for k in keys]
+        missing = [i for i, r in enumerate(out) if r is None]
+        if missing and self.settings.mode == "replay":
+            raise ReplayMiss(
+                f"replay mode: {len(missing)} of {len(convs)} requests are not in the cache "
+                f"({self.cache.log.path}); run with counterfactuals.llm.mode: live once, or `dvc pull` the cache"
+            )
+        unique = {keys[i]: i for i in missing}
+        with ThreadPoolExecutor(max_workers=max(1, self.settings.concurrency)) as pool:
+            futures = {pool.submit(self._call, key, convs[i]): key for key, i in unique.items()}
+            for fut in as_completed(futures):
+                record = fut.result()
+                for i in missing:
+                    if keys[i] == futures[fut]:
+                        out[i] = record
+        return [r for r in out if r is not None]
+
+    def _record(self, key: str, messages: list, text: str | None, refusal: str | None, tokens: tuple[int, int]):
+        """Cache a received answer and book it in the ledger."""
+        s = self.settings
+        status = "refusal" if refusal else ("empty" if not text else "ok")
+        record = {
+            "key": key,
+            "model": s.model,
+            "messages": messages,
+            "status": status,
+            "text": text,
+            "refusal": refusal,
+            "prompt_tokens": tokens[0],
+            "completion_tokens": tokens[1],
+        }
+        self.cache.put(record)
+        cost = tokens[0] / 1000 * s.price_input_per_1k + tokens[1] / 1000 * s.price_output_per_1k
+        self.cache.ledger.append(
+            {"key": key, "status": status, "prompt_tokens": tokens[0], "completion_tokens": tokens[1], "cost_usd": cost}
+        )
+        return record
+
+
+class LLM(CachedChat):
+    """A chat-completions client for any OpenAI-compatible endpoint, behind the response cache."""
+
+    def __init__(self, settings: LLMSettings, cache: ResponseCache) -> None:
+        super().__init__(settings, cache)
         self._client = None
 
     def client(self) -> Any:
@@ -157,52 +209,51 @@ class LLM:
             self.cache.ledger.append({"key": key, "status": "error", "error": record["error"]})
             return record  # errors are not cached as answers: a rerun tries again
         choice = resp.choices[0]
-        text = choice.message.content
-        refusal = getattr(choice.message, "refusal", None)
         usage = resp.usage
-        tokens_in = getattr(usage, "prompt_tokens", 0) or 0
-        tokens_out = getattr(usage, "completion_tokens", 0) or 0
-        status = "refusal" if refusal else ("empty" if not text else "ok")
-        record |= {
-            "status": status,
-            "text": text,
-            "refusal": refusal,
-            "prompt_tokens": tokens_in,
-            "completion_tokens": tokens_out,
-        }
-        self.cache.put(record)
-        cost = tokens_in / 1000 * s.price_input_per_1k + tokens_out / 1000 * s.price_output_per_1k
-        self.cache.ledger.append(
-            {
-                "key": key,
-                "status": status,
-                "prompt_tokens": tokens_in,
-                "completion_tokens": tokens_out,
-                "cost_usd": cost,
-            }
-        )
-        return record
+        tokens = (getattr(usage, "prompt_tokens", 0) or 0, getattr(usage, "completion_tokens", 0) or 0)
+        return self._record(key, messages, choice.message.content, getattr(choice.message, "refusal", None), tokens)
 
-    def complete_many(self, conversations: Iterable[list[dict[str, str]]]) -> list[dict[str, Any]]:
-        """Answers for every conversation: cached ones from disk, the rest sent with bounded concurrency."""
-        convs = list(conversations)
-        keys = [request_key(self.settings, m) for m in convs]
-        out: list[dict[str, Any] | None] = [self.cache.get(k) for k in keys]
-        missing = [i for i, r in enumerate(out) if r is None]
-        if missing and self.settings.mode == "replay":
-            raise ReplayMiss(
-                f"replay mode: {len(missing)} of {len(convs)} requests are not in the cache "
-                f"({self.cache.log.path}); run with counterfactuals.llm.mode: live once, or `dvc pull` the cache"
-            )
-        unique = {keys[i]: i for i in missing}
-        with ThreadPoolExecutor(max_workers=max(1, self.settings.concurrency)) as pool:
-            futures = {pool.submit(self._call, key, convs[i]): key for key, i in unique.items()}
-            for fut in as_completed(futures):
-                record = fut.result()
-                for i in missing:
-                    if keys[i] == futures[fut]:
-                        out[i] = record
-        return [r for r in out if r is not None]
+
+class LocalLM(CachedChat):
+    """A local Hugging Face causal LM (hub id, folder, or GGUF file) answering the same prompts, greedily."""
+
+    def __init__(self, settings: LLMSettings, cache: ResponseCache, gguf_file: str | None = None) -> None:
+        super().__init__(settings, cache)
+        self.gguf_file = gguf_file
+        self._model: Any = None
+        self._lock = threading.Lock()
+
+    def _load(self) -> tuple[Any, Any]:
+        if self._model is None:
+            import torch
+            from transformers import AutoModelForCausalLM, AutoTokenizer
+
+            from cod.models.load import ensure_pad_token, resolve
+
+            kw = {"gguf_file": self.gguf_file} if self.gguf_file else {}
+            spec = resolve(self.settings.model)
+            self._tok = ensure_pad_token(AutoTokenizer.from_pretrained(spec, **kw))
+            self._model = AutoModelForCausalLM.from_pretrained(spec, dtype=torch.float32, **kw).eval()
+        return self._model, self._tok
+
+    def _call(self, key: str, messages: list[dict[str, str]]) -> dict[str, Any]:
+        import torch
+
+        with self._lock:  # one generation at a time: the model is shared
+            model, tok = self._load()
+            if getattr(tok, "chat_template", None):
+                prompt = tok.apply_chat_template(messages, add_generation_prompt=True, tokenize=False)
+            else:
+                prompt = "\n\n".join(f"{m['role']}: {m['content']}" for m in messages) + "\n\nassistant:"
+            ids = tok(prompt, return_tensors="pt")
+            self.requests_sent += 1
+            with torch.no_grad():
+                out = model.generate(
+                    **ids, max_new_tokens=self.settings.max_tokens, do_sample=False, pad_token_id=tok.pad_token_id
+                )
+            new = out[0, ids["input_ids"].shape[1] :]
+            text = tok.decode(new, skip_special_tokens=True)
+        return self._record(key, messages, text, None, (int(ids["input_ids"].shape[1]), int(len(new))))
 
 
 def ledger_summary(cache: ResponseCache) -> dict[str, Any]:
@@ -217,3 +268,56 @@ def ledger_summary(cache: ResponseCache) -> dict[str, Any]:
         "completion_tokens": sum(r.get("completion_tokens", 0) for r in rows),
         "cost_usd": round(sum(r.get("cost_usd", 0.0) for r in rows), 6),
     }
+
+
+# --- OpenAI Batch API: half price, 24 h window; answers land in the same cache -------------------------
+
+
+def batch_lines(chat: CachedChat, conversations: Iterable[list[dict[str, str]]]) -> list[dict[str, Any]]:
+    """Batch API request lines (custom_id = cache key) for the conversations not yet in the cache."""
+    s, lines, seen = chat.settings, [], set()
+    for messages in conversations:
+        key = request_key(s, messages)
+        if chat.cache.get(key) is None and key not in seen:
+            seen.add(key)
+            body = {"model": s.model, "messages": messages, "temperature": s.temperature, "max_tokens": s.max_tokens}
+            lines.append({"custom_id": key, "method": "POST", "url": "/v1/chat/completions", "body": body})
+    return lines
+
+
+def submit_batch(chat: LLM, lines: list[dict[str, Any]], path: Path) -> str:
+    """Write the request file, upload it and start a batch; returns the batch id (keep it to collect)."""
+    path.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    client = chat.client()
+    with open(path, "rb") as fh:
+        uploaded = client.files.create(file=fh, purpose="batch")
+    batch = client.batches.create(input_file_id=uploaded.id, endpoint="/v1/chat/completions", completion_window="24h")
+    return batch.id
+
+
+def ingest_batch_output(chat: CachedChat, output: str, lines: list[dict[str, Any]]) -> int:
+    """Store every answer of a Batch API output file in the cache (and ledger); returns how many."""
+    messages_of = {line["custom_id"]: line["body"]["messages"] for line in lines}
+    stored = 0
+    for raw in output.splitlines():
+        if not raw.strip():
+            continue
+        row = json.loads(raw)
+        key, body = row["custom_id"], (row.get("response") or {}).get("body") or {}
+        if key not in messages_of or not body.get("choices"):
+            chat.cache.ledger.append({"key": key, "status": "error", "error": str(row.get("error"))[:300]})
+            continue
+        msg, usage = body["choices"][0]["message"], body.get("usage") or {}
+        tokens = (usage.get("prompt_tokens", 0), usage.get("completion_tokens", 0))
+        chat._record(key, messages_of[key], msg.get("content"), msg.get("refusal"), tokens)
+        stored += 1
+    return stored
+
+
+def collect_batch(chat: LLM, batch_id: str, lines: list[dict[str, Any]]) -> int:
+    """Fetch a finished batch's output into the cache; 0 while it is still running."""
+    client = chat.client()
+    batch = client.batches.retrieve(batch_id)
+    if batch.status != "completed" or not batch.output_file_id:
+        return 0
+    return ingest_batch_output(chat, client.files.content(batch.output_file_id).text, lines)
