@@ -40,6 +40,13 @@ def _unique(values: list, what: str) -> list:
     return values
 
 
+def check_choice(value: str, allowed: tuple[str, ...], what: str) -> str:
+    """Refuse a value outside ``allowed`` with a message listing the allowed values."""
+    if value not in allowed:
+        raise ValueError(f"unknown {what} {value!r}. Allowed: {list(allowed)}")
+    return value
+
+
 def check_k(k: int) -> int:
     """A shot count must be a positive even number (k/2 examples per class in the clean set)."""
     if isinstance(k, bool) or not isinstance(k, int) or k < 2 or k % 2:
@@ -85,16 +92,14 @@ class GridConfig(_Strict):
     @classmethod
     def _methods(cls, v: list[str]) -> list[str]:
         for m in v:
-            if m not in METHODS:
-                raise ValueError(f"unknown method {m!r}. Allowed: {list(METHODS)}")
+            check_choice(m, METHODS, "method")
         return _unique(v, "methods")
 
     @field_validator("data_modes")
     @classmethod
     def _modes(cls, v: list[str]) -> list[str]:
         for m in v:
-            if m not in DATA_MODES:
-                raise ValueError(f"unknown data mode {m!r}. Allowed: {list(DATA_MODES)}")
+            check_choice(m, DATA_MODES, "data mode")
         return _unique(v, "data modes")
 
     @field_validator("datasets")
@@ -439,10 +444,10 @@ def load(
             check_k(k)
         if seed is not None:
             check_seed(seed)
-        if method is not None and method not in METHODS:
-            raise ValueError(f"unknown method {method!r}. Allowed: {list(METHODS)}")
-        if mode is not None and mode not in DATA_MODES:
-            raise ValueError(f"unknown data mode {mode!r}. Allowed: {list(DATA_MODES)}")
+        if method is not None:
+            check_choice(method, METHODS, "method")
+        if mode is not None:
+            check_choice(mode, DATA_MODES, "data mode")
     except ValueError as exc:
         raise ConfigError(f"notebook parameter: {exc}") from None
     if dataset is not None and k is not None:
