@@ -81,6 +81,11 @@ def teacher_predictions(dataset: str, split: str) -> Path:
     return teacher_dir(dataset) / "predictions" / f"{split}.npy"
 
 
+def cfe_metrics(dataset: str, k: int, seed: int) -> Path:
+    """Set-level quality of one CoD set's counterfactuals (a DVC metrics file)."""
+    return root() / "results" / "counterfactuals" / dataset / f"k{k}" / f"seed{seed}" / "metrics.json"
+
+
 def run_dir(dataset: str, k: int, seed: int, method: str, mode: str) -> Path:
     """One distillation run's dvclive folder (metrics.json, per-epoch plots, params)."""
     return root() / "results" / "runs" / dataset / f"k{k}" / f"seed{seed}" / f"{method}-{mode}"

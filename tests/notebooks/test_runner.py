@@ -84,7 +84,7 @@ def test_teacher_and_distill_notebooks_in_smoke_mode_on_the_embedded_default(rep
     assert curve[0].split("\t") == ["step", "accuracy"] and len(curve) == 3
 
     nb.run("notebooks/40_counterfactuals.py", {"dataset": "rt_sentences", "k": 8, "seed": 0, "smoke": True})
-    cfe = json.loads((paths.subset_dir("rt_sentences", 8, 0, "cod") / "metrics.json").read_text())
+    cfe = json.loads(paths.cfe_metrics("rt_sentences", 8, 0).read_text())
     assert cfe["originals"] == 4 and cfe["backend"] == "editor" and 0 <= cfe["flip_rate"] <= 1
     nb.run("notebooks/50_distill.py", {**params, "method": "kd", "mode": "cod"})
     cod_run = json.loads((paths.run_dir("rt_sentences", 8, 0, "kd", "cod") / "metrics.json").read_text())

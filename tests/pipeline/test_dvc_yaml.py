@@ -68,3 +68,14 @@ def test_data_paths_in_outs_match_cod_paths(repo):
     assert render("data/prepared/${item.dataset}") in STAGES["subset"]["deps"] or any(
         render(d) == rel(paths.prepared_dir("rt_sentences")) for d in STAGES["subset"]["deps"]
     )
+
+
+def test_counterfactual_and_distill_paths_match_cod_paths(repo):
+    rel = lambda p: p.relative_to(repo).as_posix()  # noqa: E731
+    cfe = STAGES["counterfactuals"]
+    assert rel(paths.subset_dir("rt_sentences", 8, 0, "cod")) in [render(o) for o in cfe["outs"]]
+    assert [render(m) for m in cfe["metrics"]] == [rel(paths.cfe_metrics("rt_sentences", 8, 0))]
+    distill = STAGES["distill"]
+    assert rel(paths.run_dir("rt_sentences", 8, 0, "kd", "clean")) in [render(o) for o in distill["outs"]]
+    assert rel(paths.subset_dir("rt_sentences", 8, 0, "clean")) in [render(d) for d in distill["deps"]]
+    assert rel(paths.teacher_dir("rt_sentences")) in [render(d) for d in distill["deps"]]

@@ -107,7 +107,7 @@ def test_full_pipeline_with_a_small_grid(tmp_path):
         "subset@rt_sentences-8-0",
         "teacher@rt_sentences",
     ]
-    cfe = json.loads((root / "data/subsets/cod/rt_sentences/k8/seed0/metrics.json").read_text())
+    cfe = json.loads((root / "results/counterfactuals/rt_sentences/k8/seed0/metrics.json").read_text())
     assert cfe["originals"] == 4
     for mode in ("clean", "cod"):
         metrics = json.loads((root / f"results/runs/rt_sentences/k8/seed0/kd-{mode}/metrics.json").read_text())

@@ -35,6 +35,7 @@ def test_lexicons_give_polarity_filtered_antonyms():
     assert "bad" in lexicon.opposite_words("good") and "hate" in lexicon.opposite_words("love")
     assert all(lexicon.valences().get(w, 0) <= 0 for w in lexicon.opposite_words("good"))
     assert "interesting" in lexicon.antonyms()["boring"]  # satellite -> head -> antonym
+    assert "hates" in lexicon.opposite_words("loves") and "failed" in lexicon.opposite_words("succeeded")
 
 
 def test_editor_flips_the_tiny_teacher_minimally_and_deterministically(editor):
@@ -111,7 +112,7 @@ def test_make_cod_set_writes_a_training_set_the_distiller_reads(bert_run):
     frame = training_frame("rt_sentences", 8, 0, "cod")
     assert len(frame) == 4 + summary["valid_cfes"]
     assert set(frame.loc[frame["is_cfe"], "pair_id"]) <= set(frame.loc[~frame["is_cfe"], "idx"])
-    assert (paths.subset_dir("rt_sentences", 8, 0, "cod") / "metrics.json").is_file()
+    assert paths.cfe_metrics("rt_sentences", 8, 0).is_file()
     result = distill("rt_sentences", 8, 0, "kd", "cod", bert_run.distill)
     assert result.summary["train_cfe_rows"] == summary["valid_cfes"]
 

@@ -259,7 +259,9 @@ def make_cod_set(dataset: str, k: int, seed: int, cfg: CounterfactualsConfig, *,
     out.mkdir(parents=True, exist_ok=True)
     rows.to_json(out / "train.jsonl", orient="records", lines=True)
     records.to_json(out / "cfes.jsonl", orient="records", lines=True)
-    (out / "metrics.json").write_text(json.dumps(summary, indent=2) + "\n")
+    metrics = paths.cfe_metrics(dataset, k, seed)
+    metrics.parent.mkdir(parents=True, exist_ok=True)
+    metrics.write_text(json.dumps(summary, indent=2) + "\n")
     return records, summary
 
 

@@ -117,11 +117,31 @@ def antonyms() -> dict[str, frozenset[str]]:
     return {w: frozenset(a for a in ants if " " not in a and a != w) for w, ants in out.items()}
 
 
+def inflected_antonyms(word: str) -> list[str]:
+    """Antonyms of an inflected word, re-inflected to its form: loves -> hates, happier -> unhappier."""
+    import lemminflect
+
+    out: list[str] = []
+    for upos, lemmas in lemminflect.getAllLemmas(word).items():
+        for lemma in lemmas:
+            if lemma == word:
+                continue
+            tags = [t for t, forms in lemminflect.getAllInflections(lemma, upos).items() if word in forms]
+            for ant in sorted(antonyms().get(lemma, ())):
+                for tag in tags[:1]:
+                    forms = lemminflect.getInflection(ant, tag, inflect_oov=False)
+                    if forms and forms[0] not in out:
+                        out.append(forms[0])
+    return out
+
+
 def opposite_words(word: str) -> list[str]:
-    """Antonyms of ``word``, opposite VADER polarity first, then unknown polarity; same polarity dropped."""
+    """Antonyms of ``word`` (re-inflected when it is an inflected form), opposite VADER polarity first,
+    then unknown polarity; same polarity dropped."""
     k = key(word)
     v = valences().get(k)
-    cands = sorted(antonyms().get(k, ()))
+    direct = sorted(antonyms().get(k, ()))
+    cands = direct + [a for a in inflected_antonyms(k) if a not in direct]
     if v is None:
         return cands
     opposite = [a for a in cands if valences().get(a, 0.0) * v < 0]
