@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import ast
+import os
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -21,6 +23,8 @@ def _kernel_manager_class() -> type:
     class IPCKernelManager(AsyncKernelManager):
         def __init__(self, **kwargs: Any) -> None:
             kwargs.setdefault("transport", "ipc")
+            # socket files go to the temp dir, not the cwd (the repo root), so a killed kernel leaves none there
+            kwargs.setdefault("ip", os.path.join(tempfile.mkdtemp(prefix="cod-kernel-"), "kernel"))
             super().__init__(**kwargs)
 
     return IPCKernelManager

@@ -33,7 +33,8 @@ def copy_sources(dst: Path, src: Path | None = None) -> Path:
 
     def ignore(folder: str, names: list[str]) -> set[str]:
         rel = Path(folder).resolve().relative_to(src)
-        return {
+        special = {n for n in names if not (Path(folder, n).is_file() or Path(folder, n).is_dir())}  # sockets
+        return special | {
             n for n in names if (rel / n).as_posix().removeprefix("./") in SKIP or n in SKIP or n.endswith(".egg-info")
         }
 
