@@ -27,17 +27,9 @@ smoke = False
 import pandas as pd
 from IPython.display import display
 
-import cod.config
-from cod import paths, tracking
-from cod.training.distill import distill
+from cod.training.record import run_cell
 
-cfg = cod.config.load("distill", dataset=dataset, k=k, seed=seed, method=method, mode=mode)
-run = paths.run_dir(dataset, k, seed, method, mode)
-live = tracking.open_run(run, {**cfg.model_dump(), "dataset": dataset, "k": k, "seed": seed,
-                                "method": method, "mode": mode, "smoke": smoke})
-result = distill(dataset, k, seed, method, mode, cfg, smoke=smoke,
-                 on_epoch=lambda _, row: tracking.log_epoch(live, row))
-tracking.finish(live, result.summary)
+result = run_cell(dataset, k, seed, method, mode, smoke=smoke)
 
 # %%
 display(pd.DataFrame(result.fit.history).set_index("epoch").round(4))

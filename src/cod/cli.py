@@ -34,7 +34,32 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--out", type=Path, help="executed notebook path (default: reports/executed/<stem>/...)")
     check = sub.add_parser("check", help="validate params.yaml and exit")
     check.add_argument("--params", type=Path, help="params file (default: the repository's params.yaml)")
+    dist = sub.add_parser(
+        "distill",
+        help="run one distillation cell without a notebook, e.g. on several GPUs: "
+        "accelerate launch --num_processes 4 -m cod distill ...",
+    )
+    for name, kind in (("dataset", str), ("k", int), ("seed", int), ("method", str), ("mode", str)):
+        dist.add_argument(f"--{name}", type=kind, required=True)
+    dist.add_argument("--smoke", action="store_true", help="a few epochs, for a quick check")
+    rep = sub.add_parser(
+        "repro", help="dvc repro with N workers per matrix group (DVC's parallel stage execution; `make repro`)"
+    )
+    rep.add_argument("-j", "--jobs", type=int, default=2, help="concurrent `dvc repro` workers (default 2)")
+    rep.add_argument("--devices", help="comma-separated GPU ids, one per worker in turn, e.g. 0,1,2,3")
+    prof = sub.add_parser("profile", help="validate a params profile (profiles/NAME.yaml) and make it params.yaml")
+    prof.add_argument("name", help="profile name, e.g. paper or default")
     return parser
+
+
+def _check(path: Path | None) -> str:
+    from cod import config
+
+    params = config.load_params(path)
+    g = params.grid
+    n_subsets = len(g.datasets) * len(g.k) * len(g.seeds)
+    n_runs = n_subsets * len(g.methods) * len(g.data_modes)
+    return f"params ok: {len(g.datasets)} dataset(s), k={g.k}, seeds={g.seeds} -> {n_subsets} subsets, {n_runs} runs"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -45,13 +70,22 @@ def main(argv: list[str] | None = None) -> int:
             from cod import nb
 
             nb.run(args.notebook, {n: _parse_value(v) for n, v in args.parameter}, args.out)
-        else:
-            from cod import config
+        elif args.command == "distill":
+            from cod.training.record import run_cell
 
-            params = config.load_params(args.params)
-            g = params.grid
-            n_subsets = len(g.datasets) * len(g.k) * len(g.seeds)
-            print(f"params ok: {len(g.datasets)} dataset(s), k={g.k}, seeds={g.seeds} -> {n_subsets} subsets")
+            result = run_cell(args.dataset, args.k, args.seed, args.method, args.mode, smoke=args.smoke)
+            print({key: result.summary[key] for key in ("best_val_accuracy", "test_accuracy")})
+        elif args.command == "repro":
+            from cod import parallel
+
+            print(_check(None), flush=True)
+            parallel.repro(args.jobs, args.devices.split(",") if args.devices else None)
+        elif args.command == "profile":
+            from cod import profiles
+
+            print(profiles.use(args.name))
+        else:
+            print(_check(args.params))
     except CodError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return exc.exit_code

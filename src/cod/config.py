@@ -26,6 +26,9 @@ STAGE_SECTIONS: dict[str, tuple[str, ...]] = {
     "subset": ("subset",),
     "counterfactuals": ("counterfactuals",),
     "distill": ("distill",),
+    "aggregate": ("grid", "report"),
+    "figures": ("report",),
+    "synthetic": ("synthetic",),
 }
 
 
@@ -206,6 +209,7 @@ class DistillConfig(_Strict):
     teacher_interval: int = Field(ge=1)
     mse_mask_padding: bool
     cfe_label: Literal["teacher", "flip"]
+    soft_labels: Literal["teacher", "random"] = "teacher"
     sym_lambda: float = Field(ge=0)
     smoke_epochs: int = Field(ge=1)
     ted: TedConfig
@@ -275,6 +279,41 @@ class CounterfactualsConfig(_Strict):
     local: LocalLMConfig
 
 
+class ReportConfig(_Strict):
+    """Section `report`: what the aggregate tables and figures show."""
+
+    value: Literal["test", "val"]
+    confidence: float = Field(gt=0, lt=1)
+    examples: int = Field(ge=1, le=30)
+    paper_tables: list[Literal["1", "2", "5", "6"]] = Field(min_length=1)
+
+
+class SyntheticConfig(_Strict):
+    """Section `synthetic`: the two-moons experiment of the paper (spec §2)."""
+
+    n_train: int = Field(ge=20)
+    n_test: int = Field(ge=20)
+    noise: float = Field(ge=0)
+    k: int = Field(ge=4)
+    teacher_hidden: list[int] = Field(min_length=1)
+    student_hidden: list[int] = Field(min_length=1)
+    teacher_epochs: int = Field(ge=1)
+    student_epochs: int = Field(ge=1)
+    lr: float = Field(gt=0)
+    kl_alpha: float = Field(ge=0)
+    temperature: float = Field(gt=0)
+    cfe_step: float = Field(gt=0)
+    cfe_max_steps: int = Field(ge=1)
+    seeds: int = Field(ge=2)
+
+    @field_validator("k")
+    @classmethod
+    def _k(cls, v: int) -> int:
+        if v % 4:
+            raise ValueError(f"{v} must be a multiple of 4 (k/2 real points per class for KD, k/4 for CoD)")
+        return v
+
+
 class Params(_Strict):
     """The whole params.yaml, validated."""
 
@@ -284,6 +323,8 @@ class Params(_Strict):
     teacher: TeacherConfig
     counterfactuals: CounterfactualsConfig
     distill: DistillConfig
+    report: ReportConfig
+    synthetic: SyntheticConfig
 
     @model_validator(mode="after")
     def _cross_checks(self) -> Params:
@@ -421,7 +462,9 @@ def check_k_fits(dataset: str, k: int, class_counts: dict[str, int]) -> None:
         )
 
 
-SectionName = Literal["grid", "data", "subset", "teacher", "counterfactuals", "distill"]
+SectionName = Literal[
+    "grid", "data", "subset", "teacher", "counterfactuals", "distill", "report", "synthetic"
+]
 
 
 def load(

@@ -19,6 +19,8 @@ class DatasetInfo:
     task: str = "sentiment"  # which counterfactual operators apply: sentiment | acceptability | generic
     # Rows per class of the whole embedded corpus (None for hub datasets: only known once prepared).
     class_totals: tuple[int, ...] | None = None
+    # The paper dataset an embedded stand-in is compared with in reports/paper_comparison.md.
+    paper_proxy: str | None = None
 
 
 BUILTIN: dict[str, DatasetInfo] = {
@@ -38,6 +40,7 @@ BUILTIN: dict[str, DatasetInfo] = {
             ("negative", "positive"),
             "Pang & Lee sentence polarity (4,000 Rotten Tomatoes sentences): SST-2 stand-in",
             class_totals=(2000, 2000),
+            paper_proxy="sst2",
         ),
         DatasetInfo(
             "movie_reviews",
@@ -45,6 +48,7 @@ BUILTIN: dict[str, DatasetInfo] = {
             ("negative", "positive"),
             "Pang & Lee polarity v2.0 (1,500 full movie reviews): IMDB stand-in",
             class_totals=(750, 750),
+            paper_proxy="imdb",
         ),
     )
 }

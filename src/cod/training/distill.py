@@ -95,6 +95,16 @@ def cfe_labels(frame: pd.DataFrame, teacher_pred: np.ndarray, how: str, num_labe
     return labels
 
 
+def randomise_soft_labels(batches: list[Batch], seed: int) -> None:
+    """Soft-label ablation (paper Table 9): replace the teacher's logits by log-probabilities drawn from Dir(1)."""
+    gen = torch.Generator().manual_seed(seed)
+    for batch in batches:
+        shape = batch[TEACHER_LOGITS].shape
+        gamma = -torch.log(torch.rand(shape, generator=gen).clamp_min(1e-12))  # Exp(1) draws, normalised = Dir(1)
+        probs = gamma / gamma.sum(-1, keepdim=True)
+        batch[TEACHER_LOGITS] = probs.clamp_min(1e-12).log()
+
+
 class Distiller(nn.Module):
     """forward(batch) -> (loss, parts): CE + kl_alpha·KD + mse_alpha·MSE(proj(h_s), h_t) + sym_lambda·pair gap."""
 
@@ -266,6 +276,8 @@ def distill(
         batch["labels"] = torch.as_tensor(labels[rows], dtype=torch.long)
         batch["pair_id"] = torch.as_tensor(frame["pair_id"].to_numpy()[rows])
         batch["is_cfe"] = torch.as_tensor(frame["is_cfe"].to_numpy()[rows])
+    if cfg.soft_labels == "random":
+        randomise_soft_labels(batches, seed)
 
     d_s, d_t = student.config.hidden_size, teacher.config.hidden_size
     proj = None
