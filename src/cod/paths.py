@@ -96,6 +96,26 @@ def reports_dir() -> Path:
     return root() / "reports"
 
 
+def aggregate_dir() -> Path:
+    """The aggregate stage's tidy tables (runs, summaries, CFE quality, teachers, examples) as CSV."""
+    return root() / "results" / "aggregate"
+
+
+def figures_dir() -> Path:
+    """The figures stage's PNG + PDF files."""
+    return reports_dir() / "figures"
+
+
+def tables_dir() -> Path:
+    """Markdown + LaTeX tables in the paper's layout."""
+    return reports_dir() / "tables"
+
+
+def synthetic_dir() -> Path:
+    """The synthetic (two moons) experiment's figure and metrics."""
+    return reports_dir() / "synthetic"
+
+
 def executed_notebook(notebook: str | Path, parameters: dict[str, object]) -> Path:
     """Where the runner writes an executed notebook: reports/executed/<stem>/<param values>.ipynb."""
     stem = Path(notebook).stem

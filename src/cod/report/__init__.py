@@ -1,0 +1,1 @@
+"""Aggregation, tables, figures and the synthetic experiment: everything after distillation."""

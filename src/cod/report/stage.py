@@ -1,0 +1,161 @@
+"""What the aggregate, figures and synthetic stages do end to end (their notebooks call these and display)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from cod import paths
+from cod.config import Params, ReportConfig, SyntheticConfig
+from cod.report import aggregate, tables
+
+if TYPE_CHECKING:  # figures (matplotlib) and synthetic (torch) load only in the stages that draw / train
+    from cod.report import synthetic
+
+FRAMES = ("runs", "summary_val", "summary_test", "gains_val", "gains_test", "problems", "cfes", "teachers", "examples")
+
+
+@dataclass
+class Aggregated:
+    """Every table the aggregate stage writes to results/aggregate/<name>.csv."""
+
+    frames: dict[str, pd.DataFrame]
+
+    def __getitem__(self, name: str) -> pd.DataFrame:
+        return self.frames[name]
+
+
+def setting(params: Params) -> str:
+    """One line naming the teacher → student pair and the grid of our runs."""
+    g, d = params.grid, params.distill
+    layers = f" (layers {d.student_layers})" if d.student_layers is not None else ""
+    return (
+        f"teacher {params.teacher.model} → student {d.student}{layers}, CFEs by `{params.counterfactuals.backend}`, "
+        f"k={g.k}, seeds={g.seeds}"
+    )
+
+
+def run_aggregate(params: Params) -> Aggregated:
+    """Collect and summarise every run of the grid; write the CSVs, tables, paper comparison, metrics and plot data."""
+    cfg = params.report
+    runs = aggregate.collect_runs(params.grid)
+    frames = {"runs": runs, "problems": aggregate.problems(runs)}
+    for value in ("val", "test"):
+        frames[f"summary_{value}"] = aggregate.summarise(runs, value, confidence=cfg.confidence)
+        frames[f"gains_{value}"] = aggregate.cod_gain(runs, value, confidence=cfg.confidence)
+    frames["cfes"] = aggregate.cfe_quality(params.grid)
+    frames["teachers"] = aggregate.teacher_quality(params.grid)
+    label_names = {}
+    for dataset in params.grid.datasets:
+        meta = paths.prepared_meta(dataset)
+        label_names[dataset] = json.loads(meta.read_text())["label_names"] if meta.is_file() else ["0", "1"]
+    frames["examples"] = aggregate.cfe_examples(params.grid, cfg.examples, label_names)
+
+    out = paths.aggregate_dir()
+    out.mkdir(parents=True, exist_ok=True)
+    for name, frame in frames.items():
+        frame.to_csv(out / f"{name}.csv", index=False)
+
+    summary = frames[f"summary_{cfg.value}"]
+    n_low = int(summary["n"].min()) if len(summary) else 0
+    n_high = int(summary["n_expected"].max()) if len(summary) else 0
+    n_note = f"n = {n_high} seeds" if n_low == n_high else f"n = {n_low}–{n_high} seeds, some runs missing"
+    for value in ("val", "test"):
+        tables.write_table1(frames[f"summary_{value}"], paths.tables_dir(), value, n_note)
+    comparison = tables.comparison(
+        tables.paper_results(), frames["summary_val"], frames["summary_test"], list(cfg.paper_tables)
+    )
+    comparison.to_csv(out / "paper_comparison.csv", index=False)
+    tables.write_comparison(comparison, paths.reports_dir() / "paper_comparison.md", setting(params))
+
+    headline = aggregate.headline(summary, frames[f"gains_{cfg.value}"], runs)
+    headline["value"] = cfg.value
+    (paths.reports_dir() / "metrics.json").write_text(json.dumps(headline, indent=2) + "\n")
+    write_plot_data(summary, frames[f"gains_{cfg.value}"], paths.reports_dir() / "plots")
+    return Aggregated(frames)
+
+
+def write_plot_data(summary: pd.DataFrame, gains: pd.DataFrame, out: Path) -> None:
+    """CSV series for `dvc plots show` (x = k): mean accuracy per method_mode, and the CoD gain per method."""
+    out.mkdir(parents=True, exist_ok=True)
+    acc = summary.assign(series=summary["method"] + "_" + summary["mode"])
+    acc.pivot_table(index="k", columns="series", values="mean").reset_index().to_csv(
+        out / "accuracy_vs_k.csv", index=False
+    )
+    gains.pivot_table(index="k", columns="method", values="mean").reset_index().to_csv(
+        out / "cod_gain.csv", index=False
+    )
+
+
+def load_aggregated() -> Aggregated:
+    """Read the aggregate stage's CSVs back (figures stage, exploration notebook)."""
+    folder = paths.aggregate_dir()
+    missing = [name for name in FRAMES if not (folder / f"{name}.csv").is_file()]
+    if missing:
+        from cod.errors import DataError
+
+        raise DataError(f"{folder} lacks {missing}; run `dvc repro aggregate` first")
+    return Aggregated({name: pd.read_csv(folder / f"{name}.csv") for name in FRAMES})
+
+
+def run_figures(agg: Aggregated, cfg: ReportConfig) -> list[Path]:
+    """Every figure of the report into reports/figures (PNG + PDF)."""
+    from cod.report import figures
+
+    out = paths.figures_dir()
+    files = []
+    for value in ("val", "test"):
+        if len(agg[f"summary_{value}"]):
+            files += figures.accuracy_vs_k(agg[f"summary_{value}"], out, value)
+    if len(agg[f"gains_{cfg.value}"]):
+        files += figures.cod_gain(agg[f"gains_{cfg.value}"], out)
+    if (agg["cfes"]["status"] == "ok").any():
+        files += figures.cfe_quality(agg["cfes"], out)
+    if len(agg["examples"]):
+        files += figures.cfe_examples(agg["examples"], out)
+    files += figures.teacher_accuracy(agg["teachers"], out)
+    return files
+
+
+def moons_config(cfg: SyntheticConfig, smoke: bool = False) -> synthetic.MoonsConfig:
+    """The experiment's settings from params.yaml (smoke: fewer points, epochs and seeds)."""
+    from cod.report import synthetic
+
+    base = cfg.model_dump()
+    base["teacher_hidden"], base["student_hidden"] = tuple(cfg.teacher_hidden), tuple(cfg.student_hidden)
+    base["seeds"] = tuple(range(cfg.seeds))
+    moons = synthetic.MoonsConfig(**base)
+    return synthetic.smoke(moons) if smoke else moons
+
+
+def run_synthetic(cfg: SyntheticConfig, smoke: bool = False) -> tuple[synthetic.MoonsResult, pd.DataFrame, dict]:
+    """Run the two-moons experiment; write its per-seed table, summary metrics and boundary figure."""
+    from cod.report import figures, synthetic
+
+    result = synthetic.run(moons_config(cfg, smoke))
+    out = paths.synthetic_dir()
+    out.mkdir(parents=True, exist_ok=True)
+    result.runs.to_csv(out / "runs.csv", index=False)
+    rows = []
+    for student, group in result.runs.groupby("student", sort=False):
+        for column in ("test_accuracy", "test_agreement", "boundary_agreement"):
+            rows.append({"student": student, "metric": column, **aggregate.describe(group[column], len(group))})
+    summary = pd.DataFrame(rows)
+    metrics = {
+        "teacher_test_accuracy": round(result.teacher_test_accuracy, 2),
+        "cfe_flip_rate": round(float(result.runs["cfe_flip_rate"].mean()), 2),
+        "seeds": int(result.runs["seed"].nunique()),
+        **{
+            f"{r.student}_{r.metric}": {"mean": round(r.mean, 2), "std": round(r.std, 2), "n": int(r.n)}
+            for r in summary.itertuples(index=False)
+        },
+    }
+    (out / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
+    example = result.example
+    agreement = {f"{m['student']} student": m["boundary_agreement"] for m in example.metrics}
+    figures.decision_boundaries(example, agreement, out)
+    return result, summary, metrics
