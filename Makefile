@@ -17,9 +17,12 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+JOBS ?= 2
+
+# `cod repro` = dvc repro with $(JOBS) concurrent workers per matrix group (plain `dvc repro` gives the same result)
 repro: install
 	cod check
-	dvc repro
+	cod repro --jobs $(JOBS)
 
 test: install
 	pytest

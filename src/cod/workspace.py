@@ -23,6 +23,8 @@ SKIP = {
     "dvc.lock",
     "data/prepared",
     "data/subsets",
+    "models",
+    "results",
     "reports/executed",
 }
 

@@ -1,0 +1,98 @@
+"""`cod repro --jobs N`: DVC's documented parallel stage execution, one `dvc repro` per worker and group.
+
+`dvc repro` runs one stage at a time. DVC releases its repository lock while a stage's command runs,
+so several `dvc --wait-for-lock repro <targets>` processes on independent stages overlap their
+commands, while DVC's own bookkeeping (status, lock file, run-cache) stays serialised under the lock.
+The matrix groups run in pipeline order; inside a group the stages are dealt round-robin to the
+workers. Each worker gets cores/N CPU threads, or one of ``devices`` as its only visible GPU.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Sequence
+
+from cod import paths
+from cod.errors import CodError
+
+GROUPS = ("prepare", "teacher", "subset", "counterfactuals", "distill")
+
+
+class ReproFailed(CodError):
+    """A worker's `dvc repro` failed; its output above names the stage."""
+
+    exit_code = 1
+
+
+def stage_names(group: str) -> list[str]:
+    """The expanded stage names of one dvc.yaml group (e.g. distill@rt_sentences-8-0-kd-clean)."""
+    out = subprocess.run(
+        ["dvc", "stage", "list", "--name-only"], cwd=paths.root(), capture_output=True, text=True, check=False
+    )
+    if out.returncode:
+        raise ReproFailed(f"`dvc stage list` failed: {out.stderr.strip()}")
+    return [n for n in out.stdout.split() if n == group or n.startswith(f"{group}@")]
+
+
+def deal(names: Sequence[str], jobs: int) -> list[list[str]]:
+    """Round-robin split of ``names`` over at most ``jobs`` non-empty chunks."""
+    chunks = [list(names[i::jobs]) for i in range(jobs)]
+    return [c for c in chunks if c]
+
+
+def worker_env(index: int, workers: int, devices: Sequence[str] | None) -> dict[str, str]:
+    """Environment of worker ``index`` of ``workers``: its share of the CPU threads, or one visible GPU."""
+    env = dict(os.environ)
+    threads = max(1, (os.cpu_count() or 1) // workers)
+    env.update(OMP_NUM_THREADS=str(threads), MKL_NUM_THREADS=str(threads), DVC_NO_ANALYTICS="1")
+    if devices:
+        env["CUDA_VISIBLE_DEVICES"] = str(devices[index % len(devices)])
+    return env
+
+
+def _stream(prefix: str, proc: subprocess.Popen) -> None:
+    for line in proc.stdout:
+        sys.stdout.write(f"{prefix}{line}")
+        sys.stdout.flush()
+
+
+def run_parallel(targets: list[list[str]], devices: Sequence[str] | None = None) -> None:
+    """One `dvc --wait-for-lock repro` per chunk, concurrently; output lines prefixed with [w<i>]."""
+    procs, threads = [], []
+    for i, chunk in enumerate(targets):
+        proc = subprocess.Popen(
+            ["dvc", "--wait-for-lock", "repro", *chunk],
+            cwd=paths.root(),
+            env=worker_env(i, len(targets), devices),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        thread = threading.Thread(target=_stream, args=(f"[w{i + 1}] ", proc), daemon=True)
+        thread.start()
+        procs.append(proc)
+        threads.append(thread)
+        time.sleep(0.5)  # stagger the start: the workers' first lock requests do not collide
+    codes = [p.wait() for p in procs]
+    for thread in threads:
+        thread.join()
+    failed = [i + 1 for i, code in enumerate(codes) if code]
+    if failed:
+        raise ReproFailed(f"worker(s) {failed} failed; the stage and its error are in the [w<i>] lines above")
+
+
+def repro(jobs: int, devices: Sequence[str] | None = None) -> None:
+    """Reproduce the pipeline with ``jobs`` workers per matrix group, then `dvc repro` for the rest."""
+    if jobs < 1:
+        raise CodError(f"--jobs must be at least 1, got {jobs}")
+    for group in GROUPS:
+        names = stage_names(group)
+        if names:
+            print(f"cod repro: {group}: {len(names)} stage(s) over {min(jobs, len(names))} worker(s)", flush=True)
+            run_parallel(deal(names, jobs), devices)
+    print("cod repro: remaining stages (aggregate, figures, synthetic, ...)", flush=True)
+    run_parallel([[]], devices[:1] if devices else None)
