@@ -8,6 +8,7 @@ import subprocess
 import sys
 
 import nbformat
+import pandas as pd
 import pytest
 
 from cod import nb, paths
@@ -89,3 +90,17 @@ def test_teacher_and_distill_notebooks_in_smoke_mode_on_the_embedded_default(rep
     nb.run("notebooks/50_distill.py", {**params, "method": "kd", "mode": "cod"})
     cod_run = json.loads((paths.run_dir("rt_sentences", 8, 0, "kd", "cod") / "metrics.json").read_text())
     assert cod_run["train_cfe_rows"] == cfe["valid_cfes"]
+
+    # the report stages and the exploration notebook run on this partial grid (most runs missing)
+    nb.run("notebooks/60_aggregate.py", {})
+    runs = pd.read_csv(paths.aggregate_dir() / "runs.csv")
+    assert len(runs) == 36 and (runs["status"] == "ok").sum() == 2  # the default grid; 34 reported missing
+    assert len(pd.read_csv(paths.aggregate_dir() / "problems.csv")) == 34
+    assert (paths.reports_dir() / "paper_comparison.md").is_file()
+    assert (paths.tables_dir() / "table1_test.tex").is_file()
+    nb.run("notebooks/70_figures.py", {})
+    assert (paths.figures_dir() / "accuracy_vs_k_test.png").is_file()
+    nb.run("notebooks/80_synthetic.py", {"smoke": True})
+    assert json.loads((paths.synthetic_dir() / "metrics.json").read_text())["cfe_flip_rate"] == 100.0
+    out = nb.run("notebooks/explore.py", {"k": 8})
+    assert "Counterfactuals" in out.read_text()

@@ -87,31 +87,3 @@ def test_bad_params_stop_repro_with_one_readable_message(clone):
     assert "error: params.yaml: grid.datasets: unknown dataset 'nope'" in out
     assert "Traceback" not in out
     (clone / "params.yaml").write_text(text)
-
-
-def test_full_pipeline_with_a_small_grid(tmp_path):
-    """prepare -> teacher -> subset -> counterfactuals -> distill end to end, then a no-op second run."""
-    root = workspace.copy_sources(tmp_path / "cod", REPO)
-    params = yaml.safe_load((root / "params.yaml").read_text())
-    params["grid"].update(datasets=["rt_sentences"], k=[8], seeds=[0], methods=["kd"], data_modes=["clean", "cod"])
-    params["teacher"].update(epochs=1, max_train_examples=96)
-    params["distill"].update(epochs=2, min_steps=0, evaluations=2)
-    (root / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
-    workspace.git_init(root)
-    first = sh(root, "dvc", "repro")
-    assert sorted(ran(first)) == [
-        "counterfactuals@rt_sentences-8-0",
-        "distill@rt_sentences-8-0-kd-clean",
-        "distill@rt_sentences-8-0-kd-cod",
-        "prepare@rt_sentences",
-        "subset@rt_sentences-8-0",
-        "teacher@rt_sentences",
-    ]
-    cfe = json.loads((root / "results/counterfactuals/rt_sentences/k8/seed0/metrics.json").read_text())
-    assert cfe["originals"] == 4
-    for mode in ("clean", "cod"):
-        metrics = json.loads((root / f"results/runs/rt_sentences/k8/seed0/kd-{mode}/metrics.json").read_text())
-        assert {"best_val_accuracy", "test_accuracy", "val_agreement", "test_agreement"} <= set(metrics)
-    teacher = json.loads((root / "models/teachers/rt_sentences/metrics.json").read_text())
-    assert teacher["train_rows"] == 96
-    assert ran(sh(root, "dvc", "repro")) == []

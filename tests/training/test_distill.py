@@ -127,3 +127,24 @@ def test_clear_failures(bert_run, repo, tmp_path):
         D.distill("rt_sentences", 8, 0, "kd", "clean", bert_run.distill)
     with pytest.raises(DataError, match=r"run `dvc repro counterfactuals@rt_sentences-16-0` first"):
         D.training_frame("rt_sentences", 16, 0, "cod")
+
+
+def test_random_soft_labels_ablation_replaces_the_teacher_targets(bert_run):
+    frame = D.training_frame("rt_sentences", 8, 0, "clean")
+    from cod.training.teacher import load_teacher
+
+    teacher, tok, _ = load_teacher("rt_sentences")
+    batches, _ = make_batches(tok, frame, max_length=32, batch_size=3)
+    D.cache_outputs(teacher, batches, [], "teacher", torch.device("cpu"), D.TEACHER_LOGITS)
+    original = [b[D.TEACHER_LOGITS].clone() for b in batches]
+    again = copy.deepcopy(batches)
+    D.randomise_soft_labels(batches, seed=3)
+    D.randomise_soft_labels(again, seed=3)
+    for batch, before, twin in zip(batches, original, again, strict=True):
+        probs = batch[D.TEACHER_LOGITS].exp()
+        assert torch.allclose(probs.sum(-1), torch.ones(len(probs)))  # valid distributions
+        assert not torch.allclose(batch[D.TEACHER_LOGITS], before)
+        assert torch.equal(batch[D.TEACHER_LOGITS], twin[D.TEACHER_LOGITS])  # seeded
+    cfg = bert_run.distill.model_copy(update={"soft_labels": "random"})
+    ablated = D.distill("rt_sentences", 8, 0, "kd", "clean", cfg).summary
+    assert ablated != D.distill("rt_sentences", 8, 0, "kd", "clean", bert_run.distill).summary

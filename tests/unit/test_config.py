@@ -123,7 +123,7 @@ def test_invalid_yaml_is_one_message(tmp_path):
 @pytest.mark.parametrize(
     ("old", "new", "expected"),
     [
-        ("k: [8, 32, 128]", "k: [7]", "grid.k: 7 is not a positive even number"),
+        ("k: [8, 16, 32]", "k: [7]", "grid.k: 7 is not a positive even number"),
         ("datasets: [rt_sentences]", "datasets: [nope]", "grid.datasets: unknown dataset 'nope'"),
     ],
 )

@@ -1,0 +1,60 @@
+"""The paper profile: it validates offline and its dry run lists the paper's whole grid of stages."""
+
+from __future__ import annotations
+
+import collections
+import subprocess
+
+import pytest
+
+from cod import config, profiles, workspace
+from cod.errors import ConfigError
+from tests.conftest import REPO
+
+PAPER = REPO / "profiles" / "paper.yaml"
+
+
+def test_paper_profile_validates_with_the_paper_grid():
+    params = config.load_params(PAPER)
+    g = params.grid
+    assert g.datasets == ["sst2", "cola", "imdb", "sentiment140", "amazon", "yelp"]
+    assert g.k == [8, 16, 32, 64, 128, 512] and g.seeds == [0, 1, 2, 3, 4]
+    assert g.methods == ["kd", "lwd"] and g.data_modes == ["clean", "cod"]
+    assert params.teacher.model == "microsoft/deberta-v3-base"
+    assert params.distill.student == "microsoft/deberta-v3-small" and params.distill.teacher_interval == 2
+    assert (params.distill.epochs, params.distill.lr, params.distill.kl_alpha) == (100, 6e-5, 20.0)
+    assert params.counterfactuals.backend == "llm"
+    assert params.counterfactuals.llm.model == "gpt-4o-2024-11-20"
+
+
+def test_cod_profile_copies_a_valid_profile_and_names_unknown_ones(repo):
+    (repo / "profiles").mkdir()
+    (repo / "profiles" / "paper.yaml").write_text(PAPER.read_text())
+    message = profiles.use("paper")
+    assert "720 runs" in message
+    assert config.load_params().grid.k == [8, 16, 32, 64, 128, 512]
+    with pytest.raises(ConfigError, match=r"no profile 'nope'.*\['paper'\]"):
+        profiles.use("nope")
+
+
+@pytest.mark.slow
+def test_dry_run_of_the_paper_profile_lists_every_stage(tmp_path):
+    root = workspace.copy_sources(tmp_path / "cod", REPO)
+    workspace.git_init(root)
+    env = workspace.tool_env()
+    subprocess.run(["cod", "profile", "paper"], cwd=root, env=env, check=True, capture_output=True)
+    proc = subprocess.run(["dvc", "repro", "--dry"], cwd=root, env=env, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    stages = [line.split("'")[1] for line in proc.stdout.splitlines() if line.startswith("Running stage")]
+    kinds = collections.Counter(s.split("@")[0] for s in stages)
+    assert kinds == {
+        "prepare": 6,
+        "teacher": 6,
+        "subset": 180,
+        "counterfactuals": 180,
+        "distill": 720,
+        "aggregate": 1,
+        "figures": 1,
+        "synthetic": 1,
+    }
+    assert "distill@yelp-512-4-lwd-cod" in stages
