@@ -22,7 +22,11 @@ JOBS ?= 2
 # `cod repro` = dvc repro with $(JOBS) concurrent workers per matrix group (plain `dvc repro` gives the same result)
 repro: install
 	cod check
+ifeq ($(JOBS),1)
+	dvc repro
+else
 	cod repro --jobs $(JOBS)
+endif
 
 test: install
 	pytest

@@ -61,11 +61,15 @@ def _stream(prefix: str, proc: subprocess.Popen) -> None:
 
 
 def run_parallel(targets: list[list[str]], devices: Sequence[str] | None = None) -> None:
-    """One `dvc --wait-for-lock repro` per chunk, concurrently; output lines prefixed with [w<i>]."""
+    """One `dvc --wait-for-lock repro --single-item` per chunk, concurrently; output lines prefixed [w<i>].
+
+    An empty chunk means a plain `dvc repro` of everything (the last, sequential step).
+    """
     procs, threads = [], []
     for i, chunk in enumerate(targets):
         proc = subprocess.Popen(
-            ["dvc", "--wait-for-lock", "repro", *chunk],
+            # --single-item: upstream groups are done; checking them would take write locks the other workers block
+            ["dvc", "--wait-for-lock", "repro", "--single-item", *chunk] if chunk else ["dvc", "repro"],
             cwd=paths.root(),
             env=worker_env(i, len(targets), devices),
             stdout=subprocess.PIPE,

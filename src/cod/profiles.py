@@ -29,5 +29,5 @@ def use(name: str) -> str:
     return (
         f"params.yaml <- profiles/{name}.yaml "
         f"({len(g.datasets)} datasets, k={g.k}, {len(g.seeds)} seeds, {runs} runs); "
-        "`dvc repro --dry` lists the stages, `git checkout params.yaml` restores the default"
+        "`dvc repro --dry --force` lists the stages, `git checkout params.yaml` restores the default"
     )

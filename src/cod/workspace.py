@@ -11,13 +11,10 @@ from pathlib import Path
 from cod import paths
 
 # Never copied: environments, VCS and DVC internals, and everything the pipeline produces.
-SKIP = {
-    ".venv",
-    ".git",
-    "__pycache__",
-    ".pytest_cache",
-    ".ruff_cache",
-    ".ipynb_checkpoints",
+# Skipped wherever they occur.
+SKIP_NAMES = {".venv", ".git", "__pycache__", ".pytest_cache", ".ruff_cache", ".ipynb_checkpoints"}
+# Skipped at these repository-relative paths only: caches, the lock file and pipeline outputs (not git-tracked).
+SKIP_PATHS = {
     ".dvc/cache",
     ".dvc/tmp",
     "dvc.lock",
@@ -37,7 +34,9 @@ def copy_sources(dst: Path, src: Path | None = None) -> Path:
         rel = Path(folder).resolve().relative_to(src)
         special = {n for n in names if not (Path(folder, n).is_file() or Path(folder, n).is_dir())}  # sockets
         return special | {
-            n for n in names if (rel / n).as_posix().removeprefix("./") in SKIP or n in SKIP or n.endswith(".egg-info")
+            n
+            for n in names
+            if (rel / n).as_posix().removeprefix("./") in SKIP_PATHS or n in SKIP_NAMES or n.endswith(".egg-info")
         }
 
     shutil.copytree(src, dst, ignore=ignore, dirs_exist_ok=True)

@@ -43,7 +43,7 @@ def test_dry_run_of_the_paper_profile_lists_every_stage(tmp_path):
     workspace.git_init(root)
     env = workspace.tool_env()
     subprocess.run(["cod", "profile", "paper"], cwd=root, env=env, check=True, capture_output=True)
-    proc = subprocess.run(["dvc", "repro", "--dry"], cwd=root, env=env, capture_output=True, text=True)
+    proc = subprocess.run(["dvc", "repro", "--dry", "--force"], cwd=root, env=env, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr[-2000:]
     stages = [line.split("'")[1] for line in proc.stdout.splitlines() if line.startswith("Running stage")]
     kinds = collections.Counter(s.split("@")[0] for s in stages)

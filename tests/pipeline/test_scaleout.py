@@ -68,15 +68,13 @@ def test_slices_on_two_machines_gathered_on_a_third_without_recomputing(setup):
     sh(a, "dvc", "push", "--run-cache")
 
     b = machine(template, tmp / "b")
-    sh(b, "dvc", "pull", "--run-cache")
-    second = sh(b, "dvc", "repro", COD)  # slice 2: upstream restored from the run-cache, only new work runs
+    second = sh(b, "dvc", "repro", "--pull", COD)  # slice 2: upstream restored from the run-cache, only new work runs
     assert ran(second) == sorted([COD, "counterfactuals@rt_sentences-8-0"])
     assert "prepare@rt_sentences" in second.stdout and "is cached" in second.stdout
     sh(b, "dvc", "push", "--run-cache")
 
     c = machine(template, tmp / "c")
-    sh(c, "dvc", "pull", "--run-cache")
-    third = sh(c, "dvc", "repro")  # gather: nothing expensive re-runs; the report stages run once here
+    third = sh(c, "dvc", "repro", "--pull")  # gather: nothing expensive re-runs; the report stages run once here
     assert not [s for s in ran(third) if s.split("@")[0] in EXPENSIVE], third.stdout
     assert set(ran(third)) == {"aggregate", "figures", "synthetic"}
     runs = pd.read_csv(c / "results/aggregate/runs.csv")
