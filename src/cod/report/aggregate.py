@@ -176,7 +176,7 @@ def cfe_examples(grid: Grid, n: int, label_names: dict[str, list[str]]) -> pd.Da
     rows = []
     for dataset in grid.datasets:
         file = paths.subset_file(dataset, max(grid.k), seed, "cfes.jsonl", mode="cod")
-        if not file.is_file():
+        if not file.is_file() or dataset not in label_names:
             continue
         records = pd.read_json(file, lines=True)
         valid = records[records["valid"]].copy()

@@ -11,6 +11,7 @@ import pandas as pd
 
 from cod import paths
 from cod.config import Params, ReportConfig, SyntheticConfig
+from cod.data.corpus import load_meta
 from cod.report import aggregate, tables
 
 if TYPE_CHECKING:  # figures (matplotlib) and synthetic (torch) load only in the stages that draw / train
@@ -49,10 +50,7 @@ def run_aggregate(params: Params) -> Aggregated:
         frames[f"gains_{value}"] = aggregate.cod_gain(runs, value, confidence=cfg.confidence)
     frames["cfes"] = aggregate.cfe_quality(params.grid)
     frames["teachers"] = aggregate.teacher_quality(params.grid)
-    label_names = {}
-    for dataset in params.grid.datasets:
-        meta = paths.prepared_meta(dataset)
-        label_names[dataset] = json.loads(meta.read_text())["label_names"] if meta.is_file() else ["0", "1"]
+    label_names = {d: load_meta(d)["label_names"] for d in params.grid.datasets if paths.prepared_meta(d).is_file()}
     frames["examples"] = aggregate.cfe_examples(params.grid, cfg.examples, label_names)
 
     out = paths.aggregate_dir()
