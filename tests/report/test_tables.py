@@ -71,7 +71,8 @@ def test_table1_layout_and_latex_bold():
 def test_comparison_places_ours_beside_the_stand_in_dataset(paper):
     runs = summary_fixture()
     val, test = aggregate.summarise(runs, "val"), aggregate.summarise(runs, "test")
-    table = tables.comparison(paper, val, test, ["1", "5"])
+    # our pair is given now: the paper's Table 1 pair, so ours sit beside Table 1 and never beside Table 5 (xsmall)
+    table = tables.comparison(paper, val, test, ["1", "5"], "deberta-v3-base->small")
     assert len(table) == 288  # every paper cell of both tables, matched or not
     hit = table[
         (table["table"] == "1")
@@ -84,3 +85,179 @@ def test_comparison_places_ours_beside_the_stand_in_dataset(paper):
     assert hit["ours_val"] == "65.0±1.0" and hit["ours_test"] == "64.0±1.0" and hit["n"] == "3/3"
     assert hit["delta_val"] == "-6.9"
     assert (table[table["dataset"] == "amazon"]["ours_val"] == "").all()
+    assert (table.loc[table["table"] == "5", "ours_val"] == "").all()
+
+
+# --- model pairs, direction section, ambiguity, std, Tables 4 and 8 ------------------------------------------------
+
+MINILM_PAIR = "all-MiniLM-L6-v2->all-MiniLM-L6-v2[0,2,4]"
+
+
+@pytest.mark.parametrize(
+    ("teacher", "student", "layers", "key"),
+    [
+        ("microsoft/deberta-v3-base", "microsoft/deberta-v3-small", None, "deberta-v3-base->small"),
+        ("microsoft/deberta-v3-base", "microsoft/deberta-v3-xsmall", None, "deberta-v3-base->xsmall"),
+        ("Qwen/Qwen2.5-1.5B", "Qwen/Qwen2.5-0.5B", None, "qwen2.5-1.5b->0.5b"),
+        ("/models/deberta-v3-base/", "microsoft/deberta-v3-small", None, "deberta-v3-base->small"),
+        ("embedded:all-MiniLM-L6-v2", "embedded:all-MiniLM-L6-v2", [0, 2, 4], MINILM_PAIR),
+        # a layer cut of the paper's student is not the paper's student
+        (
+            "microsoft/deberta-v3-base",
+            "microsoft/deberta-v3-small",
+            [0, 1, 2],
+            "deberta-v3-base->deberta-v3-small[0,1,2]",
+        ),
+        ("Qwen/Qwen2.5-7B", "Qwen/Qwen2.5-0.5B", None, "Qwen2.5-7B->Qwen2.5-0.5B"),
+    ],
+)
+def test_pair_key_normalises_to_the_papers_pairs(teacher, student, layers, key):
+    assert tables.pair_key(teacher, student, layers) == key
+
+
+def test_every_pair_of_the_paper_csv_is_a_known_pair(paper):
+    assert set(paper["pair"]) == set(tables.PAPER_PAIRS.values())
+    assert paper.groupby("table")["pair"].nunique().eq(1).all()
+
+
+def _ours() -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Best-val and test summaries of the hand-made runs (rt_sentences, KD, clean/CoD, k 8 and 16, 3 seeds)."""
+    runs = summary_fixture()
+    return aggregate.summarise(runs, "val"), aggregate.summarise(runs, "test")
+
+
+def test_comparison_refuses_a_different_model_pair(paper):
+    val, test = _ours()
+    for pair in (MINILM_PAIR, "qwen2.5-1.5b->0.5b-typo", "deberta-v3-base->deberta-v3-small[0,1,2]"):
+        table = tables.comparison(paper, val, test, ["1", "2", "5", "6"], pair)
+        assert len(table) == 492
+        assert (table[["ours_dataset", "ours_val", "ours_test", "n", "delta_val"]] == "").all().all()
+    # the xsmall pair: ours only beside Table 5, none beside Table 1 or 6 (Qwen), delta against Table 5's number
+    table = tables.comparison(paper, val, test, ["1", "5", "6"], "deberta-v3-base->xsmall")
+    hits = table[table["ours_val"] != ""]
+    assert set(hits["table"]) == {"5"} and set(hits["pair"]) == {"deberta-v3-base->xsmall"}
+    cod8 = hits[(hits["mode"] == "cod") & (hits["k"] == 8)].iloc[0]
+    assert cod8["paper"] == "68.5" and cod8["delta_val"] == "-3.5"  # 65.0 - 68.5 (Table 5 SST2 KD+CoD, k=8)
+
+
+def test_placed_counts_distinct_cells_and_runs(paper):
+    val, test = _ours()
+    table = tables.comparison(paper, val, test, ["1", "2", "5", "6"], "deberta-v3-base->small")
+    cells = tables.placed(table)
+    assert len(cells) == 4 and int(cells["runs"].sum()) == 12
+    assert set(cells["dataset"]) == {"rt_sentences"}
+    md = tables.comparison_markdown(table, "setting", "deberta-v3-base->small", ours=val, cpu="2-core CPU")
+    assert "4 of our 4 cells (12 of our 12 runs) sit beside 4 paper cells (Table 1)" in md
+    assert tables.DIRECTION_TITLE not in md  # every cell of ours has a same-pair home
+
+
+def test_no_matching_pair_lists_each_cell_once_against_table_1_by_direction(paper):
+    val, test = _ours()
+    table = tables.comparison(paper, val, test, ["1", "2", "5", "6"], MINILM_PAIR)
+    unplaced = tables.direction(paper, val, test, skip=tables.placed(table))
+    assert len(unplaced) == len(val) == 4
+    assert not unplaced.duplicated(["dataset", "method", "mode", "k"]).any()
+    assert set(unplaced["paper_pair"]) == {"deberta-v3-base->small"}  # Table 1 only
+    assert set(unplaced["dataset"]) == {"rt_sentences †"}
+    cod8 = unplaced[(unplaced["mode"] == "cod") & (unplaced["k"] == 8)].iloc[0]
+    # ours: CoD 65.0 vs clean 62.0 (+3.0); paper SST2 KD k=8: 71.9 vs 61.7 (+10.2)
+    assert (cod8["paper"], cod8["ours_gain_val"], cod8["paper_gain"], cod8["same_sign"]) == (
+        "71.9±6.3",
+        "+3.0",
+        "+10.2",
+        "yes",
+    )
+    assert (unplaced.loc[unplaced["mode"] == "clean", "paper_gain"] == "").all()
+    md = tables.comparison_markdown(table, "setting", MINILM_PAIR, ours=val, unplaced=unplaced, cpu="2-core CPU")
+    assert f"Our pair `{MINILM_PAIR}` is none of the paper's model pairs" in md
+    assert f"## {tables.DIRECTION_TITLE}" in md
+    assert "compare direction (CoD gain sign), not level" in md
+    direction = md.split(f"## {tables.DIRECTION_TITLE}")[1].split("\n## ")[0]
+    assert direction.count("| rt_sentences † |") == 4
+    assert md.count("| rt_sentences † |") == 4  # nowhere else: no number of ours beside another pair's cell
+
+
+def test_same_sign():
+    assert tables.same_sign(2.0, 0.5) == "yes"
+    assert tables.same_sign(-2.0, 0.5) == "no"
+    assert tables.same_sign(2.0, 0.04) == "tie"
+    assert tables.same_sign(float("nan"), 1.0) == ""
+
+
+def test_ambiguous_cells_are_exactly_the_specs_slash_cells(paper):
+    ambiguous = paper[paper["note"].str.contains(tables.AMBIGUOUS)]
+    assert set(ambiguous[["dataset", "method", "mode", "k"]].itertuples(index=False, name=None)) == {
+        ("yelp", "kd", "clean", 64),
+        ("yelp", "kd", "cod", 64),
+        ("sentiment140", "kd", "cod", 512),
+        ("sentiment140", "lwd", "clean", 512),
+    }
+    assert set(ambiguous["table"]) == {"1"}
+    val, test = _ours()
+    table = tables.comparison(paper, val, test, ["1"], MINILM_PAIR)
+    marked = table[table["paper"].str.endswith(tables.AMBIGUOUS_MARK)]
+    assert len(marked) == 4 and marked["note"].str.contains(tables.AMBIGUOUS).all()
+    md = tables.comparison_markdown(table, "setting", MINILM_PAIR, ours=val, cpu="2-core CPU")
+    assert f"| 87.8 {tables.AMBIGUOUS_MARK} |" in md and tables.AMBIGUOUS in md
+
+
+def test_paper_std_only_where_the_spec_gives_it(paper):
+    assert paper.loc[paper["table"].isin(["2", "5", "6"]), "std"].isna().all()
+    one = paper[paper["table"] == "1"]
+    reconstructed = one["dataset"].isin(["yelp", "sentiment140"])
+    assert one.loc[reconstructed, "std"].isna().all() and one.loc[~reconstructed, "std"].notna().all()
+
+
+def test_paper_extra_tables_4_and_8():
+    extra = tables.paper_extra()
+    t4 = tables.paper_table4(extra).set_index("teacher")
+    assert t4.loc["deberta-v3-base", "sst2"] == "95.8" and t4.loc["qwen2.5-1.5b", "cola"] == "83.0"
+    assert t4.shape == (2, 6)
+    t8 = tables.paper_table8(extra)
+    assert list(t8["wall_s"]) == ["478", "705", "485", "815"] and set(t8["mode"]) == {"cod"}
+
+
+def test_teachers_sit_beside_table_4():
+    teachers = pd.DataFrame(
+        {
+            "dataset": ["rt_sentences", "sst2", "cola"],
+            "model": ["embedded:all-MiniLM-L6-v2", "microsoft/deberta-v3-base", np.nan],
+            "validation_accuracy": [82.75, 95.0, np.nan],
+            "test_accuracy": [80.1, 94.0, np.nan],
+            "status": ["ok", "ok", "missing"],
+        }
+    )
+    table = tables.teacher_comparison(teachers, tables.paper_extra())
+    mini, deberta, missing = (table.iloc[i] for i in range(3))
+    assert mini["dataset"] == "rt_sentences †" and mini["ours_val"] == "82.8" and mini["ours_test"] == "80.1"
+    assert mini["paper deberta-v3-base"] == "95.8" and mini["paper qwen2.5-1.5b"] == "93.7"
+    assert mini["paper's model"].startswith("no")
+    assert deberta["paper's model"] == "deberta-v3-base" and deberta["dataset"] == "sst2"
+    assert (missing["model"], missing["ours_val"], missing["status"]) == ("–", "–", "missing")
+    assert missing["paper's model"] == "–"  # unknown, not "different"
+
+
+def test_compute_uses_wall_and_cpu_seconds_when_recorded():
+    runs = summary_fixture()
+    usage = tables.compute(runs)
+    assert len(usage) == 4 and (usage[["wall_s", "cpu_s"]] == tables.NOT_RECORDED).all().all()
+    runs["wall_seconds"] = [10.0, 12.0, 14.0] * 4
+    runs["cpu_seconds"] = [20.0, np.nan, np.nan] * 4
+    runs.loc[0, "status"] = "failed"  # failed runs do not count
+    usage = tables.compute(runs).set_index(["mode", "k"])
+    assert usage.loc[("clean", 8), "runs"] == 2 and usage.loc[("clean", 8), "wall_s"] == "13.0±1.4"
+    assert usage.loc[("clean", 8), "cpu_s"] == tables.NOT_RECORDED
+    assert usage.loc[("clean", 16), "wall_s"] == "12.0±2.0" and usage.loc[("clean", 16), "cpu_s"] == "20.0 (n=1)"
+    val, test = _ours()
+    table = tables.comparison(tables.paper_results(), val, test, ["1"], MINILM_PAIR)
+    md = tables.comparison_markdown(table, "setting", MINILM_PAIR, ours=val, runs=summary_fixture(), cpu="2-core CPU")
+    assert "## Table 8: compute" in md and "2-core CPU" in md and tables.NOT_RECORDED in md
+    assert "| 478 |" in md  # the paper's k=8 KD+CoD wall time
+
+
+def test_write_comparison_writes_the_markdown(tmp_path):
+    val, test = _ours()
+    table = tables.comparison(tables.paper_results(), val, test, ["1"], MINILM_PAIR)
+    out = tables.write_comparison(table, tmp_path / "r" / "paper_comparison.md", "setting", MINILM_PAIR, cpu="x")
+    text = out.read_text()
+    assert text.startswith("# Our runs beside the paper's numbers") and "## Table 4: teacher accuracy" in text
