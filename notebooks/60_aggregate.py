@@ -21,14 +21,15 @@ smoke = False  # no effect: aggregation is cheap; kept so every stage notebook t
 # %%
 from IPython.display import Markdown, display
 
-from cod import config
+from cod import config, paths
 from cod.report import stage
 
 params = config.load_params()
 agg = stage.run_aggregate(params)
 
 # %% [markdown]
-# Runs that are missing or failed (listed, never dropped; they count as missing in `n`):
+# Problems, never dropped: runs that are missing or failed (they count as missing in `n`), CoD runs short of
+# their CFE budget (`cfe_short`) and gain cells excluded from the verdict (`cfe_budget`), each with its reason:
 
 # %%
 display(agg["problems"] if len(agg["problems"]) else Markdown("All expected runs are present."))
@@ -39,6 +40,14 @@ display(agg["problems"] if len(agg["problems"]) else Markdown("All expected runs
 # %%
 display(agg[f"summary_{params.report.value}"].round(2))
 display(agg[f"gains_{params.report.value}"].round(2))
+
+# %% [markdown]
+# The verdict per dataset × k × method, on the paired gain in test accuracy at the best-val epoch (as written to
+# `results/aggregate/verdict.csv`, `reports/tables/verdict.md` and `reports/metrics.json`). ‡ marks a CoD arm
+# that trained on fewer CFEs than its budget asked for; a cell below `report.min_cfe_share` is excluded.
+
+# %%
+display(Markdown((paths.tables_dir() / "verdict.md").read_text()))
 
 # %%
 display(agg["teachers"], agg["cfes"].round(3))

@@ -12,7 +12,8 @@
 # # 70 · Figures
 # Draws the report's figures from the aggregate tables into `reports/figures/` (PNG + PDF): accuracy vs k
 # (baseline vs +CoD, with ± 1 sample-std bands), CoD gain vs k, counterfactual quality, example
-# counterfactuals with their edits highlighted, and the teacher's accuracy.
+# counterfactuals with their edits highlighted, and the teacher's accuracy. ‡ marks a CoD point whose runs had
+# fewer CFEs than the budget asked for; in the gain figure an open marker is a cell excluded from the verdict.
 
 # %% tags=["parameters"]
 smoke = False  # no effect: drawing is cheap; kept so every stage notebook takes the same switch

@@ -49,6 +49,9 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--devices", help="comma-separated GPU ids, one per worker in turn, e.g. 0,1,2,3")
     prof = sub.add_parser("profile", help="validate a params profile (profiles/NAME.yaml) and make it params.yaml")
     prof.add_argument("name", help="profile name, e.g. paper or default")
+    readme = sub.add_parser("readme", help="regenerate README.md's <!-- generated:NAME --> regions from the reports")
+    readme.add_argument("--check", action="store_true", help="change nothing; exit 1 naming the stale regions")
+    readme.add_argument("--file", type=Path, help="the README to update (default: README.md at the repository root)")
     return parser
 
 
@@ -84,6 +87,10 @@ def main(argv: list[str] | None = None) -> int:
             from cod import profiles
 
             print(profiles.use(args.name))
+        elif args.command == "readme":
+            from cod.report import readme
+
+            return readme.main(args.file, check_only=args.check)
         else:
             print(_check(args.params))
     except CodError as exc:

@@ -8,11 +8,19 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 from scipy import stats
 
 from cod import config, paths
 from cod.report import aggregate
 from tests.conftest import write_params
+
+
+def write_grid(repo, **grid) -> None:
+    """write_params of a small grid; a tune section, if params.yaml has one, asks for no sensitivity runs."""
+    tune = "tune" in yaml.safe_load((repo / "params.yaml").read_text())
+    extra = {"tune": {"sensitivity_seeds": 0, "sensitivity_k": []}} if tune else {}
+    write_params(repo, grid=grid, **extra)
 
 
 def runs_table(rows: list[tuple]) -> pd.DataFrame:
@@ -76,10 +84,7 @@ def test_cod_gain_is_paired_by_seed():
 
 
 def test_collect_runs_reads_every_expected_run_and_labels_the_bad_ones(repo):
-    write_params(
-        repo,
-        grid={"datasets": ["rt_sentences"], "k": [8], "seeds": [0, 1, 2], "methods": ["kd"], "data_modes": ["clean"]},
-    )
+    write_grid(repo, datasets=["rt_sentences"], k=[8], seeds=[0, 1, 2], methods=["kd"], data_modes=["clean"])
     grid = config.load_params().grid
     good = {"best_val_accuracy": 0.6, "test_accuracy": 0.55, "val_mcc": 0.2}
     for seed, content in ((0, json.dumps(good)), (1, json.dumps({**good, "test_accuracy": float("nan")}))):
@@ -93,3 +98,110 @@ def test_collect_runs_reads_every_expected_run_and_labels_the_bad_ones(repo):
     headline = aggregate.headline(aggregate.summarise(runs.reset_index()), aggregate.cod_gain(runs.reset_index()), runs)
     assert headline["runs_ok"] == 1 and headline["runs_expected"] == 3
     assert headline["rt_sentences"]["k8"]["kd_clean"] == 55.0
+
+
+def test_cfe_budget_asks_for_k_times_cfe_fraction_and_shares_only_cod_runs():
+    assert [aggregate.cfe_asked(k) for k in (8, 16, 512)] == [4, 8, 256]
+    assert aggregate.cfe_asked(8, 0.25) == 2  # k - round(k * (1 - 0.25)) = 8 - 6
+    runs = runs_table([("d", 8, 0, "kd", "clean", "ok", 0, 50.0), ("d", 8, 0, "kd", "cod", "ok", 0, 52.0)])
+    runs["train_cfe_rows"] = [0, 3]
+    out = aggregate.add_cfe_budget(runs).set_index("mode")
+    assert out.loc["cod", "cfe_asked"] == 4 and out.loc["cod", "cfe_share"] == pytest.approx(0.75)
+    assert out.loc["clean", "cfe_asked"] == 0 and math.isnan(out.loc["clean", "cfe_share"])
+
+
+def short_runs() -> pd.DataFrame:
+    """Two seeds, k=8 (4 CFEs asked): the CoD run of seed 0 had 1 CFE (25 %), seed 1 all 4."""
+    runs = runs_table(
+        [
+            ("d", 8, 0, "kd", "clean", "ok", 0, 50.0),
+            ("d", 8, 1, "kd", "clean", "ok", 0, 70.0),
+            ("d", 8, 0, "kd", "cod", "ok", 0, 54.0),
+            ("d", 8, 1, "kd", "cod", "ok", 0, 72.0),
+        ]
+    )
+    runs["train_cfe_rows"] = [0, 0, 1, 4]
+    return aggregate.add_cfe_budget(runs)
+
+
+def test_summary_and_gain_flag_a_cod_arm_short_of_its_cfe_budget():
+    runs = short_runs()
+    summary = aggregate.summarise(runs, "test").set_index("mode")
+    assert bool(summary.loc["cod", "cfe_short"]) and summary.loc["cod", "min_cfe_share"] == pytest.approx(0.25)
+    assert not bool(summary.loc["clean", "cfe_short"]) and math.isnan(summary.loc["clean", "min_cfe_share"])
+    gain = aggregate.cod_gain(runs, "test").iloc[0]
+    assert bool(gain["cfe_short"]) and gain["min_cfe_share"] == pytest.approx(0.25)
+    assert gain["mean_cfe_share"] == pytest.approx(0.625)  # (0.25 + 1.0) / 2, over the paired seeds
+
+
+def test_problems_list_short_runs_and_excluded_cells_with_a_reason():
+    runs = short_runs()
+    verdicts = aggregate.verdict(aggregate.cod_gain(runs, "test"), min_cfe_share=0.8)
+    table = aggregate.problems(runs, verdicts)
+    assert list(table["kind"]) == ["cfe_short", "cfe_budget"]
+    assert "1 of the 4 CFEs" in table.loc[0, "reason"] and table.loc[0, "seed"] == 0
+    assert table.loc[1, "status"] == "excluded" and pd.isna(table.loc[1, "seed"])
+    assert "62%" in table.loc[1, "reason"] and "min_cfe_share" in table.loc[1, "reason"]
+    full = aggregate.add_cfe_budget(runs.assign(train_cfe_rows=[0, 0, 4, 4]))
+    none = aggregate.problems(full)  # nothing to report still has the columns
+    assert none.empty and list(none) == ["kind", *aggregate.RUN_KEYS, "status", "run_dir", "error", "reason"]
+
+
+def test_collect_runs_carries_the_cfe_budget_and_the_run_cost(repo):
+    write_grid(repo, datasets=["rt_sentences"], k=[8], seeds=[0], methods=["kd"], data_modes=["clean", "cod"])
+    grid = config.load_params().grid
+    for mode, cfe_rows in (("clean", 0), ("cod", 2)):
+        run = paths.run_dir("rt_sentences", 8, 0, "kd", mode)
+        run.mkdir(parents=True)
+        metrics = {"best_val_accuracy": 0.6, "test_accuracy": 0.5, "train_cfe_rows": cfe_rows, "wall_seconds": 12.5}
+        (run / "metrics.json").write_text(json.dumps(metrics))
+    runs = aggregate.collect_runs(grid, cfe_fraction=0.5).set_index("mode")
+    assert runs.loc["cod", "cfe_asked"] == 4 and runs.loc["cod", "cfe_share"] == pytest.approx(0.5)
+    assert runs.loc["cod", "wall_seconds"] == 12.5 and math.isnan(runs.loc["cod", "cpu_seconds"])
+
+
+def write_zero_valid_cfe_repo(repo) -> None:
+    """A grid of one dataset whose CoD sets have no valid CFE: runs trained on 0 CFEs, every record invalid."""
+    write_grid(repo, datasets=["rt_sentences"], k=[8], seeds=[0, 1], methods=["kd"], data_modes=["clean", "cod"])
+    meta = paths.prepared_meta("rt_sentences")
+    meta.parent.mkdir(parents=True)
+    meta.write_text(json.dumps({"label_names": ["negative", "positive"]}))
+    for seed in (0, 1):
+        quality = {"originals": 4, "valid_cfes": 0, "originals_without_valid_cfe": 4, "flip_rate": 0.0}
+        quality |= {"word_edits_median": None, "delta_p_mean": -0.01}
+        file = paths.cfe_metrics("rt_sentences", 8, seed)
+        file.parent.mkdir(parents=True)
+        file.write_text(json.dumps(quality))
+        records = paths.subset_file("rt_sentences", 8, seed, "cfes.jsonl", mode="cod")
+        records.parent.mkdir(parents=True)
+        record = {"idx": 1, "original": "a fine film", "cfe": "a fine film", "valid": False, "teacher_original": 1}
+        record |= {"teacher_cfe": 1, "delta_p": 0.0, "word_edits": 0}
+        records.write_text("\n".join(json.dumps({**record, "idx": i}) for i in range(4)) + "\n")
+        for mode in ("clean", "cod"):
+            run = paths.run_dir("rt_sentences", 8, seed, "kd", mode)
+            run.mkdir(parents=True)
+            metrics = {
+                "best_val_accuracy": 0.6,
+                "test_accuracy": 0.55 + 0.01 * seed,
+                "train_rows": 8 if mode == "clean" else 4,
+            }
+            (run / "metrics.json").write_text(json.dumps({**metrics, "train_cfe_rows": 0}))
+
+
+def test_zero_valid_cfes_do_not_crash_the_report_stages(repo):
+    from cod.report import stage
+
+    write_zero_valid_cfe_repo(repo)
+    grid = config.load_params().grid
+    assert aggregate.cfe_examples(grid, 6, {"rt_sentences": ["negative", "positive"]}).empty
+    agg = stage.run_aggregate(config.load_params())
+    verdict = agg["verdict"].iloc[0]
+    assert verdict["verdict"] == "excluded" and verdict["mean_cfe_share"] == 0.0
+    assert "cfe_budget" in set(agg["problems"]["kind"])
+    assert "excluded (CFE budget)" in (paths.tables_dir() / "verdict.md").read_text()
+    assert "‡" in (paths.tables_dir() / "table1_test.md").read_text()
+    metrics = json.loads((paths.reports_dir() / "metrics.json").read_text())
+    assert metrics["rt_sentences"]["k8"]["kd_gain"]["verdict"] == "excluded"
+    assert metrics["verdict_summary"]["excluded"] == 1
+    files = stage.run_figures(stage.load_aggregated(), config.load_params().report)
+    assert {"cfe_examples.png", "cfe_quality.png", "cod_gain.png"} <= {f.name for f in files}

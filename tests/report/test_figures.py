@@ -77,3 +77,38 @@ def moons():
 def test_decision_boundaries(tmp_path, moons):
     agreement = {f"{m['student']} student": m["boundary_agreement"] for m in moons.example.metrics}
     written(figures.decision_boundaries(moons.example, agreement, tmp_path), tmp_path, "moons_boundaries")
+
+
+def test_short_cod_cells_are_marked_in_accuracy_and_gain(tmp_path):
+    table = runs()  # seed 0's CoD runs had 1 CFE instead of k/2
+    table["train_cfe_rows"] = np.where(table["seed"] == 0, 1, table["k"] // 2)
+    table = aggregate.add_cfe_budget(table)
+    summary, gains = aggregate.summarise(table, "test"), aggregate.cod_gain(table)
+    assert summary.loc[summary["mode"] == "cod", "cfe_short"].all() and gains["cfe_short"].all()
+    written(figures.accuracy_vs_k(summary, tmp_path, "test"), tmp_path, "accuracy_vs_k_test")
+    written(figures.cod_gain(gains, tmp_path, min_cfe_share=0.8), tmp_path, "cod_gain")
+
+
+def test_cfe_figures_without_a_single_valid_cfe(tmp_path):
+    cfes = pd.DataFrame(
+        [("rt_sentences", 8, s, "ok", 0.0, np.nan, -0.01) for s in range(3)],
+        columns=["dataset", "k", "seed", "status", "flip_rate", "word_edits_median", "delta_p_mean"],
+    )
+    written(figures.cfe_quality(cfes, tmp_path), tmp_path, "cfe_quality")
+    empty = pd.DataFrame(columns=["dataset", "idx", "original", "cfe", "original_label", "cfe_label", "delta_p"])
+    written(figures.cfe_examples(empty, tmp_path), tmp_path, "cfe_examples")
+
+
+def test_lr_sensitivity(tmp_path):
+    rows = [
+        (ds, method, k, lr, gain, gain - 2.0, gain + 2.0, 3, lr == 2e-5)
+        for ds in ("rt_sentences", "movie_reviews")
+        for method in ("kd", "lwd")
+        for k in (8, 32)
+        for lr, gain in ((1e-5, 0.5), (2e-5, 2.0), (5e-5, 1.0), (1e-4, -1.0))
+    ]
+    frame = pd.DataFrame(rows, columns=["dataset", "method", "k", "lr", "mean", "ci_low", "ci_high", "n", "chosen"])
+    written(figures.lr_sensitivity(frame, tmp_path), tmp_path, "lr_sensitivity")
+    pdf = (tmp_path / "lr_sensitivity.pdf").read_bytes()
+    assert b"CreationDate" not in pdf  # reruns give the same bytes
+    written(figures.lr_sensitivity(frame.drop(columns="chosen").head(4), tmp_path), tmp_path, "lr_sensitivity")

@@ -28,7 +28,11 @@ RUN_COLUMNS = [
     "best_epoch",
     "train_rows",
     "train_cfe_rows",
+    "wall_seconds",
+    "cpu_seconds",
 ]
+# The machine values of the verdict column (display labels: tables.verdict_label).
+VERDICTS = ("cod_better", "no_difference", "baseline_better", "excluded", "insufficient")
 
 
 def expected_runs(grid: Grid) -> pd.DataFrame:
@@ -52,8 +56,8 @@ def read_run(directory: Path) -> tuple[str, dict[str, Any]]:
     return "ok", metrics
 
 
-def collect_runs(grid: Grid) -> pd.DataFrame:
-    """The tidy table: every expected run with its status, numbers (accuracy in %) and folder; none dropped."""
+def collect_runs(grid: Grid, cfe_fraction: float = 0.5) -> pd.DataFrame:
+    """The tidy table: every expected run with its status, numbers (accuracy in %), CFE budget and folder."""
     rows = []
     for run in expected_runs(grid).itertuples(index=False):
         directory = paths.run_dir(run.dataset, run.k, run.seed, run.method, run.mode)
@@ -66,7 +70,34 @@ def collect_runs(grid: Grid) -> pd.DataFrame:
     table = pd.DataFrame(rows)
     for column in ("best_val_accuracy", "test_accuracy", "val_agreement", "test_agreement"):
         table[column] = table[column].astype(float) * 100.0
-    return table
+    return add_cfe_budget(table, cfe_fraction)
+
+
+def cfe_asked(k: int, cfe_fraction: float = 0.5) -> int:
+    """CFEs a CoD set of budget k asks for: k − round(k·(1 − cfe_fraction)) (k/2 at the default 0.5)."""
+    return int(k - round(k * (1 - cfe_fraction)))
+
+
+def add_cfe_budget(runs: pd.DataFrame, cfe_fraction: float = 0.5) -> pd.DataFrame:
+    """``runs`` plus cfe_asked (CoD runs: the budget's CFE count; clean: 0) and cfe_share = train_cfe_rows / asked."""
+    out = runs.copy()
+    is_cod = (out["mode"] == "cod").to_numpy()
+    asked = np.array([cfe_asked(int(k), cfe_fraction) for k in out["k"]], dtype=int)
+    out["cfe_asked"] = np.where(is_cod, asked, 0)
+    had = out["train_cfe_rows"].astype(float) if "train_cfe_rows" in out else pd.Series(np.nan, index=out.index)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out["cfe_share"] = np.where(is_cod & (asked > 0), had.to_numpy() / np.maximum(asked, 1), np.nan)
+    return out
+
+
+def cfe_budget(shares: pd.Series) -> dict[str, Any]:
+    """cfe_short (a run had fewer CFEs than asked), min_cfe_share and mean_cfe_share of the known shares."""
+    known = shares.dropna().to_numpy(dtype=float)
+    return {
+        "cfe_short": bool((known < 1.0 - 1e-9).any()),
+        "min_cfe_share": float(known.min()) if len(known) else math.nan,
+        "mean_cfe_share": float(known.mean()) if len(known) else math.nan,
+    }
 
 
 def t_interval(values: np.ndarray, level: float = 0.95) -> tuple[float, float]:
@@ -99,35 +130,124 @@ def describe(values: pd.Series, expected: int, confidence: float = 0.95) -> dict
 def summarise(
     runs: pd.DataFrame, value: str = "test", by: list[str] | None = None, confidence: float = 0.95
 ) -> pd.DataFrame:
-    """Per dataset × method × mode × k statistics of ``value`` (val | test) over seeds; failed runs count as missing."""
+    """Per dataset × method × mode × k statistics of ``value`` over seeds (failed = missing) and the CFE budget kept."""
     column = VALUES[value]
     by = by or GROUP_KEYS
     rows = []
     for keys, group in runs.groupby(by, sort=True):
-        ok = group.loc[group["status"] == "ok", column]
-        rows.append({**dict(zip(by, keys, strict=True)), "value": value, **describe(ok, len(group), confidence)})
+        ok = group[group["status"] == "ok"]
+        budget = cfe_budget(ok["cfe_share"] if "cfe_share" in ok else pd.Series(dtype=float))
+        rows.append(
+            {
+                **dict(zip(by, keys, strict=True)),
+                "value": value,
+                **describe(ok[column], len(group), confidence),
+                **budget,
+            }
+        )
     return pd.DataFrame(rows)
 
 
 def cod_gain(runs: pd.DataFrame, value: str = "test", confidence: float = 0.95) -> pd.DataFrame:
-    """CoD − clean per dataset × method × k, paired by seed (same seed = CoD originals ⊂ clean set)."""
+    """CoD − clean per dataset × method × k, paired by seed, with the CFE budget of the paired CoD runs."""
     column = VALUES[value]
     ok = runs[runs["status"] == "ok"]
-    wide = ok.pivot_table(index=["dataset", "method", "k", "seed"], columns="mode", values=column)
+    cell = ["dataset", "method", "k"]
+    wide = ok.pivot_table(index=[*cell, "seed"], columns="mode", values=column)
     if not {"clean", "cod"} <= set(wide.columns):
-        return pd.DataFrame(columns=["dataset", "method", "k", "value", "mean", "std", "n"])
-    diff = (wide["cod"] - wide["clean"]).rename("gain").reset_index()
-    expected = runs.groupby(["dataset", "method", "k"])["seed"].nunique()
+        stats = ["mean", "std", "n", "n_expected", "n_missing", "ci_low", "ci_high"]
+        return pd.DataFrame(columns=[*cell, "value", *stats, "cfe_short", "min_cfe_share", "mean_cfe_share"])
+    diff = (wide["cod"] - wide["clean"]).rename("gain").dropna().reset_index()
+    cod = ok[ok["mode"] == "cod"].set_index([*cell, "seed"])
+    shares = cod["cfe_share"] if "cfe_share" in cod else pd.Series(np.nan, index=cod.index)
+    diff["cfe_share"] = shares.reindex(pd.MultiIndex.from_frame(diff[[*cell, "seed"]])).to_numpy()
+    expected = runs.groupby(cell)["seed"].nunique()
     rows = []
-    for (dataset, method, k), group in diff.groupby(["dataset", "method", "k"], sort=True):
+    for (dataset, method, k), group in diff.groupby(cell, sort=True):
         stats = describe(group["gain"], int(expected.loc[(dataset, method, k)]), confidence)
-        rows.append({"dataset": dataset, "method": method, "k": k, "value": value, **stats})
+        budget = cfe_budget(group["cfe_share"])
+        rows.append({"dataset": dataset, "method": method, "k": k, "value": value, **stats, **budget})
     return pd.DataFrame(rows)
 
 
-def problems(runs: pd.DataFrame) -> pd.DataFrame:
-    """The runs that are missing or failed, with their folder and error (reported, never dropped)."""
-    return runs.loc[runs["status"] != "ok", [*RUN_KEYS, "status", "run_dir", "error"]].reset_index(drop=True)
+def verdict_of(ci_low: float, ci_high: float, n: int, excluded: bool) -> str:
+    """Machine verdict of a gain cell: excluded, insufficient (n < 2), cod_better, baseline_better, no_difference."""
+    if excluded:
+        return "excluded"
+    if n < 2 or math.isnan(ci_low) or math.isnan(ci_high):
+        return "insufficient"
+    if ci_low > 0:
+        return "cod_better"
+    if ci_high < 0:
+        return "baseline_better"
+    return "no_difference"
+
+
+def verdict(gains: pd.DataFrame, min_cfe_share: float = 0.8, target_half_width: float = 3.0) -> pd.DataFrame:
+    """Per dataset × k × method: paired gain, its interval, half-width, decisiveness target and one-word verdict."""
+    # Exclusion rule: the mean over the cell's paired seeds of cfe_share (CFEs the student trained on / CFEs the
+    # budget asked for) is below min_cfe_share. An unknown share (no train_cfe_rows) does not exclude.
+    columns = [
+        "dataset", "k", "method", "value", "mean", "std", "n", "n_expected", "ci_low", "ci_high", "half_width",
+        "meets_target", "mean_cfe_share", "min_cfe_share", "cfe_short", "excluded", "verdict", "reason",
+    ]  # fmt: skip
+    rows = []
+    for g in gains.sort_values(["dataset", "k", "method"]).to_dict(orient="records"):
+        n, low, high = int(g["n"]), float(g["ci_low"]), float(g["ci_high"])
+        half = (high - low) / 2 if n >= 2 else math.nan
+        share = float(g.get("mean_cfe_share", math.nan))
+        excluded = bool(not math.isnan(share) and share < min_cfe_share)
+        if excluded:
+            reason = (
+                f"CoD arm trained on {share:.0%} of the CFEs its budget asked for (mean over {n} paired seeds) "
+                f"< report.min_cfe_share {min_cfe_share:.0%}"
+            )
+        elif n < 2:
+            reason = f"n = {n} paired seed(s): no interval"
+        else:
+            reason = ""
+        rows.append(
+            {
+                **{key: g.get(key, math.nan) for key in columns[:10]},
+                "half_width": half,
+                "meets_target": bool(not math.isnan(half) and half <= target_half_width),
+                "mean_cfe_share": share,
+                "min_cfe_share": float(g.get("min_cfe_share", math.nan)),
+                "cfe_short": bool(g.get("cfe_short", False)),
+                "excluded": excluded,
+                "verdict": verdict_of(low, high, n, excluded),
+                "reason": reason,
+            }
+        )
+    return pd.DataFrame(rows, columns=columns)
+
+
+def problems(runs: pd.DataFrame, verdicts: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Missing / failed runs, CoD runs short of their CFE budget and gain cells excluded from the verdict, with why."""
+    # kind: run (missing or failed), cfe_short (an ok CoD run with fewer CFEs than asked) or cfe_budget (a gain cell
+    # excluded from the verdict; seed empty); reason says why in words
+    columns = ["kind", *RUN_KEYS, "status", "run_dir", "error", "reason"]
+    bad = runs[runs["status"] != "ok"].assign(kind="run")
+    bad["reason"] = np.where(bad["status"] == "missing", "no metrics.json", bad["error"].astype(str))
+    parts = [bad]
+    if "cfe_share" in runs:
+        short = runs[(runs["status"] == "ok") & (runs["cfe_share"] < 1.0 - 1e-9)].assign(kind="cfe_short")
+        short["reason"] = [
+            f"trained on {int(r.train_cfe_rows)} of the {int(r.cfe_asked)} CFEs asked for ({r.cfe_share:.0%})"
+            for r in short.itertuples(index=False)
+        ]
+        parts.append(short)
+    if verdicts is not None and len(verdicts):
+        cells = verdicts[verdicts["excluded"].astype(bool)]
+        parts.append(
+            cells[["dataset", "k", "method", "reason"]].assign(
+                kind="cfe_budget", seed=pd.NA, mode="cod", status="excluded", run_dir="", error=""
+            )
+        )
+    parts = [p[columns] for p in parts if len(p)]
+    table = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
+    table["seed"] = table["seed"].astype("Int64")
+    return table
 
 
 def cfe_quality(grid: Grid) -> pd.DataFrame:
@@ -158,8 +278,10 @@ def teacher_quality(grid: Grid) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def headline(summary: pd.DataFrame, gains: pd.DataFrame, runs: pd.DataFrame) -> dict[str, Any]:
-    """The few numbers `dvc metrics show` / `dvc exp show` track: mean test accuracy and CoD gain per cell."""
+def headline(
+    summary: pd.DataFrame, gains: pd.DataFrame, runs: pd.DataFrame, verdicts: pd.DataFrame | None = None
+) -> dict[str, Any]:
+    """The numbers `dvc metrics show` tracks: mean accuracy and CoD gain per cell, plus the verdict per cell."""
     out: dict[str, Any] = {"runs_ok": int((runs["status"] == "ok").sum()), "runs_expected": len(runs)}
     for row in summary.itertuples(index=False):
         cell = out.setdefault(row.dataset, {}).setdefault(f"k{row.k}", {})
@@ -167,29 +289,48 @@ def headline(summary: pd.DataFrame, gains: pd.DataFrame, runs: pd.DataFrame) -> 
     for row in gains.itertuples(index=False):
         cell = out.setdefault(row.dataset, {}).setdefault(f"k{row.k}", {})
         cell[f"{row.method}_cod_gain"] = None if math.isnan(row.mean) else round(row.mean, 2)
+    for row in (verdicts if verdicts is not None else pd.DataFrame()).itertuples(index=False):
+        cell = out.setdefault(row.dataset, {}).setdefault(f"k{row.k}", {})
+        numbers = {"mean": row.mean, "ci_low": row.ci_low, "ci_high": row.ci_high, "half_width": row.half_width}
+        # numbers and strings only (dvc metrics show): an undefined number is left out, never null
+        cell[f"{row.method}_gain"] = {
+            **{key: round(float(v), 2) for key, v in numbers.items() if not math.isnan(float(v))},
+            "n": int(row.n),
+            "meets_target": int(bool(row.meets_target)),
+            "verdict": str(row.verdict),
+        }
     return out
+
+
+def verdict_counts(verdicts: pd.DataFrame) -> dict[str, int]:
+    """How many gain cells got each verdict, and how many meet the decisiveness target (for metrics.json)."""
+    counts = {name: int((verdicts["verdict"] == name).sum()) for name in VERDICTS}
+    return {"cells": len(verdicts), **counts, "meets_target": int(verdicts["meets_target"].astype(bool).sum())}
 
 
 def cfe_examples(grid: Grid, n: int, label_names: dict[str, list[str]]) -> pd.DataFrame:
     """``n`` teacher-verified CFEs for the example panel: seed 0 (else the first seed), largest k, both directions."""
     seed = 0 if 0 in grid.seeds else grid.seeds[0]
+    columns = ["dataset", "idx", "original", "cfe", "original_label", "cfe_label", "delta_p", "word_edits"]
     rows = []
     for dataset in grid.datasets:
         file = paths.subset_file(dataset, max(grid.k), seed, "cfes.jsonl", mode="cod")
-        if not file.is_file() or dataset not in label_names:
+        if not file.is_file() or dataset not in label_names or not file.read_text().strip():
             continue
         records = pd.read_json(file, lines=True)
-        valid = records[records["valid"]].copy()
+        if "valid" not in records or not records["valid"].astype(bool).any():
+            continue  # a set without a valid CFE has nothing to show (zero valid CFEs must not crash the stage)
+        valid = records[records["valid"].astype(bool)].copy()
         names = label_names[dataset]
         valid["dataset"] = dataset
-        valid["original_label"] = [names[i] for i in valid["teacher_original"]]
-        valid["cfe_label"] = [names[i] for i in valid["teacher_cfe"]]
+        valid["original_label"] = [names[int(i)] for i in valid["teacher_original"]]
+        valid["cfe_label"] = [names[int(i)] for i in valid["teacher_cfe"]]
         rows.append(valid)
     if not rows:
-        return pd.DataFrame(columns=["dataset", "original", "cfe", "original_label", "cfe_label", "delta_p"])
+        return pd.DataFrame(columns=columns)
     valid = pd.concat(rows, ignore_index=True)
     # alternate the flip direction so the panel shows both, shortest sentences first (readable in a figure)
     valid = valid.assign(length=valid["original"].str.len()).sort_values(["length", "idx"])
     by_direction = [g for _, g in valid.groupby("teacher_original", sort=True)]
     picked = pd.concat([g.head(-(-n // len(by_direction))) for g in by_direction]).head(n)
-    return picked[["dataset", "idx", "original", "cfe", "original_label", "cfe_label", "delta_p", "word_edits"]]
+    return picked.reindex(columns=columns)

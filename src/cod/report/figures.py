@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import itertools
 import textwrap
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -45,6 +46,29 @@ def _log2_k_axis(ax: plt.Axes, ks: list[int]) -> None:
     ax.minorticks_off()
 
 
+# ‡ = CoD arm short of its CFE budget (the tables' mark; † is the paper comparison's "stand-in dataset")
+SHORT_MARK = "‡"
+
+
+def _is_short(frame: pd.DataFrame) -> pd.Series:
+    """Per row: its CoD runs had fewer CFEs than asked (False when the frame has no cfe_short column)."""
+    return frame["cfe_short"].eq(True) if "cfe_short" in frame else pd.Series(False, index=frame.index)
+
+
+def _mark_short(ax: plt.Axes, x: pd.Series, y: pd.Series, short: pd.Series, color: str) -> int:
+    """Write ‡ above the points whose CoD arm was short of its CFE budget; returns how many were marked."""
+    for xi, yi in zip(x[short], y[short], strict=True):
+        ax.annotate(SHORT_MARK, (xi, yi), xytext=(0, 5), textcoords="offset points", ha="center", color=color)
+    return int(short.sum())
+
+
+def _short_footnote(fig: plt.Figure, marked: int, extra: str = "") -> None:
+    """The ‡ footnote under the figure (only when a point is marked)."""
+    if marked:
+        text = f"{SHORT_MARK} CoD arm short of its CFE budget: in ≥ 1 seed the student had fewer CFEs than asked."
+        fig.text(0.01, -0.05, text + extra, ha="left", va="top", fontsize=8, color="#555555")
+
+
 def accuracy_vs_k(summary: pd.DataFrame, out_dir: Path, value: str = "test") -> list[Path]:
     """Accuracy vs k per dataset (rows) and method (columns): baseline vs +CoD, mean line and ± 1 std band."""
     set_style()
@@ -54,6 +78,7 @@ def accuracy_vs_k(summary: pd.DataFrame, out_dir: Path, value: str = "test") -> 
     fig, axes = plt.subplots(
         len(datasets), len(methods), figsize=(4.2 * len(methods), 3.2 * len(datasets)), squeeze=False, sharey="row"
     )
+    marked = 0
     for i, dataset in enumerate(datasets):
         for j, method in enumerate(methods):
             ax = axes[i, j]
@@ -67,21 +92,25 @@ def accuracy_vs_k(summary: pd.DataFrame, out_dir: Path, value: str = "test") -> 
                 ax.plot(cell["k"], cell["mean"], marker="o", color=color, label=f"{name} (n≥{n})")
                 std = cell["std"].fillna(0.0)
                 ax.fill_between(cell["k"], cell["mean"] - std, cell["mean"] + std, color=color, alpha=0.2, lw=0)
+                marked += _mark_short(ax, cell["k"], cell["mean"], _is_short(cell), color)
             _log2_k_axis(ax, ks)
             ax.set_title(f"{dataset} · {METHOD_LABELS.get(method, method)}")
             ax.set_xlabel("k (labelled budget)")
             ax.set_ylabel(VALUE_LABELS[value] if j == 0 else "")
             ax.legend(loc="lower right", fontsize=8)
+    fig.tight_layout()  # rows of panels: keep a panel's title clear of the x label above it
     fig.suptitle("Few-shot distillation: baseline vs CoD (mean ± sample std over seeds)", y=1.02)
+    _short_footnote(fig, marked)
     return save(fig, out_dir, f"accuracy_vs_k_{value}")
 
 
-def cod_gain(gains: pd.DataFrame, out_dir: Path) -> list[Path]:
-    """CoD − baseline accuracy vs k, paired by seed, per dataset and method (mean ± sample std)."""
+def cod_gain(gains: pd.DataFrame, out_dir: Path, min_cfe_share: float | None = None) -> list[Path]:
+    """CoD − baseline accuracy vs k, paired by seed (mean ± sample std); ‡ short CFE budget, open = excluded."""
     set_style()
     datasets = sorted(gains["dataset"].unique())
     ks = sorted(gains["k"].unique())
     fig, axes = plt.subplots(1, len(datasets), figsize=(4.6 * len(datasets), 3.3), squeeze=False)
+    marked = excluded_any = 0
     for ax, dataset in zip(axes[0], datasets, strict=True):
         data = gains[gains["dataset"] == dataset]
         methods = list(dict.fromkeys(data["method"]))
@@ -89,7 +118,7 @@ def cod_gain(gains: pd.DataFrame, out_dir: Path) -> list[Path]:
         for m, method in enumerate(methods):
             cell = data[data["method"] == method].sort_values("k")
             shift = 2 ** ((m - (len(methods) - 1) / 2) * width)
-            ax.errorbar(
+            bars = ax.errorbar(
                 cell["k"] * shift,
                 cell["mean"],
                 yerr=cell["std"].fillna(0.0),
@@ -97,6 +126,13 @@ def cod_gain(gains: pd.DataFrame, out_dir: Path) -> list[Path]:
                 capsize=3,
                 label=f"{METHOD_LABELS.get(method, method)} (n={int(cell['n'].min())})",
             )
+            color = bars[0].get_color()
+            marked += _mark_short(ax, cell["k"] * shift, cell["mean"], _is_short(cell), color)
+            if min_cfe_share is not None and "mean_cfe_share" in cell:
+                out = (cell["mean_cfe_share"] < min_cfe_share).to_numpy()
+                excluded_any += int(out.sum())
+                x, y = (cell["k"] * shift)[out], cell["mean"][out]
+                ax.scatter(x, y, facecolor="white", edgecolor=color, zorder=3, s=30)
         ax.axhline(0.0, color="black", lw=0.8)
         _log2_k_axis(ax, ks)
         ax.set_title(dataset)
@@ -104,14 +140,75 @@ def cod_gain(gains: pd.DataFrame, out_dir: Path) -> list[Path]:
         ax.set_ylabel("CoD gain (accuracy points)")
         ax.legend(fontsize=8)
     fig.suptitle("Gain of CoD over the same method on clean data", y=1.03)
+    extra = (
+        f" Open markers: excluded from the verdict (mean share of asked CFEs < {min_cfe_share:.0%})."
+        if excluded_any and min_cfe_share is not None
+        else ""
+    )
+    _short_footnote(fig, marked, extra)
     return save(fig, out_dir, "cod_gain")
+
+
+def _lr_label(lr: float) -> str:
+    """A learning rate as a short tick label: 2e-5, 1e-4, 0.001 → 1e-3."""
+    mantissa, exponent = f"{lr:.0e}".split("e")
+    return f"{mantissa}e{int(exponent)}"
+
+
+def lr_sensitivity(frame: pd.DataFrame, out: Path) -> list[Path]:
+    """Paired CoD gain vs student lr (log x), interval bars: rows dataset, columns k, hue method, chosen lr ringed."""
+    # frame: dataset, method, k, lr, mean, ci_low, ci_high, n, and optionally a bool `chosen` (the protocol's lr)
+    set_style()
+    datasets, ks = sorted(frame["dataset"].unique()), sorted(frame["k"].unique())
+    fig, axes = plt.subplots(
+        max(len(datasets), 1),
+        max(len(ks), 1),
+        figsize=(4.4 * max(len(ks), 1), 3.3 * max(len(datasets), 1)),
+        squeeze=False,
+        sharey=True,
+        layout="constrained",
+    )
+    methods = list(dict.fromkeys(frame["method"]))
+    palette = dict(zip(methods, sns.color_palette(n_colors=max(len(methods), 1)), strict=False))
+    lrs = sorted(frame["lr"].unique())
+    chose = False
+    for (i, dataset), (j, k) in itertools.product(enumerate(datasets), enumerate(ks)):
+        ax = axes[i, j]
+        data = frame[(frame["dataset"] == dataset) & (frame["k"] == k)]
+        if data.empty:
+            ax.set_axis_off()
+            continue
+        for m, method in enumerate(methods):
+            cell = data[data["method"] == method].sort_values("lr")
+            if cell.empty:
+                continue
+            x = cell["lr"] * 10 ** ((m - (len(methods) - 1) / 2) * 0.03)  # dodge the methods a little, in log space
+            low = (cell["mean"] - cell["ci_low"]).fillna(0.0).clip(lower=0)
+            high = (cell["ci_high"] - cell["mean"]).fillna(0.0).clip(lower=0)
+            label = f"{METHOD_LABELS.get(method, method)} (n={int(cell['n'].min())})"
+            ax.errorbar(x, cell["mean"], yerr=[low, high], marker="o", capsize=3, color=palette[method], label=label)
+            if "chosen" in cell:
+                picked = cell["chosen"].eq(True).to_numpy()
+                chose = chose or bool(picked.any())
+                ax.scatter(x[picked], cell["mean"][picked], s=160, facecolor="none", edgecolor="black", zorder=4)
+        ax.axhline(0.0, color="black", lw=0.8)
+        ax.set_xscale("log")
+        ax.set_xticks(lrs, [_lr_label(lr) for lr in lrs])
+        ax.minorticks_off()
+        ax.set_title(f"{dataset} · k={k}")
+        ax.set_xlabel("student learning rate" if i == len(datasets) - 1 else "")
+        ax.set_ylabel("CoD gain (accuracy points)" if j == 0 else "")
+        ax.legend(fontsize=8)
+    ring = "; black ring: the lr the protocol chose" if chose else ""
+    fig.suptitle(f"CoD gain vs learning rate (mean over seeds, bars: confidence interval{ring})")
+    return save(fig, out, "lr_sensitivity")
 
 
 def cfe_quality(cfes: pd.DataFrame, out_dir: Path) -> list[Path]:
     """Counterfactual quality per k: flip rate, median word edits and ΔP towards the flipped class (over seeds)."""
     set_style()
     data = cfes[cfes["status"] == "ok"].copy()
-    data["flip_rate_pct"] = 100.0 * data["flip_rate"]
+    data["flip_rate_pct"] = 100.0 * pd.to_numeric(data.get("flip_rate", pd.Series(dtype=float)), errors="coerce")
     panels = [
         ("flip_rate_pct", "teacher-verified flips (%)"),
         ("word_edits_median", "median word edits (valid CFEs)"),
@@ -119,9 +216,16 @@ def cfe_quality(cfes: pd.DataFrame, out_dir: Path) -> list[Path]:
     ]
     fig, axes = plt.subplots(1, len(panels), figsize=(12, 3.2))
     for ax, (column, label) in zip(axes, panels, strict=True):
-        sns.barplot(data=data, x="k", y=column, hue="dataset", errorbar="sd", ax=ax, capsize=0.1)
         ax.set_ylabel(label)
         ax.set_xlabel("k")
+        values = pd.to_numeric(data[column], errors="coerce") if column in data else pd.Series(dtype=float)
+        if values.notna().sum() == 0:  # e.g. word edits of sets without a single valid CFE: say so, don't crash
+            ax.text(0.5, 0.5, "no valid CFE", transform=ax.transAxes, ha="center", va="center", color="#777777")
+            ax.set_xticks([])
+            ax.set_yticks([])
+            continue
+        frame = data.assign(**{column: values})
+        sns.barplot(data=frame, x="k", y=column, hue="dataset", errorbar="sd", ax=ax, capsize=0.1)
         if ax.get_legend():
             ax.get_legend().remove()
     handles, labels = axes[0].get_legend_handles_labels()
@@ -145,11 +249,15 @@ def word_diff(original: str, counterfactual: str) -> list[tuple[str, str]]:
 
 
 def cfe_examples(examples: pd.DataFrame, out_dir: Path, max_chars: int = 110) -> list[Path]:
-    """A panel of example CFEs: original above, counterfactual below with edits highlighted (struck / coloured)."""
+    """A panel of example CFEs: original above, counterfactual below with edits highlighted ("no valid CFE" if none)."""
     set_style()
     n = len(examples)
     fig, ax = plt.subplots(figsize=(11, 0.95 * n + 0.6))
     ax.set_axis_off()
+    if n == 0:
+        ax.text(0.5, 0.5, "no valid CFE in the example sets (none flipped the teacher)", ha="center", va="center")
+        ax.set_title("Example counterfactuals", loc="left")
+        return save(fig, out_dir, "cfe_examples")
     styles = {"same": {"color": "black"}, "new": {"color": "#C44E52", "weight": "bold"}, "gone": {"color": "#999999"}}
     renderer = fig.canvas.get_renderer()
     y = 1.0

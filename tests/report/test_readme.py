@@ -1,0 +1,105 @@
+"""README regions generated from the run's report files: render, update, check and the `cod readme` command."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from cod import cli, paths
+from cod.errors import DataError
+from cod.report import readme
+
+README = """# CoD
+
+Intro written by hand.
+
+<!-- generated:verdict -->
+stale hand-written claim: CoD wins everywhere
+<!-- /generated:verdict -->
+
+Middle text.
+
+<!-- generated:sensitivity -->
+<!-- /generated:sensitivity -->
+
+Tail.
+"""
+
+
+@pytest.fixture
+def root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A repository root (COD_ROOT) with the report files a run writes."""
+    monkeypatch.setenv("COD_ROOT", str(tmp_path))
+    paths.tables_dir().mkdir(parents=True)
+    (paths.tables_dir() / "verdict.md").write_text("Legend.\n\n| dataset | verdict |\n|---|---|\n| d | CoD better |\n")
+    summary = {"cells": 1, "cod_better": 1, "no_difference": 0, "baseline_better": 0, "excluded": 0}
+    summary |= {"insufficient": 0, "meets_target": 1, "target_half_width": 3.0}
+    metrics = {"runs_ok": 4, "runs_expected": 4, "verdict_summary": summary}
+    (paths.reports_dir() / "metrics.json").write_text(json.dumps(metrics))
+    (tmp_path / "README.md").write_text(README)
+    return tmp_path
+
+
+def test_render_verdict_comes_from_the_report_files(root):
+    text = readme.render_verdict()
+    assert "`reports/tables/verdict.md`" in text and "`reports/metrics.json`" in text
+    assert "Runs found: 4 of 4 expected." in text and "CoD better 1" in text and "met in 1" in text
+    assert text.endswith("| d | CoD better |")
+
+
+def test_update_replaces_only_the_regions_and_check_sees_stale_ones(root):
+    assert readme.check(README) == ["verdict", "sensitivity"]
+    new = readme.update(README)
+    assert "stale hand-written claim" not in new and "| d | CoD better |" in new
+    assert new.startswith("# CoD\n\nIntro written by hand.\n") and "Middle text." in new and new.endswith("Tail.\n")
+    assert "No sensitivity analysis in this run" in new
+    assert readme.check(new) == [] and readme.update(new) == new  # idempotent
+    (paths.tables_dir() / "verdict.md").write_text("| dataset | verdict |\n|---|---|\n| d | KD better |\n")
+    assert readme.check(new) == ["verdict"]
+
+
+def test_sensitivity_region_embeds_the_figure(root):
+    (paths.tables_dir() / "sensitivity.md").write_text("| lr | gain |\n|---|---|\n| 2e-5 | +1.0 |\n")
+    paths.figures_dir().mkdir(parents=True)
+    (paths.figures_dir() / "lr_sensitivity.png").write_bytes(b"png")
+    text = readme.render_sensitivity()
+    assert (
+        "| 2e-5 | +1.0 |" in text
+        and "![CoD gain vs the student's learning rate](reports/figures/lr_sensitivity.png)" in text
+    )
+
+
+def test_a_region_is_one_dict_entry(root, monkeypatch):
+    monkeypatch.setitem(readme.REGIONS, "teachers", lambda: "teacher table")
+    text = "<!-- generated:teachers -->\nold\n<!-- /generated:teachers -->\n"
+    assert readme.update(text) == "<!-- generated:teachers -->\nteacher table\n<!-- /generated:teachers -->\n"
+
+
+def test_unknown_or_unclosed_regions_are_errors(root):
+    with pytest.raises(DataError, match="unknown"):
+        readme.check("<!-- generated:nope -->\n<!-- /generated:nope -->\n")
+    with pytest.raises(DataError, match="closing marker"):
+        readme.update("<!-- generated:verdict -->\nno end\n")
+
+
+def test_cod_readme_command_writes_and_checks(root, capsys):
+    assert cli.main(["readme", "--check"]) == 1
+    assert "stale generated region(s): verdict, sensitivity" in capsys.readouterr().out
+    assert (root / "README.md").read_text() == README  # --check changes nothing
+    assert cli.main(["readme"]) == 0
+    assert "| d | CoD better |" in (root / "README.md").read_text()
+    assert cli.main(["readme", "--check"]) == 0
+    (root / "other.md").write_text("<!-- generated:bad -->\n<!-- /generated:bad -->\n")
+    assert cli.main(["readme", "--check", "--file", str(root / "other.md")]) == DataError.exit_code
+
+
+def test_the_repository_readme_says_what_the_committed_report_files_say(monkeypatch):
+    """Every generated block of README.md equals what `cod readme` renders from the git-tracked reports."""
+    from tests.conftest import REPO
+
+    monkeypatch.setenv("COD_ROOT", str(REPO))
+    text = (REPO / "README.md").read_text()
+    assert set(readme.region_names(text)) == {"verdict", "tune", "sensitivity", "table1", "synthetic"}
+    assert readme.check(text) == [], "README is stale: run `cod readme` after `make repro`"

@@ -1,0 +1,141 @@
+"""The stated verdict per dataset × k × method, and the ‡ marking of CoD cells short of their CFE budget."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from cod.report import aggregate, tables
+
+
+def gains(rows: list[tuple]) -> pd.DataFrame:
+    """(dataset, method, k, per-seed gains, mean_cfe_share) → the cod_gain layout."""
+    out = []
+    for dataset, method, k, values, share in rows:
+        stats_ = aggregate.describe(pd.Series(values, dtype=float), len(values))
+        budget = {"cfe_short": share < 1, "min_cfe_share": share, "mean_cfe_share": share}
+        out.append({"dataset": dataset, "method": method, "k": k, "value": "test", **stats_, **budget})
+    return pd.DataFrame(out)
+
+
+@pytest.mark.parametrize(
+    ("low", "high", "n", "excluded", "expected"),
+    [
+        (0.5, 3.0, 3, False, "cod_better"),
+        (-3.0, -0.1, 3, False, "baseline_better"),
+        (-1.0, 2.0, 3, False, "no_difference"),
+        (0.0, 2.0, 3, False, "no_difference"),  # touching 0 is not a detected difference
+        (0.5, 3.0, 3, True, "excluded"),  # the CFE-budget rule wins over the interval
+        (math.nan, math.nan, 1, False, "insufficient"),
+    ],
+)
+def test_verdict_of_the_interval(low, high, n, excluded, expected):
+    assert aggregate.verdict_of(low, high, n, excluded) == expected
+    assert expected in aggregate.VERDICTS
+
+
+def test_verdict_table_derives_every_column_from_the_paired_gain():
+    table = gains(
+        [
+            ("d", "kd", 8, [2.0, 3.0, 4.0], 1.0),
+            ("d", "lwd", 8, [-4.0, -5.0, -6.0], 1.0),
+            ("d", "kd", 16, [-5.0, 9.0, 1.0], 1.0),
+            ("d", "lwd", 16, [5.0, 6.0, 7.0], 0.5),
+            ("e", "kd", 8, [1.0], 1.0),
+        ]
+    )
+    out = aggregate.verdict(table, min_cfe_share=0.8, target_half_width=3.0).set_index(["dataset", "k", "method"])
+    assert list(out.index) == [("d", 8, "kd"), ("d", 8, "lwd"), ("d", 16, "kd"), ("d", 16, "lwd"), ("e", 8, "kd")]
+    row = out.loc[("d", 8, "kd")]
+    half = stats.t.ppf(0.975, 2) * np.std([2.0, 3.0, 4.0], ddof=1) / math.sqrt(3)
+    assert row["half_width"] == pytest.approx(half) and row["ci_low"] == pytest.approx(3.0 - half)
+    assert row["verdict"] == "cod_better" and bool(row["meets_target"])  # 2.48 ≤ 3.0
+    assert out.loc[("d", 8, "lwd"), "verdict"] == "baseline_better"
+    wide = out.loc[("d", 16, "kd")]
+    assert wide["verdict"] == "no_difference" and not bool(wide["meets_target"])
+    excluded = out.loc[("d", 16, "lwd")]
+    assert excluded["verdict"] == "excluded" and bool(excluded["excluded"])
+    assert "50%" in excluded["reason"] and excluded["mean"] == pytest.approx(6.0)  # the numbers stay reported
+    single = out.loc[("e", 8, "kd")]
+    assert single["verdict"] == "insufficient" and math.isnan(single["half_width"]) and not single["meets_target"]
+
+
+def test_an_unknown_cfe_share_does_not_exclude():
+    table = gains([("d", "kd", 8, [2.0, 3.0, 4.0], math.nan)])
+    assert aggregate.verdict(table).iloc[0]["verdict"] == "cod_better"
+
+
+def test_headline_keeps_its_keys_and_adds_the_verdict_per_cell():
+    table = gains([("d", "kd", 8, [2.0, 3.0, 4.0], 1.0), ("d", "lwd", 8, [1.0], 1.0)])
+    verdicts = aggregate.verdict(table)
+    runs = pd.DataFrame({"status": ["ok"] * 4})
+    summary = pd.DataFrame(
+        [("d", "kd", "clean", 8, 60.0), ("d", "kd", "cod", 8, 63.0)], columns=["dataset", "method", "mode", "k", "mean"]
+    )
+    out = aggregate.headline(summary, table, runs, verdicts)
+    cell = out["d"]["k8"]
+    assert cell["kd_clean"] == 60.0 and cell["kd_cod_gain"] == 3.0
+    assert cell["kd_gain"]["verdict"] == "cod_better" and cell["kd_gain"]["n"] == 3
+    assert set(cell["kd_gain"]) == {"mean", "ci_low", "ci_high", "half_width", "n", "meets_target", "verdict"}
+    assert set(cell["lwd_gain"]) == {"mean", "n", "meets_target", "verdict"}  # NaN numbers are left out
+
+    def scalars(node):
+        if isinstance(node, dict):
+            return [v for child in node.values() for v in scalars(child)]
+        return [node]
+
+    new = [v for key in ("kd_gain", "lwd_gain") for v in scalars(cell[key])]
+    assert all(isinstance(v, int | float | str) for v in new)  # `dvc metrics show`: numbers and strings only
+    json.dumps(out, allow_nan=False)
+    assert aggregate.verdict_counts(verdicts) == {
+        "cells": 2,
+        "cod_better": 1,
+        "no_difference": 0,
+        "baseline_better": 0,
+        "excluded": 0,
+        "insufficient": 1,
+        "meets_target": 1,
+    }
+
+
+def test_write_verdict_names_the_baseline_and_lists_exclusions(tmp_path):
+    table = gains([("d", "kd", 8, [-4.0, -5.0, -6.0], 0.9), ("d", "lwd", 8, [5.0, 6.0, 7.0], 0.25)])
+    out = tables.write_verdict(aggregate.verdict(table), tmp_path / "verdict.md", 0.95, 3.0, 0.8)
+    text = out.read_text()
+    assert "| d | 8 | KD | −5.0 ± 1.0 ‡ | [−7.5, −2.5] | 3/3 | 2.5 | yes | KD better |" in text
+    assert "excluded (CFE budget)" in text and "Excluded: d LWD k=8" in text
+    assert "‡ CoD arm short of its CFE budget" in text and "d KD+CoD k=8: 90%" in text
+    assert tables.verdict_label("baseline_better", "lwd") == "LWD better"
+    empty = tables.write_verdict(aggregate.verdict(table.iloc[:0]), tmp_path / "empty.md").read_text()
+    assert "no verdict" in empty
+
+
+def short_summary() -> pd.DataFrame:
+    rows = [
+        ("rt_sentences", k, seed, "kd", mode, "ok", 60.0, 60.0 + seed + (3 if mode == "cod" else 0))
+        for mode in ("clean", "cod")
+        for k in (8, 16)
+        for seed in range(3)
+    ]
+    runs = pd.DataFrame(rows, columns=[*aggregate.RUN_KEYS, "status", "best_val_accuracy", "test_accuracy"])
+    runs["train_cfe_rows"] = np.where((runs["k"] == 8) & (runs["seed"] == 0), 2, runs["k"] // 2)
+    return aggregate.summarise(aggregate.add_cfe_budget(runs), "test")
+
+
+def test_table1_marks_short_cod_cells_with_a_double_dagger(tmp_path):
+    summary = short_summary()
+    table = tables.table1(summary).set_index("method")
+    assert table.loc["+CoD", "8"] == "64.0±1.0 ‡" and table.loc["+CoD", "16"] == "64.0±1.0"
+    assert "‡" not in table.loc["KD", "8"]
+    md, tex = tables.write_table1(summary, tmp_path, "test", "n = 3 seeds")
+    assert "‡ CoD arm short of its CFE budget" in md.read_text() and "rt_sentences KD+CoD k=8: 50%" in md.read_text()
+    latex = tex.read_text()
+    assert r"\textbf{64.0$\pm$1.0}$^{\ddagger}$" in latex and r"50\%" in latex
+    assert "†" not in md.read_text()  # † is the paper comparison's stand-in mark
+    clean = tables.write_table1(summary.assign(cfe_short=False), tmp_path / "clean", "test", "n = 3 seeds")
+    assert "‡" not in clean[0].read_text() and "ddagger" not in clean[1].read_text()
