@@ -20,6 +20,7 @@ install: $(STAMP)
 JOBS ?= 2
 
 # `cod repro` = dvc repro with $(JOBS) concurrent workers per matrix group (plain `dvc repro` gives the same result)
+# ... then `cod readme` rewrites the README's generated blocks (verdict, tables) from the report files the run wrote
 repro: install
 	cod check
 ifeq ($(JOBS),1)
@@ -27,6 +28,7 @@ ifeq ($(JOBS),1)
 else
 	cod repro --jobs $(JOBS)
 endif
+	cod readme
 
 test: install
 	pytest

@@ -10,30 +10,46 @@
 
 # %% [markdown]
 # # 40 · Counterfactuals
-# For the CoD originals of one (dataset, k, seed) — k/2 real examples — generate one counterfactual
-# each, check it with the teacher, and write the CoD training set (originals + teacher-verified CFEs)
-# to `data/subsets/cod/<dataset>/k<k>/seed<seed>/` with per-CFE records and set-level quality metrics.
+# For the CoD originals of one dataset — k/2 real examples per (seed, k) of the grid — generate one
+# counterfactual each, check it with the teacher, and write each CoD training set (originals +
+# teacher-verified CFEs) to `data/subsets/cod/<dataset>/seed<s>/k<k>/` with per-CFE records, and its
+# set-level quality to `results/counterfactuals/<dataset>/seed<s>/k<k>/metrics.json`. The originals of a
+# smaller k are a prefix of a larger k's for the same seed, so each seed's CFEs are made once, for its
+# largest k, and every smaller set takes its prefix.
 
 # %% tags=["parameters"]
 dataset = "rt_sentences"
-k = 8
-seed = 0
 smoke = False
 
 # %%
+import pandas as pd
 from IPython.display import display
 
 import cod.config
 from cod.counterfactuals import generate
 
-cfg = cod.config.load("counterfactuals", dataset=dataset, k=k, seed=seed)
-records, summary = generate.make_cod_set(dataset, k, seed, cfg, smoke=smoke)
+params = cod.config.load_params()
+cfg = cod.config.load("counterfactuals", dataset=dataset)
+records, summary = generate.make_cod_sets(dataset, params.grid.k, params.grid.seeds, cfg, smoke=smoke)
 
 # %% [markdown]
-# Set-level quality (flip rate = share of originals whose CFE the teacher classifies differently):
+# Set-level quality per (seed, k): flip rate = share of originals whose CFE the teacher classifies
+# differently; `originals_without_valid_cfe` is how many CFEs the CoD budget is short.
 
 # %%
-display(summary)
+columns = [
+    "seed",
+    "k",
+    "originals",
+    "valid_cfes",
+    "originals_without_valid_cfe",
+    "flip_rate",
+    "delta_p_mean",
+    "word_edits_median",
+    "seconds_per_cfe",
+]
+display(summary[columns].round(3))
+display(pd.Series(summary[["originals", "valid_cfes"]].sum(), name="total"))
 
 # %% [markdown]
 # Examples — `[old→new]` replaced, `[-word]` deleted (insertions show as `[word→not word]`):

@@ -10,27 +10,37 @@
 
 # %% [markdown]
 # # 50 · Distil
-# Trains the student (`distill.student`) on one few-shot training set — `clean` (k real examples) or
-# `cod` (k/2 real examples and their counterfactuals) — with KD, LWD or TED. Reports the paper's
-# number (best validation accuracy over epochs) and the honest one (test accuracy of the epoch that
-# was best on validation), plus the student↔teacher agreement, into `results/runs/...` (dvclive).
+# Trains every student of one seed: the grid's k × methods (`grid.methods`) × data modes — `clean`
+# (k real examples) or `cod` (k/2 real examples and their counterfactuals) — and, for the first
+# `tune.sensitivity_seeds` seeds, the same KD cells at the tuning grid's other learning rates. The
+# teacher and the evaluation data are loaded once; every student gets its own `results/runs/...`
+# record (dvclive): the paper's number (best validation accuracy over epochs), the honest one (test
+# accuracy of the epoch that was best on validation), the student↔teacher agreement and its timings.
 
 # %% tags=["parameters"]
 dataset = "rt_sentences"
-k = 8
 seed = 0
-method = "kd"
-mode = "clean"
 smoke = False
 
 # %%
-import pandas as pd
 from IPython.display import display
 
-from cod.training.record import run_cell
+from cod.training.record import run_seed
 
-result = run_cell(dataset, k, seed, method, mode, smoke=smoke)
+runs = run_seed(dataset, seed, smoke=smoke)
 
 # %%
-display(pd.DataFrame(result.fit.history).set_index("epoch").round(4))
-display(result.summary)
+columns = [
+    "k",
+    "method",
+    "mode",
+    "lr",
+    "best_val_accuracy",
+    "test_accuracy",
+    "best_epoch",
+    "train_rows",
+    "train_cfe_rows",
+    "train_seconds",
+    "eval_seconds",
+]
+display(runs[columns].round(4))

@@ -16,7 +16,7 @@
 
 # %% tags=["parameters"]
 dataset = "rt_sentences"
-k = 16
+k = 8
 seed = 0
 smoke = False  # no effect; kept so every notebook takes the same switch
 

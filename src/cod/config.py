@@ -23,10 +23,27 @@ LOCAL_FORMATS = ("csv", "jsonl", "parquet")
 STAGE_SECTIONS: dict[str, tuple[str, ...]] = {
     "prepare": ("data",),
     "teacher": ("teacher",),
-    "subset": ("subset",),
-    "counterfactuals": ("counterfactuals",),
-    "distill": ("distill",),
-    "aggregate": ("grid", "report"),
+    "subset": ("subset", "grid.k", "grid.seeds"),
+    "counterfactuals": ("counterfactuals", "grid.k", "grid.seeds"),
+    "tune": ("tune", "distill", "subset.cfe_fraction"),
+    "distill": (
+        "distill",
+        "tune.lrs",
+        "tune.sensitivity_seeds",
+        "tune.sensitivity_k",
+        "grid.k",
+        "grid.methods",
+        "grid.data_modes",
+    ),
+    "aggregate": (
+        "grid",
+        "subset.cfe_fraction",
+        "tune",
+        "teacher.model",
+        "distill.student",
+        "distill.student_layers",
+        "report",
+    ),
     "figures": ("report",),
     "synthetic": ("synthetic",),
 }
@@ -196,7 +213,7 @@ class DistillConfig(_Strict):
     max_length: int = Field(ge=8)
     batch_size: int = Field(ge=2)
     eval_batch_size: int = Field(ge=1)
-    lr: float = Field(gt=0)
+    lr: float | Literal["tuned"]  # a number, or `tuned`: the tune stage's choice (results/tune/<dataset>)
     epochs: int = Field(ge=1)
     min_steps: int = Field(ge=0)
     evaluations: int = Field(ge=1)
@@ -214,11 +231,56 @@ class DistillConfig(_Strict):
     smoke_epochs: int = Field(ge=1)
     ted: TedConfig
 
+    @field_validator("lr")
+    @classmethod
+    def _lr(cls, v: float | str) -> float | str:
+        if not isinstance(v, str) and v <= 0:
+            raise ValueError(f"{v} must be a positive learning rate or `tuned`")
+        return v
+
     @field_validator("student_layers")
     @classmethod
     def _layers(cls, v: list[int] | None) -> list[int] | None:
         if v is not None and (not v or sorted(set(v)) != v or v[0] < 0):
             raise ValueError(f"{v} must be increasing, distinct, non-negative layer indices (or null for all)")
+        return v
+
+
+class TuneConfig(_Strict):
+    """Section `tune`: the declared rule that fixes the student's lr before any result is seen.
+
+    For every lr of ``lrs`` a clean KD student is trained on each of ``seeds`` (draws disjoint from the
+    grid's seeds) at each k of ``k`` (null = grid.k); the lr with the highest mean *validation* accuracy
+    wins (ties: the smaller lr). CoD runs and test accuracy are never computed or read by the rule.
+    ``sensitivity_seeds`` of the grid's seeds are also trained with KD, clean and CoD, at the other lrs,
+    so the report shows how the CoD gain moves with the lr.
+    """
+
+    lrs: list[float] = Field(min_length=1)
+    seeds: list[int] = Field(min_length=1)
+    k: list[int] | None = None
+    sensitivity_seeds: int = Field(ge=0)
+    sensitivity_k: list[int] = Field(default_factory=list)
+
+    @field_validator("lrs")
+    @classmethod
+    def _lrs(cls, v: list[float]) -> list[float]:
+        if any(lr <= 0 for lr in v):
+            raise ValueError(f"{v}: every learning rate must be positive")
+        return sorted(_unique(v, "learning rates"))
+
+    @field_validator("seeds")
+    @classmethod
+    def _seeds(cls, v: list[int]) -> list[int]:
+        for s in v:
+            check_seed(s)
+        return _unique(v, "seeds")
+
+    @field_validator("k", "sensitivity_k")
+    @classmethod
+    def _k(cls, v: list[int] | None) -> list[int] | None:
+        for k in v or []:
+            check_k(k)
         return v
 
 
@@ -286,6 +348,11 @@ class ReportConfig(_Strict):
     confidence: float = Field(gt=0, lt=1)
     examples: int = Field(ge=1, le=30)
     paper_tables: list[Literal["1", "2", "5", "6"]] = Field(min_length=1)
+    # a gain cell whose CoD runs trained on fewer than this share of the asked-for CFEs (mean over seeds) is
+    # excluded from the verdict (listed in results/aggregate/problems.csv, kind cfe_budget)
+    min_cfe_share: float = Field(default=0.8, ge=0, le=1)
+    # decisiveness target: the gain's confidence interval half-width, in accuracy points
+    target_half_width: float = Field(default=3.0, gt=0)
 
 
 class SyntheticConfig(_Strict):
@@ -323,6 +390,7 @@ class Params(_Strict):
     teacher: TeacherConfig
     counterfactuals: CounterfactualsConfig
     distill: DistillConfig
+    tune: TuneConfig
     report: ReportConfig
     synthetic: SyntheticConfig
 
@@ -340,6 +408,20 @@ class Params(_Strict):
                     f"{n_orig:g} real examples for CoD; choose k and cfe_fraction so that "
                     "k*(1-cfe_fraction) is a positive whole number"
                 )
+        overlap = sorted(set(self.tune.seeds) & set(self.grid.seeds))
+        if overlap:
+            raise ValueError(
+                f"tune.seeds: {overlap} are also grid.seeds; tuning must use draws the results never use "
+                "(e.g. tune.seeds: [1000, 1001, 1002])"
+            )
+        if self.tune.sensitivity_seeds > len(self.grid.seeds):
+            raise ValueError(
+                f"tune.sensitivity_seeds: {self.tune.sensitivity_seeds} is more than the {len(self.grid.seeds)} "
+                "grid.seeds it is taken from"
+            )
+        missing = sorted(set(self.tune.sensitivity_k) - set(self.grid.k))
+        if missing:
+            raise ValueError(f"tune.sensitivity_k: {missing} are not in grid.k {self.grid.k}; pick k from grid.k")
         return self
 
 
@@ -420,7 +502,7 @@ def load_params(path: Path | None = None, raw: dict[str, Any] | None = None) -> 
     for name in params.grid.datasets:
         counts = train_class_counts(name, params)
         if counts is not None:
-            for k in params.grid.k:
+            for k in sorted({*params.grid.k, *(params.tune.k or [])}):
                 try:
                     check_k_fits(name, k, counts)
                 except ConfigError as exc:
@@ -463,7 +545,7 @@ def check_k_fits(dataset: str, k: int, class_counts: dict[str, int]) -> None:
 
 
 SectionName = Literal[
-    "grid", "data", "subset", "teacher", "counterfactuals", "distill", "report", "synthetic"
+    "grid", "data", "subset", "teacher", "counterfactuals", "distill", "tune", "report", "synthetic"
 ]
 
 

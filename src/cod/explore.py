@@ -31,14 +31,14 @@ def _require(file: Path, target: str) -> Path:
 
 def few_shot(dataset: str, k: int, seed: int) -> pd.DataFrame:
     """The clean k-shot training set of (dataset, k, seed)."""
-    file = _require(paths.subset_file(dataset, k, seed, "train.jsonl"), f"subset@{dataset}-{k}-{seed}")
+    file = _require(paths.subset_file(dataset, k, seed, "train.jsonl"), f"subset@{dataset}")
     return pd.read_json(file, lines=True)
 
 
 def counterfactual_edits(dataset: str, k: int, seed: int) -> pd.DataFrame:
     """Each CFE of the CoD set as its marked edit ([old→new], [-deleted]), validity, ΔP and word edits."""
     file = _require(
-        paths.subset_file(dataset, k, seed, "cfes.jsonl", mode="cod"), f"counterfactuals@{dataset}-{k}-{seed}"
+        paths.subset_file(dataset, k, seed, "cfes.jsonl", mode="cod"), f"counterfactuals@{dataset}"
     )
     records = pd.read_json(file, lines=True)
     return pd.DataFrame(
@@ -63,5 +63,5 @@ def accuracy_over_seeds(runs: pd.DataFrame, dataset: str) -> pd.DataFrame:
 def validation_curve(dataset: str, k: int, seed: int, method: str, mode: str) -> pd.DataFrame:
     """One run's validation accuracy at each evaluation (dvclive's TSV)."""
     run = paths.run_dir(dataset, k, seed, method, mode)
-    file = _require(run / "plots" / "metrics" / "val" / "accuracy.tsv", f"distill@{dataset}-{k}-{seed}-{method}-{mode}")
+    file = _require(run / "plots" / "metrics" / "val" / "accuracy.tsv", f"distill@{dataset}-{seed}")
     return pd.read_csv(file, sep="\t").set_index("step").T

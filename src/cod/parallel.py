@@ -3,8 +3,8 @@
 `dvc repro` runs one stage at a time. DVC releases its repository lock while a stage's command runs,
 so several `dvc --wait-for-lock repro <targets>` processes on independent stages overlap their
 commands, while DVC's own bookkeeping (status, lock file, run-cache) stays serialised under the lock.
-The matrix groups run in pipeline order; inside a group the stages are dealt round-robin to the
-workers. Each worker gets cores/N CPU threads, or one of ``devices`` as its only visible GPU.
+The waves of matrix groups run in pipeline order; inside a wave the stages are dealt round-robin to
+the workers. Each worker gets cores/N CPU threads, or one of ``devices`` as its only visible GPU.
 """
 
 from __future__ import annotations
@@ -19,7 +19,14 @@ from collections.abc import Sequence
 from cod import paths
 from cod.errors import CodError
 
-GROUPS = ("prepare", "teacher", "subset", "counterfactuals", "distill")
+# Waves of stages run side by side; a wave's stages never depend on each other (tune needs no CFEs).
+WAVES: tuple[tuple[str, ...], ...] = (
+    ("prepare",),
+    ("teacher",),
+    ("subset",),
+    ("counterfactuals", "tune"),
+    ("distill",),
+)
 
 
 class ReproFailed(CodError):
@@ -29,7 +36,7 @@ class ReproFailed(CodError):
 
 
 def stage_names() -> list[str]:
-    """Every expanded stage name of dvc.yaml (e.g. distill@rt_sentences-8-0-kd-clean)."""
+    """Every expanded stage name of dvc.yaml (e.g. distill@rt_sentences-0)."""
     out = subprocess.run(
         ["dvc", "stage", "list", "--name-only"], cwd=paths.root(), capture_output=True, text=True, check=False
     )
@@ -95,14 +102,17 @@ def run_parallel(targets: list[list[str]], devices: Sequence[str] | None = None)
 
 
 def repro(jobs: int, devices: Sequence[str] | None = None) -> None:
-    """Reproduce the pipeline with ``jobs`` workers per matrix group, then `dvc repro` for the rest."""
+    """Reproduce the pipeline with ``jobs`` workers per wave of matrix groups, then `dvc repro` for the rest."""
     if jobs < 1:
         raise CodError(f"--jobs must be at least 1, got {jobs}")
     every = stage_names()  # listed once: `dvc stage list` parses the whole pipeline (~1.5 s)
-    for group in GROUPS:
-        names = in_group(every, group)
+    for wave in WAVES:
+        names = [name for group in wave for name in in_group(every, group)]
         if names:
-            print(f"cod repro: {group}: {len(names)} stage(s) over {min(jobs, len(names))} worker(s)", flush=True)
+            print(
+                f"cod repro: {' + '.join(wave)}: {len(names)} stage(s) over {min(jobs, len(names))} worker(s)",
+                flush=True,
+            )
             run_parallel(deal(names, jobs), devices)
     print("cod repro: remaining stages (aggregate, figures, synthetic, ...)", flush=True)
     run_parallel([[]], devices[:1] if devices else None)

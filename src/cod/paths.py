@@ -56,9 +56,14 @@ def prepared_meta(dataset: str) -> Path:
     return prepared_dir(dataset) / "meta.json"
 
 
+def subset_seed_dir(dataset: str, seed: int, mode: str = "clean") -> Path:
+    """Every few-shot training set of one seed and data mode (one stage output: all k of that seed)."""
+    return root() / "data" / "subsets" / mode / dataset / f"seed{seed}"
+
+
 def subset_dir(dataset: str, k: int, seed: int, mode: str = "clean") -> Path:
     """One few-shot training set: ``clean`` (subset stage) or ``cod`` (originals + their CFEs)."""
-    return root() / "data" / "subsets" / mode / dataset / f"k{k}" / f"seed{seed}"
+    return subset_seed_dir(dataset, seed, mode) / f"k{k}"
 
 
 def subset_file(dataset: str, k: int, seed: int, name: str, mode: str = "clean") -> Path:
@@ -81,14 +86,44 @@ def teacher_predictions(dataset: str, split: str) -> Path:
     return teacher_dir(dataset) / "predictions" / f"{split}.npy"
 
 
+def cfe_seed_dir(dataset: str, seed: int) -> Path:
+    """Set-level CFE quality of every CoD set of one seed (one counterfactuals-stage output)."""
+    return root() / "results" / "counterfactuals" / dataset / f"seed{seed}"
+
+
 def cfe_metrics(dataset: str, k: int, seed: int) -> Path:
-    """Set-level quality of one CoD set's counterfactuals (a DVC metrics file)."""
-    return root() / "results" / "counterfactuals" / dataset / f"k{k}" / f"seed{seed}" / "metrics.json"
+    """Set-level quality of one CoD set's counterfactuals."""
+    return cfe_seed_dir(dataset, seed) / f"k{k}" / "metrics.json"
+
+
+def runs_seed_dir(dataset: str, seed: int) -> Path:
+    """Every distillation run of one seed (one distill-stage output: all k, methods and data modes)."""
+    return root() / "results" / "runs" / dataset / f"seed{seed}"
 
 
 def run_dir(dataset: str, k: int, seed: int, method: str, mode: str) -> Path:
     """One distillation run's dvclive folder (metrics.json, per-epoch plots, params)."""
-    return root() / "results" / "runs" / dataset / f"k{k}" / f"seed{seed}" / f"{method}-{mode}"
+    return runs_seed_dir(dataset, seed) / f"k{k}" / f"{method}-{mode}"
+
+
+def tune_dir(dataset: str) -> Path:
+    """The tune stage's runs table and its chosen learning rate (choice.json)."""
+    return root() / "results" / "tune" / dataset
+
+
+def tune_choice(dataset: str) -> Path:
+    """The learning rate the tuning rule chose for a dataset (read by the distill and sensitivity stages)."""
+    return tune_dir(dataset) / "choice.json"
+
+
+def tune_report(dataset: str) -> Path:
+    """The tuning decision in Markdown (git-tracked report)."""
+    return reports_dir() / "tune" / f"{dataset}.md"
+
+
+def sensitivity_run_dir(dataset: str, seed: int, lr: float, k: int, method: str, mode: str) -> Path:
+    """A run of the lr-sensitivity analysis: the grid's cell trained at another lr of the tuning grid."""
+    return runs_seed_dir(dataset, seed) / "sensitivity" / f"lr{lr:g}" / f"k{k}" / f"{method}-{mode}"
 
 
 def reports_dir() -> Path:

@@ -66,24 +66,37 @@ def test_cmd_deps_and_outs_match_cod_paths(stage, repo):
     assert executed in outs
 
 
+def within(path: str, declared: list[str]) -> bool:
+    """Whether ``path`` is one of the declared dvc.yaml paths or lies inside one."""
+    return any(path == d or path.startswith(d.rstrip("/") + "/") for d in declared)
+
+
 def test_data_paths_in_outs_match_cod_paths(repo):
     rel = lambda p: p.relative_to(repo).as_posix()  # noqa: E731
     assert rel(paths.prepared_dir("rt_sentences")) in [render(o) for o in STAGES["prepare"]["outs"]]
-    assert rel(paths.subset_dir("rt_sentences", 8, 0)) in [render(o) for o in STAGES["subset"]["outs"]]
+    assert within(rel(paths.subset_dir("rt_sentences", 8, 0)), [render(o) for o in STAGES["subset"]["outs"]])
     assert render("data/prepared/${item.dataset}") in STAGES["subset"]["deps"] or any(
         render(d) == rel(paths.prepared_dir("rt_sentences")) for d in STAGES["subset"]["deps"]
     )
 
 
-def test_counterfactual_and_distill_paths_match_cod_paths(repo):
+def test_counterfactual_tune_and_distill_paths_match_cod_paths(repo):
     rel = lambda p: p.relative_to(repo).as_posix()  # noqa: E731
     cfe = STAGES["counterfactuals"]
-    assert rel(paths.subset_dir("rt_sentences", 8, 0, "cod")) in [render(o) for o in cfe["outs"]]
-    assert rel(paths.cfe_metrics("rt_sentences", 8, 0).parent) in [render(o) for o in cfe["outs"]]
+    assert within(rel(paths.subset_dir("rt_sentences", 8, 0, "cod")), [render(o) for o in cfe["outs"]])
+    assert within(rel(paths.cfe_metrics("rt_sentences", 8, 0)), [render(o) for o in cfe["outs"]])
+    tune = STAGES["tune"]
+    assert within(rel(paths.tune_choice("rt_sentences")), [render(o) for o in tune["outs"]])
+    assert rel(paths.tune_report("rt_sentences")) in [render(o) for o in tune["outs"]]
     distill = STAGES["distill"]
-    assert rel(paths.run_dir("rt_sentences", 8, 0, "kd", "clean")) in [render(o) for o in distill["outs"]]
-    assert rel(paths.subset_dir("rt_sentences", 8, 0, "clean")) in [render(d) for d in distill["deps"]]
-    assert rel(paths.teacher_dir("rt_sentences")) in [render(d) for d in distill["deps"]]
+    outs, deps = [render(o) for o in distill["outs"]], [render(d) for d in distill["deps"]]
+    assert rel(paths.runs_seed_dir("rt_sentences", 0)) in outs
+    assert within(rel(paths.run_dir("rt_sentences", 8, 0, "kd", "clean")), outs)
+    assert within(rel(paths.sensitivity_run_dir("rt_sentences", 0, 6e-5, 8, "kd", "cod")), outs)
+    for mode in ("clean", "cod"):  # exactly its own seed's training sets, so a changed seed re-runs alone
+        assert rel(paths.subset_seed_dir("rt_sentences", 0, mode)) in deps
+    assert rel(paths.tune_choice("rt_sentences")) in deps
+    assert rel(paths.teacher_dir("rt_sentences")) in deps
 
 
 # Runner and message modules: they do not change what a stage computes.

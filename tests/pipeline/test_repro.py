@@ -1,4 +1,5 @@
 """`dvc repro` of the prepare and subset stages in a temporary copy of the repository."""
+# (the distill stages' re-run granularity is tested end to end in test_scaleout.py)
 
 from __future__ import annotations
 
@@ -42,40 +43,39 @@ def ran(proc: subprocess.CompletedProcess) -> list[str]:
 
 def test_repro_then_noop_then_only_the_changed_k(clone):
     first = sh(clone, "dvc", "repro", "subset")
-    assert sorted(ran(first)) == [
-        "prepare@rt_sentences",
-        "subset@rt_sentences-16-0",
-        "subset@rt_sentences-8-0",
-    ]
-    manifest = json.loads((clone / "data/subsets/clean/rt_sentences/k16/seed0/manifest.json").read_text())
+    assert sorted(ran(first)) == ["prepare@rt_sentences", "subset@rt_sentences"]
+    manifest = json.loads((clone / "data/subsets/clean/rt_sentences/seed0/k16/manifest.json").read_text())
     assert manifest["clean"]["class_counts"] == {"negative": 8, "positive": 8}
-    assert (clone / "reports/executed/30_subset/rt_sentences-16-0.ipynb").is_file()
+    assert (clone / "reports/executed/30_subset/rt_sentences.ipynb").is_file()
     lock = yaml.safe_load((clone / "dvc.lock").read_text())["stages"]
-    assert all(o.get("md5") for o in lock["subset@rt_sentences-8-0"]["outs"])
+    assert all(o.get("md5") for o in lock["subset@rt_sentences"]["outs"])
 
     second = sh(clone, "dvc", "repro", "subset")
     assert ran(second) == [] and "Data and pipelines are up to date" in second.stdout
     assert "up to date" in sh(clone, "dvc", "status", "subset").stdout
 
     set_k(clone, [8, 32])
-    assert "subset@rt_sentences-32-0" in sh(clone, "dvc", "status", "subset").stdout
+    assert "subset@rt_sentences" in sh(clone, "dvc", "status", "subset").stdout
     third = sh(clone, "dvc", "repro", "subset")
-    assert ran(third) == ["subset@rt_sentences-32-0"]
-    small = json.loads((clone / "data/subsets/clean/rt_sentences/k8/seed0/manifest.json").read_text())
-    large = json.loads((clone / "data/subsets/clean/rt_sentences/k32/seed0/manifest.json").read_text())
+    assert ran(third) == ["subset@rt_sentences"]
+    small = json.loads((clone / "data/subsets/clean/rt_sentences/seed0/k8/manifest.json").read_text())
+    large = json.loads((clone / "data/subsets/clean/rt_sentences/seed0/k32/manifest.json").read_text())
     assert large["clean"]["indices"][:8] == small["clean"]["indices"]
+    assert not (clone / "data/subsets/clean/rt_sentences/seed0/k16").exists()  # the stage rewrites its output
 
 
 def test_dag_and_params_diff(clone):
     dag = sh(clone, "dvc", "dag", "--dot").stdout
-    assert '"prepare@rt_sentences" -> "subset@rt_sentences-8-0"' in dag
+    assert '"prepare@rt_sentences" -> "subset@rt_sentences"' in dag
+    assert '"subset@rt_sentences" -> "distill@rt_sentences-0"' in dag
+    assert '"tune@rt_sentences" -> "distill@rt_sentences-0"' in dag
     params = yaml.safe_load((clone / "params.yaml").read_text())
     params["subset"]["cfe_fraction"] = 0.25
     (clone / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
     diff = sh(clone, "dvc", "params", "diff").stdout
     assert "subset.cfe_fraction" in diff and "0.25" in diff
     status = sh(clone, "dvc", "status", "subset").stdout
-    assert "subset@rt_sentences-8-0" in status and "prepare@rt_sentences" not in status
+    assert "subset@rt_sentences" in status and "prepare@rt_sentences" not in status
 
 
 def test_bad_params_stop_repro_with_one_readable_message(clone):

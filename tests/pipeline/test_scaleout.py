@@ -18,8 +18,9 @@ from tests.conftest import REPO
 
 pytestmark = pytest.mark.slow
 
-EXPENSIVE = ("prepare", "teacher", "subset", "counterfactuals", "distill")
-CLEAN, COD = "distill@rt_sentences-8-0-kd-clean", "distill@rt_sentences-8-0-kd-cod"
+EXPENSIVE = ("prepare", "teacher", "subset", "counterfactuals", "tune", "distill")
+SEED0, SEED1, SEED2 = "distill@rt_sentences-0", "distill@rt_sentences-1", "distill@rt_sentences-2"
+UPSTREAM = ["counterfactuals@rt_sentences", "prepare@rt_sentences", "subset@rt_sentences", "teacher@rt_sentences"]
 
 
 def sh(cwd: Path, *cmd: str) -> subprocess.CompletedProcess:
@@ -41,13 +42,14 @@ def machine(src: Path, dst: Path) -> Path:
 
 @pytest.fixture(scope="module")
 def setup(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """A template checkout with a 2-run grid, tiny settings and a local-directory DVC remote."""
+    """A template checkout with a 2-seed grid (4 runs), tiny settings and a local-directory DVC remote."""
     tmp = tmp_path_factory.mktemp("scaleout")
     template = workspace.copy_sources(tmp / "template", REPO)
     params = yaml.safe_load((template / "params.yaml").read_text())
-    params["grid"].update(datasets=["rt_sentences"], k=[8], seeds=[0], methods=["kd"], data_modes=["clean", "cod"])
+    params["grid"].update(datasets=["rt_sentences"], k=[8], seeds=[0, 1], methods=["kd"], data_modes=["clean", "cod"])
     params["teacher"].update(epochs=1, max_train_examples=96)
-    params["distill"].update(epochs=2, min_steps=0, evaluations=2)
+    params["distill"].update(epochs=2, min_steps=0, evaluations=2, lr="tuned")
+    params["tune"].update(lrs=[2.0e-4, 6.0e-4], seeds=[1000], k=None, sensitivity_seeds=1, sensitivity_k=[8])
     params["synthetic"].update(n_train=200, n_test=200, teacher_epochs=60, student_epochs=60, seeds=2)
     (template / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
     for stale in ("reports/figures", "reports/tables", "reports/synthetic", "reports/plots"):
@@ -63,13 +65,18 @@ def setup(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 def test_slices_on_two_machines_gathered_on_a_third_without_recomputing(setup):
     tmp, template = setup["tmp"], setup["template"]
     a = machine(template, tmp / "a")
-    first = sh(a, "dvc", "repro", CLEAN)  # slice 1: its upstream stages + the clean run
-    assert ran(first) == sorted([CLEAN, "prepare@rt_sentences", "subset@rt_sentences-8-0", "teacher@rt_sentences"])
+    first = sh(a, "dvc", "repro", SEED0)  # slice 1: its upstream stages (incl. the lr rule) + seed 0's students
+    assert ran(first) == sorted([SEED0, "tune@rt_sentences", *UPSTREAM])
+    choice = json.loads((a / "results/tune/rt_sentences/choice.json").read_text())
+    assert choice["lr"] in (2.0e-4, 6.0e-4) and "validation" in choice["rule"]
+    assert (a / "reports/tune/rt_sentences.md").is_file()
+    other = 6.0e-4 if choice["lr"] == 2.0e-4 else 2.0e-4  # seed 0 is the sensitivity seed: KD at the other lr too
+    assert (a / f"results/runs/rt_sentences/seed0/sensitivity/lr{other:g}/k8/kd-cod/metrics.json").is_file()
     sh(a, "dvc", "push", "--run-cache")
 
     b = machine(template, tmp / "b")
-    second = sh(b, "dvc", "repro", "--pull", COD)  # slice 2: upstream restored from the run-cache, only new work runs
-    assert ran(second) == sorted([COD, "counterfactuals@rt_sentences-8-0"])
+    second = sh(b, "dvc", "repro", "--pull", SEED1)  # slice 2: upstream restored from the run-cache, only new work runs
+    assert ran(second) == [SEED1]
     assert "prepare@rt_sentences" in second.stdout and "is cached" in second.stdout
     sh(b, "dvc", "push", "--run-cache")
 
@@ -78,11 +85,22 @@ def test_slices_on_two_machines_gathered_on_a_third_without_recomputing(setup):
     assert not [s for s in ran(third) if s.split("@")[0] in EXPENSIVE], third.stdout
     assert set(ran(third)) == {"aggregate", "figures", "synthetic"}
     runs = pd.read_csv(c / "results/aggregate/runs.csv")
-    assert list(runs["status"]) == ["ok", "ok"]
+    assert list(runs["status"]) == ["ok"] * 4
     assert (c / "reports/figures/accuracy_vs_k_test.png").is_file()
+    assert (c / "reports/figures/lr_sensitivity.png").is_file()
     assert (c / "reports/paper_comparison.md").is_file()
-    assert json.loads((c / "reports/metrics.json").read_text())["runs_ok"] == 2
+    assert json.loads((c / "reports/metrics.json").read_text())["runs_ok"] == 4
     assert ran(sh(c, "dvc", "repro")) == []
+
+    # one more seed: the per-dataset subset/CFE stages re-run (cheap, cached CFEs are identical), but of
+    # the students only the new seed's are trained; seeds 0 and 1 keep their runs
+    params = yaml.safe_load((c / "params.yaml").read_text())
+    params["grid"]["seeds"] = [0, 1, 2]
+    (c / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+    fourth = sh(c, "dvc", "repro")
+    assert [s for s in ran(fourth) if s.startswith("distill")] == [SEED2]
+    assert "tune@rt_sentences" not in ran(fourth)
+    assert len(pd.read_csv(c / "results/aggregate/runs.csv")) == 6
     sh(c, "dvc", "push", "--run-cache")
 
     # a git clone of c's commit (dvc.lock and the git-tracked reports) needs only `dvc pull`
@@ -92,7 +110,7 @@ def test_slices_on_two_machines_gathered_on_a_third_without_recomputing(setup):
     sh(d, "dvc", "pull")
     assert "up to date" in sh(d, "dvc", "status").stdout
     assert ran(sh(d, "dvc", "repro")) == []
-    assert (d / "results/runs/rt_sentences/k8/seed0/kd-cod/metrics.json").is_file()
+    assert (d / "results/runs/rt_sentences/seed0/k8/kd-cod/metrics.json").is_file()
 
     # one cell on two processes with accelerate (DDP over gloo on CPU; GPUs: drop --cpu)
     launch = sh(
@@ -124,5 +142,5 @@ def test_slices_on_two_machines_gathered_on_a_third_without_recomputing(setup):
         "--smoke",
     )
     assert "test_accuracy" in launch.stdout
-    metrics = json.loads((c / "results/runs/rt_sentences/k8/seed0/kd-cod/metrics.json").read_text())
+    metrics = json.loads((c / "results/runs/rt_sentences/seed0/k8/kd-cod/metrics.json").read_text())
     assert metrics["epochs_run"] == 2

@@ -7,7 +7,7 @@ import pytest
 
 from cod.counterfactuals import lexicon
 from cod.counterfactuals.editor import Editor, EditorConfig, operators, render
-from cod.counterfactuals.generate import make_cod_set, summarise, training_rows
+from cod.counterfactuals.generate import make_cod_sets, summarise, training_rows
 from cod.counterfactuals.metrics import BigramLM, word_levenshtein
 from cod.counterfactuals.scorer import Scorer
 from cod.training.teacher import load_teacher
@@ -102,6 +102,12 @@ def test_validity_filter_keeps_flips_only_and_reports_failures():
     assert s["calls_per_valid_cfe"] == 40.0 and s["calls_are"] == "teacher forward passes"
 
 
+def make_cod_set(dataset: str, k: int, seed: int, cfg):
+    """One CoD set through the stage's entry point: (records, its metrics)."""
+    records, summaries = make_cod_sets(dataset, [k], [seed], cfg)
+    return records, summaries.iloc[0].to_dict()
+
+
 def test_make_cod_set_writes_a_training_set_the_distiller_reads(bert_run):
     from cod import paths
     from cod.training.distill import distill, training_frame
@@ -167,3 +173,21 @@ def test_local_causal_lm_backend_runs_the_same_prompts_behind_the_cache(bert_run
     assert first["originals_without_valid_cfe"] == 4 - first["valid_cfes"]
     _, again = make_cod_set("rt_sentences", 8, 0, cfg)
     assert again["llm_requests_sent"] == 0
+
+
+def test_each_seed_is_generated_once_and_smaller_k_take_the_prefix(bert_run, monkeypatch):
+    from cod import paths
+    from cod.counterfactuals import generate
+    from cod.data import subsets
+
+    subsets.make("rt_sentences", 16, 0, 0.5)
+    calls = []
+    real = generate.generate
+    monkeypatch.setattr(generate, "generate", lambda originals, *a: calls.append(len(originals)) or real(originals, *a))
+    records, summaries = generate.make_cod_sets("rt_sentences", [8, 16], [0], bert_run.counterfactuals)
+    assert calls == [8]  # one call per seed, for the largest k's 8 originals
+    assert summaries["k"].tolist() == [8, 16] and summaries["originals"].tolist() == [4, 8]
+    small = pd.read_json(paths.subset_file("rt_sentences", 8, 0, "cfes.jsonl", mode="cod"), lines=True)
+    large = pd.read_json(paths.subset_file("rt_sentences", 16, 0, "cfes.jsonl", mode="cod"), lines=True)
+    assert small.drop(columns="edits").equals(large.head(4).drop(columns="edits"))
+    assert len(records) == 8 and set(records["seed"]) == {0}

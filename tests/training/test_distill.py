@@ -36,7 +36,9 @@ def test_distill_methods_report_best_val_test_and_agreement(bert_run, method):
 def test_same_seed_same_metrics(bert_run):
     a = D.distill("rt_sentences", 8, 0, "lwd", "clean", bert_run.distill).summary
     b = D.distill("rt_sentences", 8, 0, "lwd", "clean", bert_run.distill).summary
-    assert a == b
+    assert set(D.TIMINGS) <= set(a)
+    drop = lambda s: {key: value for key, value in s.items() if key not in D.TIMINGS}  # noqa: E731
+    assert drop(a) == drop(b)
 
 
 def test_teacher_cache_equals_a_fresh_forward(bert_run):
@@ -125,7 +127,7 @@ def test_clear_failures(bert_run, repo, tmp_path):
     paths.train_set("rt_sentences", 8, 0, "clean").write_text("")
     with pytest.raises(DataError, match="is empty"):
         D.distill("rt_sentences", 8, 0, "kd", "clean", bert_run.distill)
-    with pytest.raises(DataError, match=r"run `dvc repro counterfactuals@rt_sentences-16-0` first"):
+    with pytest.raises(DataError, match=r"run `dvc repro counterfactuals@rt_sentences` first"):
         D.training_frame("rt_sentences", 16, 0, "cod")
 
 

@@ -11,9 +11,9 @@ from cod.errors import DataError
 @pytest.mark.parametrize(
     ("view", "target"),
     [
-        (lambda: explore.few_shot("rt_sentences", 8, 0), "subset@rt_sentences-8-0"),
-        (lambda: explore.counterfactual_edits("rt_sentences", 8, 0), "counterfactuals@rt_sentences-8-0"),
-        (lambda: explore.validation_curve("rt_sentences", 8, 0, "kd", "cod"), "distill@rt_sentences-8-0-kd-cod"),
+        (lambda: explore.few_shot("rt_sentences", 8, 0), "subset@rt_sentences"),
+        (lambda: explore.counterfactual_edits("rt_sentences", 8, 0), "counterfactuals@rt_sentences"),
+        (lambda: explore.validation_curve("rt_sentences", 8, 0, "kd", "cod"), "distill@rt_sentences-0"),
     ],
 )
 def test_missing_inputs_name_the_stage_to_run(repo, view, target):

@@ -226,23 +226,34 @@ def summarise(records: pd.DataFrame, kept_rows: int, backend: str) -> dict[str, 
     }
 
 
-def make_cod_set(dataset: str, k: int, seed: int, cfg: CounterfactualsConfig, *, smoke: bool = False):
-    """Generate, check and write the CoD training set for (dataset, k, seed); returns (records, summary)."""
-    from cod.training.teacher import load_teacher
-
-    originals = load_subset(dataset, k, seed, "cod_originals")
-    if smoke:
-        originals = originals.head(cfg.smoke_originals)
-    teacher, tokenizer, _ = load_teacher(dataset)
-    scorer = Scorer(teacher, tokenizer, cfg.max_length)
-    lm = BigramLM(load_split(dataset, "train")["text"])
-    label_names = load_meta(dataset)["label_names"]
+def generate(
+    originals: pd.DataFrame,
+    scorer: Scorer,
+    lm: BigramLM,
+    dataset: str,
+    cfg: CounterfactualsConfig,
+    label_names: list[str],
+) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """CFEs for ``originals`` by the configured backend, checked by the teacher: (records, backend extras)."""
     extra: dict[str, Any] = {}
     if cfg.backend in ("llm", "local"):
         results, extra = llm_all(originals, scorer, dataset, cfg, label_names)
     else:
         results = edit_all(originals, scorer, dataset, cfg)
-    records = assess(originals, results, scorer, lm)
+    return assess(originals, results, scorer, lm), extra
+
+
+def write_cod_set(
+    dataset: str,
+    k: int,
+    seed: int,
+    originals: pd.DataFrame,
+    records: pd.DataFrame,
+    cfg: CounterfactualsConfig,
+    extra: dict[str, Any],
+    label_names: list[str],
+) -> dict[str, Any]:
+    """Write one CoD training set (train.jsonl, cfes.jsonl) and its quality metrics; returns the metrics."""
     rows = training_rows(originals, records, cfg.keep)
     summary = summarise(records, len(rows), cfg.backend) | extra
     if cfg.backend in ("llm", "local"):
@@ -252,7 +263,7 @@ def make_cod_set(dataset: str, k: int, seed: int, cfg: CounterfactualsConfig, *,
         "k": k,
         "seed": seed,
         "keep": cfg.keep,
-        "label_names": load_meta(dataset)["label_names"],
+        "label_names": label_names,
         "originals_sha": load_manifest(dataset, k, seed)["source"]["sha256"],
     }
     out = paths.subset_dir(dataset, k, seed, "cod")
@@ -262,7 +273,39 @@ def make_cod_set(dataset: str, k: int, seed: int, cfg: CounterfactualsConfig, *,
     metrics = paths.cfe_metrics(dataset, k, seed)
     metrics.parent.mkdir(parents=True, exist_ok=True)
     metrics.write_text(json.dumps(summary, indent=2) + "\n")
-    return records, summary
+    return summary
+
+
+def make_cod_sets(
+    dataset: str, ks: list[int], seeds: list[int], cfg: CounterfactualsConfig, *, smoke: bool = False
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The CoD training sets of every (seed, k): CFEs are made once per seed for the largest k's originals
+    (the originals of a smaller k are a prefix of them) and each k's set takes its prefix.
+
+    Returns (records of every seed's largest set with a ``seed`` column, one metrics row per (seed, k)).
+    """
+    from cod.training.teacher import load_teacher
+
+    teacher, tokenizer, _ = load_teacher(dataset)
+    scorer = Scorer(teacher, tokenizer, cfg.max_length)
+    lm = BigramLM(load_split(dataset, "train")["text"])
+    label_names = load_meta(dataset)["label_names"]
+    all_records, summaries = [], []
+    for seed in tqdm(seeds, desc="seeds", leave=False):
+        largest = load_subset(dataset, max(ks), seed, "cod_originals")
+        if smoke:
+            largest = largest.head(cfg.smoke_originals)
+        records, extra = generate(largest, scorer, lm, dataset, cfg, label_names)
+        for k in sorted(ks):
+            originals = load_subset(dataset, k, seed, "cod_originals")
+            if smoke:
+                originals = originals.head(cfg.smoke_originals)
+            if not originals["idx"].tolist() == records["idx"].head(len(originals)).tolist():
+                raise RuntimeError(f"the CoD originals of k={k}, seed {seed} are not a prefix of k={max(ks)}'s")
+            part = records.head(len(originals)).reset_index(drop=True)
+            summaries.append(write_cod_set(dataset, k, seed, originals, part, cfg, extra, label_names))
+        all_records.append(records.assign(seed=seed))
+    return pd.concat(all_records, ignore_index=True), pd.DataFrame(summaries)
 
 
 def highlight(record: dict[str, Any]) -> str:

@@ -99,6 +99,11 @@ def make(dataset: str, k: int, seed: int, cfe_fraction: float) -> Subset:
     return subset
 
 
+def make_all(dataset: str, ks: list[int], seeds: list[int], cfe_fraction: float) -> list[Subset]:
+    """Every draw of a dataset (one per seed and k), written under data/subsets/clean/<dataset>/seed<s>/k<k>."""
+    return [make(dataset, k, seed, cfe_fraction) for seed in seeds for k in sorted(ks)]
+
+
 def _columns(frame: pd.DataFrame) -> list[str]:
     return ["idx", *[c for c in ("text", "text_pair") if c in frame.columns], "label"]
 

@@ -12,12 +12,15 @@ import pandas as pd
 from cod import paths
 from cod.config import Params, ReportConfig, SyntheticConfig
 from cod.data.corpus import load_meta
-from cod.report import aggregate, tables
+from cod.report import aggregate, sensitivity, tables
 
 if TYPE_CHECKING:  # figures (matplotlib) and synthetic (torch) load only in the stages that draw / train
     from cod.report import synthetic
 
-FRAMES = ("runs", "summary_val", "summary_test", "gains_val", "gains_test", "problems", "cfes", "teachers", "examples")
+# every results/aggregate/<name>.csv the aggregate stage writes and load_aggregated reads back
+FRAMES = tuple(
+    "runs summary_val summary_test gains_val gains_test verdict problems cfes teachers examples sensitivity".split()
+)
 
 
 @dataclass
@@ -43,15 +46,19 @@ def setting(params: Params) -> str:
 def run_aggregate(params: Params) -> Aggregated:
     """Collect and summarise every run of the grid; write the CSVs, tables, paper comparison, metrics and plot data."""
     cfg = params.report
-    runs = aggregate.collect_runs(params.grid)
-    frames = {"runs": runs, "problems": aggregate.problems(runs)}
+    runs = aggregate.collect_runs(params.grid, params.subset.cfe_fraction)
+    frames = {"runs": runs}
     for value in ("val", "test"):
         frames[f"summary_{value}"] = aggregate.summarise(runs, value, confidence=cfg.confidence)
         frames[f"gains_{value}"] = aggregate.cod_gain(runs, value, confidence=cfg.confidence)
+    # the verdict is always on the honest number (test accuracy at the best-val epoch), whatever report.value shows
+    frames["verdict"] = aggregate.verdict(frames["gains_test"], cfg.min_cfe_share, cfg.target_half_width)
+    frames["problems"] = aggregate.problems(runs, frames["verdict"])
     frames["cfes"] = aggregate.cfe_quality(params.grid)
     frames["teachers"] = aggregate.teacher_quality(params.grid)
     label_names = {d: load_meta(d)["label_names"] for d in params.grid.datasets if paths.prepared_meta(d).is_file()}
     frames["examples"] = aggregate.cfe_examples(params.grid, cfg.examples, label_names)
+    frames["sensitivity"] = sensitivity.sensitivity_gains(sensitivity.sensitivity_runs(params), cfg.confidence)
 
     out = paths.aggregate_dir()
     out.mkdir(parents=True, exist_ok=True)
@@ -64,14 +71,36 @@ def run_aggregate(params: Params) -> Aggregated:
     n_note = f"n = {n_high} seeds" if n_low == n_high else f"n = {n_low}–{n_high} seeds, some runs missing"
     for value in ("val", "test"):
         tables.write_table1(frames[f"summary_{value}"], paths.tables_dir(), value, n_note)
-    comparison = tables.comparison(
-        tables.paper_results(), frames["summary_val"], frames["summary_test"], list(cfg.paper_tables)
+    tables.write_verdict(
+        frames["verdict"], paths.tables_dir() / "verdict.md", cfg.confidence, cfg.target_half_width, cfg.min_cfe_share
     )
+    (paths.tables_dir() / "sensitivity.md").write_text(sensitivity.render(frames["sensitivity"]))
+    # ours sit beside a paper cell only for the same teacher -> student pair; the rest are listed once, by direction
+    pair = tables.pair_key(params.teacher.model, params.distill.student, params.distill.student_layers)
+    paper, val, test = tables.paper_results(), frames["summary_val"], frames["summary_test"]
+    comparison = tables.comparison(paper, val, test, list(cfg.paper_tables), pair)
     comparison.to_csv(out / "paper_comparison.csv", index=False)
-    tables.write_comparison(comparison, paths.reports_dir() / "paper_comparison.md", setting(params))
+    unplaced = tables.direction(paper, val, test, skip=tables.placed(comparison))
+    tables.write_comparison(
+        comparison,
+        paths.reports_dir() / "paper_comparison.md",
+        setting(params),
+        pair,
+        ours=val,
+        unplaced=unplaced,
+        teachers=frames["teachers"],
+        runs=runs,
+    )
 
-    headline = aggregate.headline(summary, frames[f"gains_{cfg.value}"], runs)
+    headline = aggregate.headline(summary, frames[f"gains_{cfg.value}"], runs, frames["verdict"])
     headline["value"] = cfg.value
+    headline["verdict_summary"] = {
+        "value": "test",
+        "confidence": cfg.confidence,
+        "target_half_width": cfg.target_half_width,
+        "min_cfe_share": cfg.min_cfe_share,
+        **aggregate.verdict_counts(frames["verdict"]),
+    }
     (paths.reports_dir() / "metrics.json").write_text(json.dumps(headline, indent=2) + "\n")
     write_plot_data(summary, frames[f"gains_{cfg.value}"], paths.reports_dir() / "plots")
     return Aggregated(frames)
@@ -110,12 +139,13 @@ def run_figures(agg: Aggregated, cfg: ReportConfig) -> list[Path]:
         if len(agg[f"summary_{value}"]):
             files += figures.accuracy_vs_k(agg[f"summary_{value}"], out, value)
     if len(agg[f"gains_{cfg.value}"]):
-        files += figures.cod_gain(agg[f"gains_{cfg.value}"], out)
+        files += figures.cod_gain(agg[f"gains_{cfg.value}"], out, cfg.min_cfe_share)
     if (agg["cfes"]["status"] == "ok").any():
         files += figures.cfe_quality(agg["cfes"], out)
-    if len(agg["examples"]):
-        files += figures.cfe_examples(agg["examples"], out)
+        files += figures.cfe_examples(agg["examples"], out)  # says "no valid CFE" when no set has one
     files += figures.teacher_accuracy(agg["teachers"], out)
+    if agg["sensitivity"]["n"].fillna(0).gt(0).any():
+        files += figures.lr_sensitivity(agg["sensitivity"], out)
     return files
 
 

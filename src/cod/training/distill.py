@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,6 +25,8 @@ from cod.training.losses import layer_mse, objective
 from cod.training.teacher import load_teacher, teacher_logits
 
 TEACHER_LOGITS = "teacher_logits"
+# summary keys that are measurements of this machine, not results (they differ between identical runs)
+TIMINGS = ("wall_seconds", "cpu_seconds", "train_seconds", "eval_seconds")
 # Bidirectional encoders pool the first token; everything else (Qwen, Llama, GPT-2, ...) the last.
 ENCODERS = {
     "bert",
@@ -43,21 +46,27 @@ def hidden_key(side: str, j: int) -> str:
     return f"{side}_h{j}"
 
 
-def training_frame(dataset: str, k: int, seed: int, mode: str) -> pd.DataFrame:
-    """The rows a student is trained on, with ``is_cfe`` and ``pair_id`` (an original and its CFEs share one)."""
-    path = paths.train_set(dataset, k, seed, mode)
-    stage = "subset" if mode == "clean" else "counterfactuals"
-    if not path.is_file():
-        raise DataError(f"training set {path} is missing; run `dvc repro {stage}@{dataset}-{k}-{seed}` first")
-    frame = pd.read_json(path, lines=True)
-    if frame.empty:
-        raise DataError(f"training set {path} is empty; nothing to distil on")
+def as_training_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """A training set with ``is_cfe`` and ``pair_id`` (clean sets have neither: every row is its own pair)."""
+    frame = frame.copy()
     if "is_cfe" not in frame.columns:
         frame["is_cfe"] = False
     if "pair_id" not in frame.columns:
         frame["pair_id"] = frame["idx"]
     frame["is_cfe"] = frame["is_cfe"].astype(bool)
     return frame.reset_index(drop=True)
+
+
+def training_frame(dataset: str, k: int, seed: int, mode: str) -> pd.DataFrame:
+    """The rows a student is trained on, with ``is_cfe`` and ``pair_id`` (an original and its CFEs share one)."""
+    path = paths.train_set(dataset, k, seed, mode)
+    stage = f"subset@{dataset}" if mode == "clean" else f"counterfactuals@{dataset}"
+    if not path.is_file():
+        raise DataError(f"training set {path} is missing; run `dvc repro {stage}` first")
+    frame = pd.read_json(path, lines=True)
+    if frame.empty:
+        raise DataError(f"training set {path} is empty; nothing to distil on")
+    return as_training_frame(frame)
 
 
 @torch.no_grad()
@@ -219,6 +228,50 @@ def is_decoder(model: nn.Module) -> bool:
     return model.config.model_type not in ENCODERS
 
 
+@dataclass
+class Setup:
+    """What every student of one dataset shares within a process: teacher, tokenizer, evaluation data, device."""
+
+    dataset: str
+    label_names: list[str]
+    teacher: nn.Module
+    teacher_metrics: dict[str, Any]
+    tokenizer: Any
+    splits: dict[str, pd.DataFrame]
+    evals: dict[str, tuple[list[Batch], list[list[int]]]]
+    reference: dict[str, np.ndarray]
+    accelerator: Any
+    seconds: float
+
+
+def prepare(dataset: str, cfg: DistillConfig, accelerator: Any = None) -> Setup:
+    """Load the teacher, the student's tokenizer and the tokenised validation/test splits once."""
+    from accelerate import Accelerator
+
+    from cod.models.load import load_tokenizer
+
+    start = time.perf_counter()
+    accelerator = accelerator or Accelerator(cpu=not torch.cuda.is_available())
+    names = load_meta(dataset)["label_names"]
+    teacher, t_tok, t_metrics = load_teacher(dataset)
+    tokenizer = load_tokenizer(cfg.student)
+    check_same_vocabulary(t_tok, tokenizer, t_metrics.get("model", "the teacher"), cfg.student)
+    teacher.to(accelerator.device)
+    splits = {s: load_split(dataset, s) for s in ("validation", "test")}
+    return Setup(
+        dataset=dataset,
+        label_names=names,
+        teacher=teacher,
+        teacher_metrics=t_metrics,
+        tokenizer=tokenizer,
+        splits=splits,
+        evals=eval_batches(tokenizer, splits, cfg.max_length, cfg.eval_batch_size),
+        reference={s: teacher_logits(dataset, s).argmax(-1) for s in splits},
+        accelerator=accelerator,
+        seconds=time.perf_counter() - start,
+    )
+
+
 def distill(
     dataset: str,
     k: int,
@@ -229,22 +282,29 @@ def distill(
     *,
     smoke: bool = False,
     on_epoch: Any = None,
+    setup: Setup | None = None,
+    frame: pd.DataFrame | None = None,
+    test: bool = True,
 ) -> DistillResult:
-    """Train a student on the (dataset, k, seed, mode) set with ``method``; evaluate best-val and test."""
-    from accelerate import Accelerator
+    """Train a student on the (dataset, k, seed, mode) set with ``method``; evaluate best-val (and test).
+
+    ``setup`` shares the teacher and evaluation data between students of one process; ``frame``
+    replaces the training set read from disk (the tune stage's in-memory draws); ``test=False`` never
+    evaluates on the test split (the tune stage). ``cfg.lr`` must be a number here.
+    """
     from accelerate.utils import set_seed
 
+    if not isinstance(cfg.lr, float | int):
+        raise ConfigError("distill.lr is `tuned`: resolve it with cod.training.tune.resolve_lr before distilling")
+    started, cpu_started = time.perf_counter(), time.process_time()
+    setup = setup or prepare(dataset, cfg)
+    accelerator, teacher, names = setup.accelerator, setup.teacher, setup.label_names
     set_seed(seed)
-    accelerator = Accelerator(cpu=not torch.cuda.is_available())
-    meta = load_meta(dataset)
-    names = meta["label_names"]
-    teacher, t_tok, t_metrics = load_teacher(dataset)
     student, tokenizer = load_classifier(cfg.student, len(names), layers=cfg.student_layers, label_names=names)
-    check_same_vocabulary(t_tok, tokenizer, t_metrics.get("model", "the teacher"), cfg.student)
-    teacher.to(accelerator.device)
+    tokenizer = setup.tokenizer
     student.to(accelerator.device)
 
-    frame = training_frame(dataset, k, seed, mode)
+    frame = training_frame(dataset, k, seed, mode) if frame is None else frame
     groups = frame["pair_id"].tolist() if frame["is_cfe"].any() else None
     batches, index = make_batches(
         tokenizer,
@@ -297,26 +357,27 @@ def distill(
                 for j, f in enumerate(t_filters.cpu()):
                     batch[hidden_key("teacher", j)] = f(batch[hidden_key("teacher", j)])
                     batch.pop(hidden_key("student", j), None)
-    teacher.cpu()
-    del teacher
 
     module = Distiller.from_config(student, [s for s, _ in pairs], proj, cfg)
-    splits = {s: load_split(dataset, s) for s in ("validation", "test")}
-    evals = eval_batches(tokenizer, splits, cfg.max_length, cfg.eval_batch_size)
-    reference = {s: teacher_logits(dataset, s).argmax(-1) for s in splits}
+    eval_seconds = 0.0
 
     def evaluate(split: str = "validation") -> dict[str, float]:
-        logits = predict_logits(student, *evals[split], accelerator.device)
-        return classification_metrics(logits, splits[split]["label"].to_numpy(), reference[split])
+        nonlocal eval_seconds
+        t0 = time.perf_counter()
+        logits = predict_logits(student, *setup.evals[split], accelerator.device)
+        metrics = classification_metrics(logits, setup.splits[split]["label"].to_numpy(), setup.reference[split])
+        eval_seconds += time.perf_counter() - t0
+        return metrics
 
     epochs, eval_every = (
         (cfg.smoke_epochs, 1) if smoke else schedule(len(batches), cfg.epochs, cfg.min_steps, cfg.evaluations)
     )
+    fit_started = time.perf_counter()
     result = fit(
         module,
         batches,
         epochs=epochs,
-        lr=cfg.lr,
+        lr=float(cfg.lr),
         seed=seed,
         evaluate=evaluate,
         keep=student,
@@ -327,17 +388,18 @@ def distill(
         on_epoch=on_epoch,
         desc=f"{method}-{mode}",
     )
+    fit_seconds, eval_in_fit = time.perf_counter() - fit_started, eval_seconds
     if result.best_state is not None:
         student.load_state_dict(result.best_state)
-    test = evaluate("test")
+    tested = evaluate("test") if test else {}
+    t_metrics = setup.teacher_metrics
     summary = {
+        "lr": float(cfg.lr),
         "best_val_accuracy": result.best_metrics["accuracy"],
         "best_epoch": result.best_epoch,
         "val_mcc": result.best_metrics["mcc"],
         "val_agreement": result.best_metrics["agreement"],
-        "test_accuracy": test["accuracy"],
-        "test_mcc": test["mcc"],
-        "test_agreement": test["agreement"],
+        **({f"test_{key}": value for key, value in tested.items()}),
         "teacher_val_accuracy": t_metrics.get("validation_accuracy"),
         "teacher_test_accuracy": t_metrics.get("test_accuracy"),
         "train_rows": len(frame),
@@ -345,5 +407,10 @@ def distill(
         "matched_layers": [list(p) for p in pairs],
         "epochs_run": len(result.history),
         "eval_every": eval_every,
+        # timings of this student (the shared setup of its process is reported by the stage)
+        "wall_seconds": time.perf_counter() - started,
+        "cpu_seconds": time.process_time() - cpu_started,
+        "train_seconds": fit_seconds - eval_in_fit,
+        "eval_seconds": eval_seconds,
     }
     return DistillResult(student, summary, result)

@@ -1,32 +1,97 @@
-"""One cell of the distillation grid, run and recorded (dvclive): shared by notebook 50 and `cod distill`."""
+"""Distillation runs, trained and recorded (dvclive): one cell (`cod distill`) or every run of a seed (stage 50)."""
 
 from __future__ import annotations
 
+import itertools
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
 from cod import config, paths, tracking
-from cod.training.distill import DistillResult, distill
+from cod.config import DistillConfig, Params
+from cod.training.distill import DistillResult, Setup, distill, prepare
+from cod.training.tune import resolve_lr
 
 
-def run_cell(dataset: str, k: int, seed: int, method: str, mode: str, *, smoke: bool = False) -> DistillResult:
-    """Validate the cell, distil, and write results/runs/... (only the main process writes under accelerate)."""
+def record(
+    run: Path, cell: dict[str, Any], cfg: DistillConfig, *, setup: Setup | None = None, smoke: bool = False
+) -> DistillResult:
+    """Distil one cell and write its dvclive folder ``run`` (only the main process writes under accelerate)."""
     from accelerate import PartialState
 
-    cfg = config.load("distill", dataset=dataset, k=k, seed=seed, method=method, mode=mode)
-    main = PartialState().is_main_process
-    live = None
-    if main:
-        run = paths.run_dir(dataset, k, seed, method, mode)
-        cell = {"dataset": dataset, "k": k, "seed": seed, "method": method, "mode": mode, "smoke": smoke}
-        live = tracking.open_run(run, {**cfg.model_dump(), **cell})
+    live = (
+        tracking.open_run(run, {**cfg.model_dump(), **cell, "smoke": smoke}) if PartialState().is_main_process else None
+    )
     result = distill(
-        dataset,
-        k,
-        seed,
-        method,
-        mode,
+        cell["dataset"],
+        cell["k"],
+        cell["seed"],
+        cell["method"],
+        cell["mode"],
         cfg,
         smoke=smoke,
+        setup=setup,
         on_epoch=(lambda _, row: tracking.log_epoch(live, row)) if live is not None else None,
     )
     if live is not None:
         tracking.finish(live, result.summary)
     return result
+
+
+def run_cell(dataset: str, k: int, seed: int, method: str, mode: str, *, smoke: bool = False) -> DistillResult:
+    """Validate one cell, resolve its lr, distil it and write results/runs/... (`cod distill`)."""
+    cfg = config.load("distill", dataset=dataset, k=k, seed=seed, method=method, mode=mode)
+    cell = {"dataset": dataset, "k": k, "seed": seed, "method": method, "mode": mode}
+    return record(paths.run_dir(dataset, k, seed, method, mode), cell, resolve_lr(dataset, cfg), smoke=smoke)
+
+
+def sensitivity_cells(params: Params, seed: int, chosen: float) -> list[tuple[float, int, str]]:
+    """(lr, k, mode) of the KD runs this seed adds to the lr-sensitivity analysis (none if not a sensitivity seed)."""
+    tune = params.tune
+    if seed not in params.grid.seeds[: tune.sensitivity_seeds]:
+        return []
+    lrs = [lr for lr in tune.lrs if abs(lr - chosen) > 1e-12 * chosen]
+    modes = [m for m in ("clean", "cod") if m in params.grid.data_modes]
+    return list(itertools.product(lrs, tune.sensitivity_k, modes))
+
+
+def run_seed(dataset: str, seed: int, *, smoke: bool = False) -> pd.DataFrame:
+    """Every run of one seed in one process: the grid's k × methods × data modes, then its sensitivity runs.
+
+    The teacher, tokenizer and evaluation batches are loaded once; each student still gets its own
+    results/runs/<dataset>/seed<s>/... folder. Returns one row per run with its numbers and timings.
+    """
+    import psutil
+
+    started = time.time()
+    params = config.load_params()
+    cfg = resolve_lr(dataset, config.load("distill", dataset=dataset, seed=seed))
+    setup = prepare(dataset, cfg)
+    jobs: list[tuple[Path, dict[str, Any], DistillConfig]] = []
+    for k, method, mode in itertools.product(params.grid.k, params.grid.methods, params.grid.data_modes):
+        cell = {"dataset": dataset, "k": k, "seed": seed, "method": method, "mode": mode}
+        jobs.append((paths.run_dir(dataset, k, seed, method, mode), cell, cfg))
+    for lr, k, mode in sensitivity_cells(params, seed, float(cfg.lr)):
+        cell = {"dataset": dataset, "k": k, "seed": seed, "method": "kd", "mode": mode, "sensitivity": True}
+        jobs.append(
+            (paths.sensitivity_run_dir(dataset, seed, lr, k, "kd", mode), cell, cfg.model_copy(update={"lr": lr}))
+        )
+    rows = []
+    for run, cell, run_cfg in jobs:
+        summary = record(run, cell, run_cfg, setup=setup, smoke=smoke).summary
+        rows.append({**cell, **{key: value for key, value in summary.items() if not isinstance(value, list)}})
+    table = pd.DataFrame(rows)
+    timings = {
+        "process_start_to_work_seconds": started - psutil.Process().create_time(),
+        "setup_seconds": setup.seconds,
+        "students": len(rows),
+        "student_seconds": float(table["wall_seconds"].sum()),
+        "train_seconds": float(table["train_seconds"].sum()),
+        "eval_seconds": float(table["eval_seconds"].sum()),
+        "total_work_seconds": time.time() - started,
+    }
+    paths.runs_seed_dir(dataset, seed).joinpath("timings.json").write_text(json.dumps(timings, indent=2) + "\n")
+    return table
