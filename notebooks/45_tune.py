@@ -14,8 +14,8 @@
 # trained for every lr of `tune.lrs` on each tune seed (draws the results never use) at each k, and the
 # lr with the highest mean **validation** accuracy wins (ties: the smaller lr). No CoD run and no test
 # number is computed, so neither can move the choice. With a numeric `distill.lr` the stage only
-# records that fixed value. Writes `results/tune/<dataset>/choice.json` (read by the distill stages)
-# and `reports/tune/<dataset>.md`.
+# records that fixed value. Writes `results/tune/<dataset>/choice.json` (read by the distill stages),
+# `runs.csv` and `decision.md` (gathered into `reports/tables/tune.md` by the aggregate stage).
 
 # %% tags=["parameters"]
 dataset = "rt_sentences"

@@ -38,7 +38,7 @@ def few_shot(dataset: str, k: int, seed: int) -> pd.DataFrame:
 def counterfactual_edits(dataset: str, k: int, seed: int) -> pd.DataFrame:
     """Each CFE of the CoD set as its marked edit ([old→new], [-deleted]), validity, ΔP and word edits."""
     file = _require(
-        paths.subset_file(dataset, k, seed, "cfes.jsonl", mode="cod"), f"counterfactuals@{dataset}"
+        paths.cfe_records(dataset, k, seed), f"counterfactuals@{dataset}"
     )
     records = pd.read_json(file, lines=True)
     return pd.DataFrame(

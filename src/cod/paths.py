@@ -96,6 +96,12 @@ def cfe_metrics(dataset: str, k: int, seed: int) -> Path:
     return cfe_seed_dir(dataset, seed) / f"k{k}" / "metrics.json"
 
 
+def cfe_records(dataset: str, k: int, seed: int) -> Path:
+    """Per-CFE records of one CoD set (verdicts, edits, timings): beside its metrics, not in the training set's
+    folder, so the timings never change what the distill stages depend on."""
+    return cfe_seed_dir(dataset, seed) / f"k{k}" / "cfes.jsonl"
+
+
 def runs_seed_dir(dataset: str, seed: int) -> Path:
     """Every distillation run of one seed (one distill-stage output: all k, methods and data modes)."""
     return root() / "results" / "runs" / dataset / f"seed{seed}"
@@ -117,8 +123,8 @@ def tune_choice(dataset: str) -> Path:
 
 
 def tune_report(dataset: str) -> Path:
-    """The tuning decision in Markdown (git-tracked report)."""
-    return reports_dir() / "tune" / f"{dataset}.md"
+    """The tuning decision in Markdown (the aggregate stage gathers every dataset's into reports/tables/tune.md)."""
+    return tune_dir(dataset) / "decision.md"
 
 
 def sensitivity_run_dir(dataset: str, seed: int, lr: float, k: int, method: str, mode: str) -> Path:

@@ -34,6 +34,7 @@ def clone(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def set_k(root: Path, ks: list[int]) -> None:
     params = yaml.safe_load((root / "params.yaml").read_text())
     params["grid"].update(datasets=["rt_sentences"], k=ks, seeds=[0])
+    params["tune"].update(sensitivity_seeds=0)
     (root / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
 
 

@@ -69,7 +69,7 @@ def test_slices_on_two_machines_gathered_on_a_third_without_recomputing(setup):
     assert ran(first) == sorted([SEED0, "tune@rt_sentences", *UPSTREAM])
     choice = json.loads((a / "results/tune/rt_sentences/choice.json").read_text())
     assert choice["lr"] in (2.0e-4, 6.0e-4) and "validation" in choice["rule"]
-    assert (a / "reports/tune/rt_sentences.md").is_file()
+    assert (a / "results/tune/rt_sentences/decision.md").is_file()
     other = 6.0e-4 if choice["lr"] == 2.0e-4 else 2.0e-4  # seed 0 is the sensitivity seed: KD at the other lr too
     assert (a / f"results/runs/rt_sentences/seed0/sensitivity/lr{other:g}/k8/kd-cod/metrics.json").is_file()
     sh(a, "dvc", "push", "--run-cache")
@@ -88,6 +88,7 @@ def test_slices_on_two_machines_gathered_on_a_third_without_recomputing(setup):
     assert list(runs["status"]) == ["ok"] * 4
     assert (c / "reports/figures/accuracy_vs_k_test.png").is_file()
     assert (c / "reports/figures/lr_sensitivity.png").is_file()
+    assert "Chosen: **lr = " in (c / "reports/tables/tune.md").read_text()
     assert (c / "reports/paper_comparison.md").is_file()
     assert json.loads((c / "reports/metrics.json").read_text())["runs_ok"] == 4
     assert ran(sh(c, "dvc", "repro")) == []

@@ -172,8 +172,7 @@ def write_zero_valid_cfe_repo(repo) -> None:
         file = paths.cfe_metrics("rt_sentences", 8, seed)
         file.parent.mkdir(parents=True)
         file.write_text(json.dumps(quality))
-        records = paths.subset_file("rt_sentences", 8, seed, "cfes.jsonl", mode="cod")
-        records.parent.mkdir(parents=True)
+        records = paths.cfe_records("rt_sentences", 8, seed)
         record = {"idx": 1, "original": "a fine film", "cfe": "a fine film", "valid": False, "teacher_original": 1}
         record |= {"teacher_cfe": 1, "delta_p": 0.0, "word_edits": 0}
         records.write_text("\n".join(json.dumps({**record, "idx": i}) for i in range(4)) + "\n")

@@ -187,7 +187,8 @@ def test_each_seed_is_generated_once_and_smaller_k_take_the_prefix(bert_run, mon
     records, summaries = generate.make_cod_sets("rt_sentences", [8, 16], [0], bert_run.counterfactuals)
     assert calls == [8]  # one call per seed, for the largest k's 8 originals
     assert summaries["k"].tolist() == [8, 16] and summaries["originals"].tolist() == [4, 8]
-    small = pd.read_json(paths.subset_file("rt_sentences", 8, 0, "cfes.jsonl", mode="cod"), lines=True)
-    large = pd.read_json(paths.subset_file("rt_sentences", 16, 0, "cfes.jsonl", mode="cod"), lines=True)
+    small = pd.read_json(paths.cfe_records("rt_sentences", 8, 0), lines=True)
+    large = pd.read_json(paths.cfe_records("rt_sentences", 16, 0), lines=True)
+    assert sorted(p.name for p in paths.subset_dir("rt_sentences", 8, 0, "cod").iterdir()) == ["train.jsonl"]
     assert small.drop(columns="edits").equals(large.head(4).drop(columns="edits"))
     assert len(records) == 8 and set(records["seed"]) == {0}

@@ -253,7 +253,7 @@ def write_cod_set(
     extra: dict[str, Any],
     label_names: list[str],
 ) -> dict[str, Any]:
-    """Write one CoD training set (train.jsonl, cfes.jsonl) and its quality metrics; returns the metrics."""
+    """Write one CoD training set (train.jsonl), its per-CFE records and quality metrics; returns the metrics."""
     rows = training_rows(originals, records, cfg.keep)
     summary = summarise(records, len(rows), cfg.backend) | extra
     if cfg.backend in ("llm", "local"):
@@ -269,9 +269,9 @@ def write_cod_set(
     out = paths.subset_dir(dataset, k, seed, "cod")
     out.mkdir(parents=True, exist_ok=True)
     rows.to_json(out / "train.jsonl", orient="records", lines=True)
-    records.to_json(out / "cfes.jsonl", orient="records", lines=True)
     metrics = paths.cfe_metrics(dataset, k, seed)
     metrics.parent.mkdir(parents=True, exist_ok=True)
+    records.to_json(paths.cfe_records(dataset, k, seed), orient="records", lines=True)
     metrics.write_text(json.dumps(summary, indent=2) + "\n")
     return summary
 

@@ -314,7 +314,7 @@ def cfe_examples(grid: Grid, n: int, label_names: dict[str, list[str]]) -> pd.Da
     columns = ["dataset", "idx", "original", "cfe", "original_label", "cfe_label", "delta_p", "word_edits"]
     rows = []
     for dataset in grid.datasets:
-        file = paths.subset_file(dataset, max(grid.k), seed, "cfes.jsonl", mode="cod")
+        file = paths.cfe_records(dataset, max(grid.k), seed)
         if not file.is_file() or dataset not in label_names or not file.read_text().strip():
             continue
         records = pd.read_json(file, lines=True)

@@ -105,7 +105,7 @@ def accuracy_vs_k(summary: pd.DataFrame, out_dir: Path, value: str = "test") -> 
 
 
 def cod_gain(gains: pd.DataFrame, out_dir: Path, min_cfe_share: float | None = None) -> list[Path]:
-    """CoD − baseline accuracy vs k, paired by seed (mean ± sample std); ‡ short CFE budget, open = excluded."""
+    """CoD − baseline accuracy vs k, paired by seed (mean, bars: the verdict's t-interval); ‡ short, open = excluded."""
     set_style()
     datasets = sorted(gains["dataset"].unique())
     ks = sorted(gains["k"].unique())
@@ -118,10 +118,11 @@ def cod_gain(gains: pd.DataFrame, out_dir: Path, min_cfe_share: float | None = N
         for m, method in enumerate(methods):
             cell = data[data["method"] == method].sort_values("k")
             shift = 2 ** ((m - (len(methods) - 1) / 2) * width)
+            interval = [(cell["mean"] - cell["ci_low"]).fillna(0.0), (cell["ci_high"] - cell["mean"]).fillna(0.0)]
             bars = ax.errorbar(
                 cell["k"] * shift,
                 cell["mean"],
-                yerr=cell["std"].fillna(0.0),
+                yerr=interval,
                 marker="o",
                 capsize=3,
                 label=f"{METHOD_LABELS.get(method, method)} (n={int(cell['n'].min())})",
@@ -139,7 +140,7 @@ def cod_gain(gains: pd.DataFrame, out_dir: Path, min_cfe_share: float | None = N
         ax.set_xlabel("k (labelled budget)")
         ax.set_ylabel("CoD gain (accuracy points)")
         ax.legend(fontsize=8)
-    fig.suptitle("Gain of CoD over the same method on clean data", y=1.03)
+    fig.suptitle("Gain of CoD over the same method on clean data (bars: confidence interval of the mean)", y=1.03)
     extra = (
         f" Open markers: excluded from the verdict (mean share of asked CFEs < {min_cfe_share:.0%})."
         if excluded_any and min_cfe_share is not None

@@ -77,15 +77,6 @@ def render_file(file: Path, what: str) -> str:
     return f"{_source(file)}\n\n{file.read_text().strip()}"
 
 
-def render_tune() -> str:
-    """The learning-rate decision of every dataset (reports/tune/<dataset>.md), headings demoted one level."""
-    files = sorted((paths.reports_dir() / "tune").glob("*.md"))
-    if not files:
-        return "_No tuning decision yet: run `dvc repro tune`._"
-    bodies = [re.sub(r"^# ", "#### ", f.read_text().strip(), flags=re.M) for f in files]
-    return "\n\n".join([_source(*files), *bodies])
-
-
 def render_synthetic() -> str:
     """The two-moons numbers (reports/synthetic/metrics.json): test accuracy, agreement, boundary agreement."""
     file = paths.synthetic_dir() / "metrics.json"
@@ -112,7 +103,7 @@ REGIONS: dict[str, Callable[[], str]] = {
     "verdict": render_verdict,
     "sensitivity": render_sensitivity,
     "table1": lambda: render_file(paths.tables_dir() / "table1_test.md", "accuracy table"),
-    "tune": render_tune,
+    "tune": lambda: render_file(paths.tables_dir() / "tune.md", "learning-rate decision"),
     "synthetic": render_synthetic,
 }
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import json
 import math
+import re
 
 import pandas as pd
 
@@ -68,6 +69,20 @@ def sensitivity_gains(runs: pd.DataFrame, confidence: float = 0.95) -> pd.DataFr
     for cell, group in gains.groupby(keys, sort=True):
         rows.append({**dict(zip(keys, cell, strict=True)), **describe(group["gain"], len(group), confidence)})
     return pd.DataFrame(rows)[COLUMNS]
+
+
+def tune_decisions(datasets: list[str]) -> str:
+    """Every dataset's learning-rate decision (the tune stage's decision.md), headings demoted, in one document."""
+    parts = []
+    for dataset in datasets:
+        file = paths.tune_report(dataset)
+        text = (
+            file.read_text().strip()
+            if file.is_file()
+            else f"# `{dataset}`\n\nNo decision: run `dvc repro tune@{dataset}`."
+        )
+        parts.append(re.sub(r"^# ", "#### ", text, flags=re.M))
+    return "\n\n".join(parts) + "\n"
 
 
 def render(gains: pd.DataFrame) -> str:

@@ -75,6 +75,7 @@ def run_aggregate(params: Params) -> Aggregated:
         frames["verdict"], paths.tables_dir() / "verdict.md", cfg.confidence, cfg.target_half_width, cfg.min_cfe_share
     )
     (paths.tables_dir() / "sensitivity.md").write_text(sensitivity.render(frames["sensitivity"]))
+    (paths.tables_dir() / "tune.md").write_text(sensitivity.tune_decisions(params.grid.datasets))
     # ours sit beside a paper cell only for the same teacher -> student pair; the rest are listed once, by direction
     pair = tables.pair_key(params.teacher.model, params.distill.student, params.distill.student_layers)
     paper, val, test = tables.paper_results(), frames["summary_val"], frames["summary_test"]
