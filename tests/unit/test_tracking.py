@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from cod import tracking
+from tests.reliability_cases import cases, ids
 
 
 def git(root: Path, *args: str) -> None:
@@ -25,14 +26,24 @@ def record(root: Path) -> dict[str, str]:
     return {p.relative_to(root / "run").as_posix(): p.read_text() for p in files}
 
 
-@pytest.mark.parametrize("commits", [0, 1], ids=["no-commit", "one-commit"])
-def test_tracking_works_with_and_without_a_commit(tmp_path, monkeypatch, commits):
-    monkeypatch.chdir(tmp_path)
+@pytest.mark.parametrize(
+    "case",
+    cases("tests/unit/test_tracking.py::test_tracking_without_a_commit_writes_what_a_committed_repo_writes"),
+    ids=ids,
+)
+def test_tracking_without_a_commit_writes_what_a_committed_repo_writes(tmp_path, monkeypatch, case):
     monkeypatch.delenv("DVC_ROOT", raising=False)
-    git(tmp_path, "init", "-q")
-    if commits:
-        git(tmp_path, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "--allow-empty", "-m", "x")
-    files = record(tmp_path)
+    records = {}
+    for commits in (case["setup"]["commits"], 1):
+        root = tmp_path / f"commits{commits}"
+        root.mkdir()
+        monkeypatch.chdir(root)
+        git(root, "init", "-q")
+        if commits:
+            git(root, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "--allow-empty", "-m", "x")
+        records[commits] = record(root)
+    files = records[case["setup"]["commits"]]
+    assert files == records[1]
     metrics = json.loads(files["metrics.json"])
     assert metrics["best_val_accuracy"] == 0.75 and metrics["val"]["accuracy"] == 0.75 and metrics["step"] == 1
     assert files["plots/metrics/val/accuracy.tsv"].splitlines()[1:] == ["0\t0.5", "1\t0.75"]

@@ -1,0 +1,107 @@
+"""Every fault and bad input the tests try, as data: the one source of the reliability table (README/docs).
+
+Each case is a dict. The table columns:
+
+- ``fault``: the bad input or fault, as a user meets it;
+- ``what the user sees``: exit code and message (its key fragments are in ``expect`` and asserted by the test);
+- ``what is kept``: what stays on disk afterwards (outputs, caches) — also asserted by the test;
+- ``test``: the pytest node id that runs the case, ``path::function``.
+
+Fields for the tests, not shown in the table:
+
+- ``id``: a short unique name, used as the pytest id;
+- ``expect``: fragments the message must contain (``{url}`` stands for the endpoint the test used);
+- ``setup``: test-specific inputs (a server failure mode, a params change, ...).
+
+A test takes its cases with ``cases(test)`` and parametrises over them (``ids=ids``), so every row of the
+table is a case that ran; ``tests/unit/test_reliability_cases.py`` checks that each ``test`` exists.
+Append new cases to ``CASES`` (grouped by area, ``id`` unique); render the table with ``markdown()``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+COLUMNS = ("fault", "what the user sees", "what is kept", "test")
+
+CASES: list[dict[str, Any]] = [
+    # --- local data files with holes (issue 10, item 2) ----------------------------------------------------
+    {
+        "id": "local-holes-csv",
+        "fault": "local CSV (`data.local.<name>`): a few rows (at most 10 %) with an empty text field or no label",
+        "what the user sees": "no error (before: `KeyError: nan`); the prepare notebook prints "
+        "`train: dropped 3 of 40 rows (2 with an empty text, 1 with a missing label; rows 3, 6, 7)` and a table "
+        "of rows read and dropped per file",
+        "what is kept": "every other row; the counts and row numbers in data/prepared/<name>/meta.json "
+        "(`dropped_rows`)",
+        "test": "tests/unit/test_data.py::test_local_rows_with_empty_text_or_missing_label_are_dropped_and_counted",
+        "expect": ["train: dropped 3 of 40 rows (2 with an empty text, 1 with a missing label; rows 3, 6, 7)"],
+        "setup": {"fmt": "csv"},
+    },
+    {
+        "id": "local-holes-jsonl",
+        "fault": "local JSONL: a few rows with `null` label, or a text that is empty or only whitespace",
+        "what the user sees": "as for CSV: the rows are dropped and counted, the notebook shows the count",
+        "what is kept": "every other row; the counts and row numbers in meta.json (`dropped_rows`)",
+        "test": "tests/unit/test_data.py::test_local_rows_with_empty_text_or_missing_label_are_dropped_and_counted",
+        "expect": ["train: dropped 3 of 40 rows (2 with an empty text, 1 with a missing label; rows 3, 6, 7)"],
+        "setup": {"fmt": "jsonl"},
+    },
+    {
+        "id": "local-holes-many",
+        "fault": "local file where more than 10 % of the rows have an empty text or a missing label "
+        "(`cod.data.local.MAX_DROPPED_SHARE`)",
+        "what the user sees": "`dvc repro prepare@<name>` exits 1: `10_prepare.py failed in cell N: DataError: "
+        "data.local.<name>.files.train: 5 of 40 rows have an empty review or a missing stars (rows 4, 10, 15, 21, "
+        "32; …), more than 10% of the file, so it is refused rather than thinned: fill or remove those rows, or "
+        "check text_column / label_column`",
+        "what is kept": "nothing is written to data/prepared/<name>",
+        "test": "tests/unit/test_data.py::test_local_file_with_too_many_holes_is_refused_with_the_row_numbers",
+        "expect": [
+            "data.local.mine.files.train: 5 of 40 rows have an empty review or a missing stars",
+            "(rows 4, 10, 15, 21, 32; row 1 = first record after the header), more than 10% of the file",
+        ],
+    },
+    {
+        "id": "local-unknown-label",
+        "fault": "local file with a label that is not in the declared `label_names`",
+        "what the user sees": "`dvc repro prepare@<name>` exits 1: `… DataError: data.local.<name>.label_names: "
+        "label(s) 'meh' (10 in train) are not among the declared label_names ['good', 'bad'] (nor their indices "
+        "0..1); add them to label_names or remove those rows`",
+        "what is kept": "nothing is written to data/prepared/<name>",
+        "test": "tests/unit/test_data.py::test_local_labels_outside_label_names_are_refused_naming_them",
+        "expect": ["data.local.mine.label_names: label(s) 'meh' (10 in train) are not among the declared label_names"],
+    },
+    # --- tracking without a commit (issue 10, item 3) ------------------------------------------------------
+    {
+        "id": "tracking-no-commit",
+        "fault": "a git repository without any commit (a tarball unpacked, then `git init`) when a run records its "
+        "metrics with dvclive",
+        "what the user sees": "no error (before: `SCMError: Empty git repo` stopped the run); dvclive is used "
+        "without git, so no DVC experiment is linked (the pipeline never saves one anyway)",
+        "what is kept": "the run's metrics.json, per-epoch plots and params.yaml, byte-identical to those of a repo "
+        "with commits",
+        "test": "tests/unit/test_tracking.py::test_tracking_without_a_commit_writes_what_a_committed_repo_writes",
+        "setup": {"commits": 0},
+    },
+]
+
+
+def cases(test: str) -> list[dict[str, Any]]:
+    """The cases run by ``test`` (a node id ``path::function``); none is an error, so a renamed test is noticed."""
+    found = [c for c in CASES if c["test"] == test]
+    if not found:
+        raise LookupError(f"no reliability case names the test {test!r}")
+    return found
+
+
+def ids(case: dict[str, Any]) -> str:
+    """The pytest id of a case."""
+    return case["id"]
+
+
+def markdown() -> str:
+    """The reliability table as Markdown, one row per case, in the order of ``CASES``."""
+    head = "| " + " | ".join(COLUMNS) + " |\n|" + "---|" * len(COLUMNS) + "\n"
+    cell = lambda v: str(v).replace("|", "\\|").replace("\n", " ")  # noqa: E731
+    return head + "".join("| " + " | ".join(cell(c[col]) for col in COLUMNS) + " |\n" for c in CASES)
