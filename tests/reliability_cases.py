@@ -84,6 +84,15 @@ CASES: list[dict[str, Any]] = [
         "test": "tests/unit/test_tracking.py::test_tracking_without_a_commit_writes_what_a_committed_repo_writes",
         "setup": {"commits": 0},
     },
+    # --- hash stability (issue 10, item 9) -----------------------------------------------------------------
+    {
+        "id": "forced-rerun",
+        "fault": "`dvc repro --force` of unchanged stages on the same machine (prepare and subset here)",
+        "what the user sees": "the stages run again; `dvc.lock` stays byte-identical (before: every executed "
+        "notebook got a new md5, from timestamps, durations and random cell ids)",
+        "what is kept": "dvc.lock, the outputs and the executed notebooks, byte for byte",
+        "test": "tests/pipeline/test_hash_stability.py::test_forced_rerun_leaves_dvc_lock_byte_identical",
+    },
 ]
 
 

@@ -25,6 +25,7 @@ def test_prepare_and_subset_notebooks_run_with_parameters(repo):
     executed = nbformat.read(out, as_version=4)
     assert executed.metadata.papermill.parameters == {"dataset": "rt_sentences", "smoke": True}
     assert any("injected-parameters" in c.metadata.get("tags", []) for c in executed.cells)
+    assert executed.cells[0].id == "cell-0" and "start_time" not in executed.metadata.papermill  # stable bytes
     meta = json.loads(paths.prepared_meta("rt_sentences").read_text())
     assert meta["class_counts"]["train"] == {"negative": 64, "positive": 64}
 
