@@ -24,7 +24,39 @@ from typing import Any
 
 COLUMNS = ("fault", "what the user sees", "what is kept", "test")
 
+_LLM = "tests/llm/test_llm.py"
+_CFE = "tests/training/test_counterfactuals.py"
+_CONFIG = "tests/unit/test_config.py"
+
+_ENDPOINT_SEES = (
+    "EndpointError, the stage exits 1 with one message: `counterfactuals.llm: N of M requests to <endpoint> "
+    "failed after R retries ({reason}); K more were not sent …`; sending stops at the first such failure"
+)
+_ENDPOINT_KEPT = "every answer received before the failure, in data/llm_cache; the error in ledger.jsonl"
+_COUNTED_SEES = "no error; the original gets no valid CFE and is counted in `originals_without_valid_cfe`"
+
 CASES: list[dict[str, Any]] = [
+    # --- CFE set / CFE label pairing (issue 10, item 7) ----------------------------------------------------
+    {
+        "id": "keep-all-teacher-label",
+        "fault": "`counterfactuals.keep: all` with `distill.cfe_label: teacher` (the 1 − y labels would be dropped)",
+        "what the user sees": "`cod check` (and every stage) exit 2, one line naming both keys and the fix "
+        "(`set distill.cfe_label: flip, or counterfactuals.keep: valid`)",
+        "what is kept": "nothing runs",
+        "test": f"{_CONFIG}::test_cli_check_refuses_a_cfe_set_and_label_that_do_not_pair",
+        "expect": ["counterfactuals.keep: all with distill.cfe_label: teacher", "set distill.cfe_label: flip"],
+        "setup": {"keep": "all", "cfe_label": "teacher"},
+    },
+    {
+        "id": "keep-valid-flip-label",
+        "fault": "`counterfactuals.keep: valid` with `distill.cfe_label: flip` (1 − y on teacher-verified flips)",
+        "what the user sees": "`cod check` (and every stage) exit 2, one line naming both keys and the fix "
+        "(`set distill.cfe_label: teacher, or counterfactuals.keep: all`)",
+        "what is kept": "nothing runs",
+        "test": f"{_CONFIG}::test_cli_check_refuses_a_cfe_set_and_label_that_do_not_pair",
+        "expect": ["counterfactuals.keep: valid with distill.cfe_label: flip", "set distill.cfe_label: teacher"],
+        "setup": {"keep": "valid", "cfe_label": "flip"},
+    },
     # --- local data files with holes (issue 10, item 2) ----------------------------------------------------
     {
         "id": "local-holes-csv",
