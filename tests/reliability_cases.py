@@ -187,6 +187,24 @@ CASES: list[dict[str, Any]] = [
         "test": f"{_LLM}::test_cache_key_separates_what_changes_an_answer",
         "setup": {"env": {"OPENAI_BASE_URL": "http://127.0.0.1:8000/v1"}},
     },
+    # --- gold labels in prompts (issue 10, item 6) ---------------------------------------------------------
+    {
+        "id": "gold-teacher-wrong",
+        "fault": "`llm.label_source: gold` on an original the teacher misclassifies",
+        "what the user sees": "the prompt asks gold → the other class, never `Current label: X, Target label: X`; "
+        "the CFE is kept only if the teacher's prediction changes",
+        "what is kept": "the answer, cached; the original counted without a valid CFE when the teacher is not moved",
+        "test": f"{_LLM}::test_prompts_never_ask_to_change_a_label_into_itself",
+        "setup": {"label_source": "gold"},
+    },
+    {
+        "id": "teacher-tie",
+        "fault": "`llm.label_source: teacher` on an original the teacher scores as an exact tie",
+        "what the user sees": "the prompt's target is the other class (before: the current class again)",
+        "what is kept": "the answer, cached",
+        "test": f"{_LLM}::test_prompts_never_ask_to_change_a_label_into_itself",
+        "setup": {"label_source": "teacher"},
+    },
     # --- CFE set / CFE label pairing (issue 10, item 7) ----------------------------------------------------
     {
         "id": "keep-all-teacher-label",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -11,6 +12,8 @@ import sys
 import time
 from dataclasses import replace
 
+import numpy as np
+import pandas as pd
 import pytest
 
 from cod.counterfactuals import prompts
@@ -263,3 +266,59 @@ def test_batch_api_lines_skip_cached_and_output_fills_the_cache(server, tmp_path
     [rec] = replay.complete_many([conv("a bad plot")])
     assert parse_counterfactual(rec["text"]) == "a good plot" and replay.requests_sent == 0
     assert ledger_summary(replay.cache)["errors"] == 1
+
+
+def test_current_and_target_on_a_hand_made_probability_matrix():
+    probs = np.array([[0.9, 0.1], [0.8, 0.2], [0.5, 0.5], [0.3, 0.7]])
+    gold = np.array([0, 1, 0, 1])
+    current, target = prompts.current_and_target(probs, gold, "gold")
+    assert current.tolist() == [0, 1, 0, 1] and target.tolist() == [1, 0, 1, 0]  # 1 - gold, even where the teacher errs
+    current, target = prompts.current_and_target(probs, gold, "teacher")
+    assert current.tolist() == [0, 0, 0, 1] and target.tolist() == [1, 1, 1, 0]  # the tie's target is the other class
+    three = np.array([[0.2, 0.5, 0.3], [0.6, 0.1, 0.3], [0.1, 0.1, 0.8]])
+    current, target = prompts.current_and_target(three, np.array([1, 2, 0]), "gold")
+    assert current.tolist() == [1, 2, 0] and target.tolist() == [2, 0, 2]  # the teacher's most probable non-gold class
+    current, target = prompts.current_and_target(three, np.array([1, 2, 0]), "teacher")
+    assert current.tolist() == [1, 0, 2] and target.tolist() == [2, 2, 0]
+    with pytest.raises(ValueError, match="label_source"):
+        prompts.current_and_target(three, np.array([1, 2, 0]), "silver")
+
+
+class TableScorer:
+    """A stand-in teacher: fixed class probabilities per text, a tie for any other text."""
+
+    def __init__(self, table: dict[str, list[float]]) -> None:
+        self.table = table
+
+    def probs(self, texts: list[str]) -> np.ndarray:
+        return np.array([self.table.get(t, [0.5, 0.5]) for t in texts], dtype=float)
+
+
+@pytest.mark.parametrize("case", cases(f"{THIS}::test_prompts_never_ask_to_change_a_label_into_itself"), ids=ids)
+def test_prompts_never_ask_to_change_a_label_into_itself(case, repo, server):
+    from cod import config
+    from cod.counterfactuals.generate import llm_all
+
+    source = case["setup"]["label_source"]
+    llm = config.load_params().counterfactuals.llm.model_copy(
+        update={
+            "base_url": server.url,
+            "label_source": source,
+            "max_retries": 0,
+            "fallback": "none",
+            "feedback_rounds": 0,
+        }
+    )
+    cfg = config.load_params().counterfactuals.model_copy(update={"backend": "llm", "llm": llm})
+    # teacher right / teacher wrong (gold positive, predicted negative) / an exact tie
+    table = {"a good film": [0.1, 0.9], "a good plot": [0.8, 0.2], "a good song": [0.5, 0.5]}
+    originals = pd.DataFrame({"idx": [0, 1, 2], "text": list(table), "label": [1, 1, 1]})
+    results, _ = llm_all(originals, TableScorer(table), "rt_sentences", cfg, ["negative", "positive"])
+    asked = [re.findall(r"Current label: (\w+)\nTarget label: (\w+)", p)[-1] for p in server.prompts]
+    assert len(asked) == 3 and all(cur != tgt for cur, tgt in asked), asked
+    first = {p.split("Text: ")[-1].split("\n")[0]: pair for p, pair in zip(server.prompts, asked, strict=True)}
+    if source == "gold":
+        assert {cur for cur, _ in asked} == {"positive"} and first["a good plot"] == ("positive", "negative")
+        assert results[1].target == 0 and not results[1].flipped  # the teacher already said negative: not a flip
+    else:
+        assert first["a good plot"] == ("negative", "positive") and first["a good song"] == ("negative", "positive")

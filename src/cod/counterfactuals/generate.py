@@ -7,7 +7,6 @@ import json
 from dataclasses import asdict, replace
 from typing import Any
 
-import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
@@ -84,8 +83,7 @@ def llm_all(
     texts = originals["text"].tolist()
     p0 = scorer.probs(texts)
     source = p0.argmax(-1)
-    target = np.argsort(p0, axis=-1)[:, -2]
-    current = originals["label"].to_numpy() if c.label_source == "gold" else source
+    current, target = prompts.current_and_target(p0, originals["label"].to_numpy(), c.label_source)
     task = "yelp" if dataset == "yelp" else task_of(dataset)
     convs = [
         prompts.build(task, t, label_names[int(cu)], label_names[int(tg)], c.prompt_variant)
