@@ -35,3 +35,10 @@ corpus = cod.data.prepare(dataset, cfg, smoke=smoke)
 display(cod.data.summary(corpus))
 for note in corpus.notes:
     print("-", note)
+
+# %% [markdown]
+# Rows of local files dropped for an empty text or a missing label (none for hub and embedded
+# sources; a file with more than 10 % of such rows, `cod.data.local.MAX_DROPPED_SHARE`, is refused):
+
+# %%
+display(cod.data.dropped_summary(corpus))

@@ -422,7 +422,30 @@ class Params(_Strict):
         missing = sorted(set(self.tune.sensitivity_k) - set(self.grid.k))
         if missing:
             raise ValueError(f"tune.sensitivity_k: {missing} are not in grid.k {self.grid.k}; pick k from grid.k")
+        check_cfe_labels(self.counterfactuals.keep, self.distill.cfe_label)
         return self
+
+
+def check_cfe_labels(keep: str, cfe_label: str) -> None:
+    """Refuse a CFE set and a CFE label that do not belong together (the README's two pairings).
+
+    ``keep: valid`` keeps teacher-verified flips only, labelled with the teacher's prediction
+    (``cfe_label: teacher``); ``keep: all`` is the paper code: every CFE, labelled 1 − y (``cfe_label: flip``).
+    The distiller labels CFEs by ``distill.cfe_label`` alone, so any other pairing silently drops one half of
+    the choice: keep=all with teacher labels trains unflipped CFEs as copies of their original's class, and
+    keep=valid with 1 − y labels contradicts the teacher on every original it misclassifies.
+    """
+    fixes = {
+        ("all", "teacher"): "keep: all is the paper code's set (every CFE, labelled 1 - y); set distill.cfe_label: "
+        "flip, or counterfactuals.keep: valid for teacher-verified flips with the teacher's labels",
+        ("valid", "flip"): "1 - y contradicts the teacher that verified each kept CFE; set distill.cfe_label: "
+        "teacher, or counterfactuals.keep: all for the paper code's set",
+    }
+    if (keep, cfe_label) in fixes:
+        raise ValueError(
+            f"counterfactuals.keep: {keep} with distill.cfe_label: {cfe_label} is not a valid pairing: "
+            + fixes[keep, cfe_label]
+        )
 
 
 def _unknown_dataset(name: str, known: set[str]) -> str:
@@ -544,9 +567,7 @@ def check_k_fits(dataset: str, k: int, class_counts: dict[str, int]) -> None:
         )
 
 
-SectionName = Literal[
-    "grid", "data", "subset", "teacher", "counterfactuals", "distill", "tune", "report", "synthetic"
-]
+SectionName = Literal["grid", "data", "subset", "teacher", "counterfactuals", "distill", "tune", "report", "synthetic"]
 
 
 def load(

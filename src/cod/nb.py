@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import os
+import re
 import tempfile
 import time
 from pathlib import Path
@@ -14,6 +15,15 @@ from cod.errors import CodError, ConfigError
 
 KERNELSPEC = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
 GRID_SCALARS = ("dataset", "k", "seed", "method", "mode")
+
+# What makes an executed notebook differ between two runs of the same inputs on one machine: clock
+# readings (papermill's and the kernel's), random cell ids, absolute paths, and progress bars' timings
+# and intermediate states. They are removed so that the notebook, a DVC output, hashes the same.
+VOLATILE_PAPERMILL = ("start_time", "end_time", "duration")
+VOLATILE_CELL_METADATA = ("execution",)  # iopub.status.busy / execute_input / ... timestamps
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"  # a random model id; its state is not saved
+# tqdm's "[elapsed<remaining, rate, postfix]" (or "[elapsed, rate]"); the postfix is kept.
+TQDM_TIMES = re.compile(r" ?\[(?:\d+:)?\d\d:\d\d(?:<(?:(?:\d+:)?\d\d:\d\d|\?))?,[^,\]]*(,[^\]]*)?\]")
 
 
 def _kernel_manager_class() -> type:
@@ -74,6 +84,74 @@ def check_parameters(notebook: Path, nb: Any, parameters: dict[str, Any]) -> dic
     return {name: parameters[name] for name in declared if name in parameters}
 
 
+def _postfix_only(match: re.Match[str]) -> str:
+    """tqdm's bracket without its clock readings and rate: `` [postfix]`` or nothing."""
+    postfix = (match.group(1) or "").lstrip(", ")
+    return f" [{postfix}]" if postfix else ""
+
+
+def as_displayed(text: str) -> str:
+    """Stream text as Jupyter shows it: each line's last carriage-return segment, tqdm timings removed."""
+    lines = []
+    for line in re.sub(r"\r+\n", "\n", text).split("\n"):
+        if "\r" in line:  # a progress bar redrawn in place: only its final state is seen (padding dropped)
+            line = line.rsplit("\r", 1)[1].rstrip()
+        lines.append(TQDM_TIMES.sub(_postfix_only, line))
+    return "\n".join(lines)
+
+
+def stable_outputs(outputs: list[Any]) -> list[Any]:
+    """Outputs with consecutive chunks of one stream merged and shown as displayed, widget views dropped."""
+    out: list[Any] = []
+    for output in outputs:
+        if output.get("output_type") == "stream" and out and out[-1].get("name") == output.get("name"):
+            out[-1]["text"] += output["text"]
+            continue
+        if "data" in output:
+            output["data"].pop(WIDGET_VIEW, None)
+            if isinstance(output["data"].get("text/plain"), str):
+                output["data"]["text/plain"] = TQDM_TIMES.sub(_postfix_only, output["data"]["text/plain"])
+        out.append(output)
+    for output in out:
+        if output.get("output_type") == "stream":
+            output["text"] = as_displayed(output["text"])
+    return [o for o in out if o.get("output_type") != "stream" or o["text"]]
+
+
+def _relative(path: Path, root: Path) -> str:
+    """``path`` relative to ``root`` when inside it, else as given."""
+    path = Path(path)
+    return path.relative_to(root).as_posix() if path.is_absolute() and path.is_relative_to(root) else str(path)
+
+
+def stabilise(nb: Any, *, source: Path, out: Path, root: Path) -> Any:
+    """Remove what differs between two runs of the same notebook on the same inputs (see VOLATILE_*)."""
+    papermill = nb.metadata.get("papermill", {})
+    for key in VOLATILE_PAPERMILL:
+        papermill.pop(key, None)
+    if papermill:
+        papermill["input_path"] = _relative(source, root)  # papermill stores the whole input notebook here
+        papermill["output_path"] = _relative(out, root)
+    nb.metadata.pop("widgets", None)
+    for i, cell in enumerate(nb.cells):
+        cell["id"] = f"cell-{i}"  # jupytext and papermill draw random ids
+        for key in VOLATILE_CELL_METADATA:
+            cell.metadata.pop(key, None)
+        for key in VOLATILE_PAPERMILL:
+            cell.metadata.get("papermill", {}).pop(key, None)
+        if cell.cell_type == "code":
+            cell.outputs = stable_outputs(cell.outputs)
+    return nb
+
+
+def write_stable(out: Path, *, source: Path, root: Path) -> None:
+    """Rewrite the executed notebook ``out`` without volatile metadata (byte-identical across re-runs)."""
+    import nbformat
+
+    nb = nbformat.read(out, as_version=4)
+    nbformat.write(stabilise(nb, source=source, out=out, root=root), out)
+
+
 def run(notebook: str | Path, parameters: dict[str, Any] | None = None, out: Path | None = None) -> Path:
     """Execute ``notebook`` with ``parameters`` (cwd = repo root); returns the executed .ipynb path."""
     import papermill
@@ -104,6 +182,7 @@ def run(notebook: str | Path, parameters: dict[str, Any] | None = None, out: Pat
         raise NotebookFailed(
             f"{path.name} failed in cell {exc.exec_count}: {exc.ename}: {exc.evalue}\nfull traceback in {out}"
         ) from None
+    write_stable(out, source=path, root=root)  # a failed run keeps its timings, for debugging
     print(
         f"ran {path.relative_to(root)} {parameters} in {time.perf_counter() - start:.1f}s -> "
         f"{out.relative_to(root) if out.is_relative_to(root) else out}"

@@ -2,15 +2,40 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any
+
+log = logging.getLogger(__name__)
+
+
+def _files_only_live() -> type:
+    """``Live`` that skips dvclive's DVC/git lookup: it only writes files (metrics, plots, params)."""
+    from dvclive import Live
+
+    class FilesOnlyLive(Live):
+        def _init_dvc(self) -> None:  # dvclive 3.49 reads the git HEAD here, which fails without a commit
+            return None
+
+    return FilesOnlyLive
+
+
+def new_live(directory: Path) -> Any:
+    """A ``Live`` for ``directory``; in a git repo without a commit (unpacked tarball) one without git."""
+    from dvclive import Live
+    from scmrepo.exceptions import SCMError
+
+    options = {"dir": str(directory), "dvcyaml": None, "save_dvc_exp": False, "report": None, "monitor_system": False}
+    try:
+        return Live(**options)
+    except SCMError as exc:  # e.g. "Empty git repo": nothing was written yet, so retry without git
+        log.info("dvclive without git (%s): metrics are written, no DVC experiment is linked", exc)
+        return _files_only_live()(**options)
 
 
 def open_run(directory: Path, params: dict[str, Any] | None = None) -> Any:
     """A dvclive ``Live`` writing into ``directory`` without touching dvc.yaml or creating experiments."""
-    from dvclive import Live
-
-    live = Live(dir=str(directory), dvcyaml=None, save_dvc_exp=False, report=None, monitor_system=False)
+    live = new_live(directory)
     if params:
         live.log_params(params)
     return live

@@ -14,11 +14,16 @@ def flip(text: str) -> str:
 
 
 class FakeOpenAI:
-    """Behaviour is chosen by a marker in the text to edit: PROSE, REFUSE, EMPTY, RATE, E500, HANG, SLOW."""
+    """Behaviour is chosen by a marker in the text to edit: PROSE, JUNK, REFUSE, EMPTY, RATE, E500,
+    E400, HANG, SLOW;
+    setting ``fail_status`` (e.g. 401, 503) answers every request after the first ``fail_after`` with that error."""
 
     def __init__(self) -> None:
         self.requests: Counter[str] = Counter()
         self.auth: list[str] = []
+        self.prompts: list[str] = []  # the last user message of every request
+        self.fail_status: int | None = None
+        self.fail_after = 0
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -43,13 +48,18 @@ class FakeOpenAI:
                 user = body["messages"][-1]["content"]
                 text = user.split("Text: ")[-1].split("\n")[0]
                 outer.requests[text] += 1
+                outer.prompts.append(user)
                 n = outer.requests[text]
+                if outer.fail_status is not None and len(outer.prompts) > outer.fail_after:
+                    return self._send(outer.fail_status, {"error": {"message": "scripted failure", "type": "fault"}})
                 if "HANG" in text:
                     time.sleep(2)
                 if "SLOW" in text:
                     time.sleep(0.15)
                 if "E500" in text:
                     return self._send(500, {"error": {"message": "boom", "type": "server_error"}})
+                if "E400" in text:
+                    return self._send(400, {"error": {"message": "prompt rejected", "type": "invalid_request_error"}})
                 if "RATE" in text and n == 1:
                     return self._send(
                         429, {"error": {"message": "slow down", "type": "rate_limit"}}, {"retry-after-ms": "10"}
@@ -57,6 +67,8 @@ class FakeOpenAI:
                 content, refusal = json.dumps({"counterfactual": flip(text)}), None
                 if "PROSE" in text:
                     content = f"Sure! Here is a minimal edit:\n{content}\nHope this helps."
+                if "JUNK" in text:
+                    content = "I changed a word for you, hope it helps."
                 if "REFUSE" in text:
                     content, refusal = None, "I can't help with that."
                 if "EMPTY" in text:

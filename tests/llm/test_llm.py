@@ -4,17 +4,35 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
+import socket
 import subprocess
 import sys
 import time
+from dataclasses import replace
 
+import numpy as np
+import pandas as pd
 import pytest
 
 from cod.counterfactuals import prompts
-from cod.counterfactuals.llm import LLM, LLMSettings, ReplayMiss, ResponseCache, ledger_summary, parse_counterfactual
-from cod.errors import ConfigError
+from cod.counterfactuals.llm import (
+    LLM,
+    EndpointError,
+    LLMSettings,
+    LocalLM,
+    ReplayMiss,
+    ResponseCache,
+    ledger_summary,
+    parse_counterfactual,
+    request_key,
+)
+from cod.errors import CodError, ConfigError
 from tests.llm.server import FakeOpenAI
+from tests.reliability_cases import cases, ids
+
+THIS = "tests/llm/test_llm.py"
 
 KEY = "sk-test-SECRET-0123456789"
 
@@ -46,7 +64,7 @@ def test_parse_survives_prose_and_rejects_junk():
 
 
 def test_answers_retries_failures_ledger_and_cache(server, tmp_path):
-    texts = ["a good film", "PROSE a good plot", "REFUSE good", "EMPTY good", "RATE a bad film", "E500 good"]
+    texts = ["a good film", "PROSE a good plot", "REFUSE good", "EMPTY good", "RATE a bad film"]
     llm = LLM(settings(server), ResponseCache(tmp_path))
     out = {
         r["messages"][-1]["content"].split("Text: ")[-1].split("\n")[0]: r
@@ -56,32 +74,132 @@ def test_answers_retries_failures_ledger_and_cache(server, tmp_path):
     assert parse_counterfactual(out["PROSE a good plot"]["text"]) == "PROSE a bad plot"
     assert out["REFUSE good"]["status"] == "refusal" and out["EMPTY good"]["status"] == "empty"
     assert out["RATE a bad film"]["status"] == "ok" and server.requests["RATE a bad film"] == 2  # 429 retried
-    assert out["E500 good"]["status"] == "error" and server.requests["E500 good"] == 3  # 1 + 2 retries
     ledger = ledger_summary(llm.cache)
-    assert ledger["requests"] == 6 and ledger["errors"] == 1 and ledger["refusals"] == 1 and ledger["empty"] == 1
+    assert ledger["requests"] == 5 and ledger["errors"] == 0 and ledger["refusals"] == 1 and ledger["empty"] == 1
     assert ledger["prompt_tokens"] == 500 and ledger["cost_usd"] == pytest.approx(5 * (0.1 * 0.0025 + 0.02 * 0.01))
     assert all(a == f"Bearer {KEY}" for a in server.auth)
 
     before = sum(server.requests.values())
     again = LLM(settings(server), ResponseCache(tmp_path))
-    again.complete_many(conv(t) for t in texts[:5])
+    again.complete_many(conv(t) for t in texts)
     assert sum(server.requests.values()) == before and again.requests_sent == 0  # all five from the cache
     for f in tmp_path.iterdir():
         assert KEY not in f.read_text()
 
 
-def test_timeout_is_a_recorded_failure(server, tmp_path):
-    llm = LLM(settings(server, timeout=0.3, max_retries=0), ResponseCache(tmp_path))
-    [rec] = llm.complete_many([conv("HANG good")])
-    assert rec["status"] == "error" and "Timeout" in rec["error"]
+def free_url() -> str:
+    """The URL of a local port nobody listens on (bound, then closed)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    return f"http://127.0.0.1:{port}/v1"
+
+
+@pytest.mark.parametrize("case", cases(f"{THIS}::test_endpoint_faults_stop_with_one_message"), ids=ids)
+def test_endpoint_faults_stop_with_one_message(server, tmp_path, case):
+    setup = case["setup"]
+    url = free_url() if setup.get("endpoint") == "refused" else setup.get("endpoint", server.url)
+    retries = setup.get("max_retries", 0)
+    server.fail_status, server.fail_after = setup.get("status"), 2  # two answers arrive, then the fault
+    marker = setup.get("marker", "E503" if setup.get("status") else "")
+    texts = ["a good film", "a bad plot", *(f"{marker} good {i}" for i in range(4))]
+    llm = LLM(
+        settings(server, base_url=url, max_retries=retries, timeout=setup.get("timeout", 2.0), concurrency=1),
+        ResponseCache(tmp_path),
+    )
+    start = time.perf_counter()
+    with pytest.raises(EndpointError) as info:
+        llm.complete_many(conv(t) for t in texts)
+    seconds = time.perf_counter() - start
+    msg = str(info.value)
+    reachable = url == server.url
+    received = 2 if reachable else 0
+    assert isinstance(info.value, CodError) and info.value.exit_code == 1
+    assert "\n" not in msg and KEY not in msg
+    for piece in case["expect"]:
+        assert piece.format(url=url) in msg, (piece, msg)
+    assert f"1 of {received + 1} requests to {url} failed after {retries} retries" in msg
+    assert f"{len(texts) - received - 1} more were not sent" in msg  # sending stopped at the first failure
+    assert f"{received} answers received before the failure are kept in {tmp_path / 'responses.jsonl'}" in msg
+    kept = ResponseCache(tmp_path)
+    assert len(kept) == received and ledger_summary(kept)["errors"] == 1
+    if reachable:
+        assert server.requests[texts[2]] == setup.get("tries", 1)  # the client's retries, then the stop
+        assert not any(server.requests[t] for t in texts[3:])
+    assert seconds < 8 + 2 * setup.get("timeout", 0), seconds
+
+
+@pytest.mark.parametrize("case", cases(f"{THIS}::test_request_faults_are_counted_not_fatal"), ids=ids)
+def test_request_faults_are_counted_not_fatal(server, tmp_path, case):
+    setup = case["setup"]
+    llm = LLM(settings(server, max_retries=0), ResponseCache(tmp_path))
+    bad, good = llm.complete_many([conv(f"{setup['marker']} good"), conv("a good film")])
+    assert bad["status"] == setup["status"] and parse_counterfactual(bad["text"]) is None
+    assert parse_counterfactual(good["text"]) == "a bad film"
+    again = LLM(settings(server, max_retries=0), ResponseCache(tmp_path))
+    again.complete_many([conv(f"{setup['marker']} good"), conv("a good film")])
+    assert again.requests_sent == (0 if setup["cached"] else 1)
 
 
 def test_replay_never_calls_and_fails_clearly_on_a_miss(server, tmp_path):
     LLM(settings(server), ResponseCache(tmp_path)).complete_many([conv("a good film")])
-    replay = LLM(settings(server, mode="replay", base_url="http://127.0.0.1:9/v1"), ResponseCache(tmp_path))
+    sent = sum(server.requests.values())
+    replay = LLM(settings(server, mode="replay"), ResponseCache(tmp_path))
     assert parse_counterfactual(replay.complete_many([conv("a good film")])[0]["text"]) == "a bad film"
+    assert sum(server.requests.values()) == sent and replay.requests_sent == 0
     with pytest.raises(ReplayMiss, match="1 of 1 requests are not in the cache"):
         replay.complete_many([conv("another good film")])
+    other = LLM(settings(server, mode="replay", base_url="http://127.0.0.1:9/v1"), ResponseCache(tmp_path))
+    with pytest.raises(ReplayMiss):  # another endpoint's answers are not this one's
+        other.complete_many([conv("a good film")])
+
+
+def test_two_endpoints_with_one_model_name_do_not_share_answers(server, tmp_path):
+    [case] = cases(f"{THIS}::test_two_endpoints_with_one_model_name_do_not_share_answers")
+    with FakeOpenAI() as other:
+        first = LLM(settings(server), ResponseCache(tmp_path))
+        first.complete_many([conv("a good film")])
+        second = LLM(settings(other), ResponseCache(tmp_path))
+        second.complete_many([conv("a good film")])
+        assert second.requests_sent == 1 and other.requests["a good film"] == 1, case["id"]
+    records = [json.loads(line) for line in (tmp_path / "responses.jsonl").read_text().splitlines()]
+    assert len({r["key"] for r in records}) == 2
+    assert {r["endpoint"] for r in records} == {server.url, other.url}
+    for f in tmp_path.iterdir():
+        assert KEY not in f.read_text()
+
+
+@pytest.mark.parametrize("case", cases(f"{THIS}::test_cache_key_separates_what_changes_an_answer"), ids=ids)
+def test_cache_key_separates_what_changes_an_answer(case, tmp_path, monkeypatch):
+    setup = case["setup"]
+    base = LLMSettings(model="org/model", base_url=None)
+    make = LocalLM if setup.get("backend") == "local" else LLM
+    if make is LocalLM:
+        base = replace(base, gguf_file="model-Q4_K_M.gguf")
+    before = request_key(make(base, ResponseCache(tmp_path)).settings, conv("a good film"))
+    for name, value in setup.get("env", {}).items():
+        monkeypatch.setenv(name, value)
+    after = request_key(
+        make(replace(base, **setup.get("change", {})), ResponseCache(tmp_path)).settings, conv("a good film")
+    )
+    assert before != after
+
+
+def test_cache_key_covers_model_prompt_and_sampling_but_not_the_transport(tmp_path, monkeypatch):
+    monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
+    s = LLMSettings(base_url=None)
+    key = request_key(s, conv("a good film"))
+    for change in ({"model": "gpt-4o-mini"}, {"temperature": 0.7}, {"max_tokens": 64}, {"base_url": "http://h/v1"}):
+        assert request_key(replace(s, **change), conv("a good film")) != key, change
+    assert request_key(s, conv("a bad film")) != key
+    for change in ({"timeout": 1.0}, {"max_retries": 0}, {"concurrency": 9}, {"mode": "replay"}, {"api_key_env": "X"}):
+        assert request_key(replace(s, **change), conv("a good film")) == key, change
+    explicit = LLM(replace(s, base_url="https://api.openai.com/v1/"), ResponseCache(tmp_path)).settings
+    assert request_key(explicit, conv("a good film")) == request_key(
+        LLM(s, ResponseCache(tmp_path)).settings, conv("a good film")
+    )
+    local = LocalLM(s, ResponseCache(tmp_path), gguf_file="m.gguf").settings
+    assert request_key(local, conv("a good film")) != key and local.base_url is None
 
 
 def test_missing_key_is_one_clear_message(server, tmp_path, monkeypatch):
@@ -148,3 +266,59 @@ def test_batch_api_lines_skip_cached_and_output_fills_the_cache(server, tmp_path
     [rec] = replay.complete_many([conv("a bad plot")])
     assert parse_counterfactual(rec["text"]) == "a good plot" and replay.requests_sent == 0
     assert ledger_summary(replay.cache)["errors"] == 1
+
+
+def test_current_and_target_on_a_hand_made_probability_matrix():
+    probs = np.array([[0.9, 0.1], [0.8, 0.2], [0.5, 0.5], [0.3, 0.7]])
+    gold = np.array([0, 1, 0, 1])
+    current, target = prompts.current_and_target(probs, gold, "gold")
+    assert current.tolist() == [0, 1, 0, 1] and target.tolist() == [1, 0, 1, 0]  # 1 - gold, even where the teacher errs
+    current, target = prompts.current_and_target(probs, gold, "teacher")
+    assert current.tolist() == [0, 0, 0, 1] and target.tolist() == [1, 1, 1, 0]  # the tie's target is the other class
+    three = np.array([[0.2, 0.5, 0.3], [0.6, 0.1, 0.3], [0.1, 0.1, 0.8]])
+    current, target = prompts.current_and_target(three, np.array([1, 2, 0]), "gold")
+    assert current.tolist() == [1, 2, 0] and target.tolist() == [2, 0, 2]  # the teacher's most probable non-gold class
+    current, target = prompts.current_and_target(three, np.array([1, 2, 0]), "teacher")
+    assert current.tolist() == [1, 0, 2] and target.tolist() == [2, 2, 0]
+    with pytest.raises(ValueError, match="label_source"):
+        prompts.current_and_target(three, np.array([1, 2, 0]), "silver")
+
+
+class TableScorer:
+    """A stand-in teacher: fixed class probabilities per text, a tie for any other text."""
+
+    def __init__(self, table: dict[str, list[float]]) -> None:
+        self.table = table
+
+    def probs(self, texts: list[str]) -> np.ndarray:
+        return np.array([self.table.get(t, [0.5, 0.5]) for t in texts], dtype=float)
+
+
+@pytest.mark.parametrize("case", cases(f"{THIS}::test_prompts_never_ask_to_change_a_label_into_itself"), ids=ids)
+def test_prompts_never_ask_to_change_a_label_into_itself(case, repo, server):
+    from cod import config
+    from cod.counterfactuals.generate import llm_all
+
+    source = case["setup"]["label_source"]
+    llm = config.load_params().counterfactuals.llm.model_copy(
+        update={
+            "base_url": server.url,
+            "label_source": source,
+            "max_retries": 0,
+            "fallback": "none",
+            "feedback_rounds": 0,
+        }
+    )
+    cfg = config.load_params().counterfactuals.model_copy(update={"backend": "llm", "llm": llm})
+    # teacher right / teacher wrong (gold positive, predicted negative) / an exact tie
+    table = {"a good film": [0.1, 0.9], "a good plot": [0.8, 0.2], "a good song": [0.5, 0.5]}
+    originals = pd.DataFrame({"idx": [0, 1, 2], "text": list(table), "label": [1, 1, 1]})
+    results, _ = llm_all(originals, TableScorer(table), "rt_sentences", cfg, ["negative", "positive"])
+    asked = [re.findall(r"Current label: (\w+)\nTarget label: (\w+)", p)[-1] for p in server.prompts]
+    assert len(asked) == 3 and all(cur != tgt for cur, tgt in asked), asked
+    first = {p.split("Text: ")[-1].split("\n")[0]: pair for p, pair in zip(server.prompts, asked, strict=True)}
+    if source == "gold":
+        assert {cur for cur, _ in asked} == {"positive"} and first["a good plot"] == ("positive", "negative")
+        assert results[1].target == 0 and not results[1].flipped  # the teacher already said negative: not a flip
+    else:
+        assert first["a good plot"] == ("negative", "positive") and first["a good song"] == ("negative", "positive")

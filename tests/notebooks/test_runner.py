@@ -25,6 +25,7 @@ def test_prepare_and_subset_notebooks_run_with_parameters(repo):
     executed = nbformat.read(out, as_version=4)
     assert executed.metadata.papermill.parameters == {"dataset": "rt_sentences", "smoke": True}
     assert any("injected-parameters" in c.metadata.get("tags", []) for c in executed.cells)
+    assert executed.cells[0].id == "cell-0" and "start_time" not in executed.metadata.papermill  # stable bytes
     meta = json.loads(paths.prepared_meta("rt_sentences").read_text())
     assert meta["class_counts"]["train"] == {"negative": 64, "positive": 64}
 
@@ -33,6 +34,26 @@ def test_prepare_and_subset_notebooks_run_with_parameters(repo):
     m = subsets.load_manifest("rt_sentences", 16, 1)
     assert (m["k"], m["seed"]) == (16, 1)
     assert m["clean"]["class_counts"] == {"negative": 8, "positive": 8}
+
+
+def test_prepare_notebook_shows_the_rows_dropped_from_a_local_file(repo):
+    lines = ["review,stars", *(f"r{i},{('bad', 'good')[i % 2]}" for i in range(40))]
+    lines[3], lines[6] = "r2,", ",good"  # data rows 3 (no label) and 6 (no text)
+    (repo / "mine.csv").write_text("\n".join(lines) + "\n")
+    local = {"files": {"train": "mine.csv"}, "text_column": "review", "label_column": "stars"}
+    write_params(repo, data={"local": {"mine": {**local, "label_names": ["bad", "good"]}}})
+    out = nb.run("notebooks/10_prepare.py", {"dataset": "mine"})
+    assert "train: dropped 2 of 40 rows (1 with an empty text, 1 with a missing label; rows 3, 6)" in out.read_text()
+    shown = [o for c in nbformat.read(out, as_version=4).cells for o in c.get("outputs", []) if "data" in o]
+    assert "missing_label" in shown[-1]["data"]["text/plain"]
+    meta = json.loads(paths.prepared_meta("mine").read_text())
+    assert meta["dropped_rows"]["train"] == {
+        "rows_read": 40,
+        "dropped": 2,
+        "empty_text": 1,
+        "missing_label": 1,
+        "row_numbers": [3, 6],
+    }
 
 
 def test_unknown_parameter_and_bad_values_fail_before_running(repo):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+import yaml
 
 from cod.counterfactuals import lexicon
 from cod.counterfactuals.editor import Editor, EditorConfig, operators, render
@@ -11,6 +12,9 @@ from cod.counterfactuals.generate import make_cod_sets, summarise, training_rows
 from cod.counterfactuals.metrics import BigramLM, word_levenshtein
 from cod.counterfactuals.scorer import Scorer
 from cod.training.teacher import load_teacher
+from tests.reliability_cases import cases, ids
+
+THIS = "tests/training/test_counterfactuals.py"
 
 TEXTS = [
     "the movie was good",
@@ -141,8 +145,9 @@ def test_llm_backend_end_to_end_with_local_server_and_free_rerun(bert_run, monke
         _, again = make_cod_set("rt_sentences", 8, 0, cfg)
         assert again["llm_requests_sent"] == 0 and sum(server.requests.values()) == sent
         assert again["valid_cfes"] == summary["valid_cfes"]
-        replay = cfg.model_copy(update={"llm": llm.model_copy(update={"mode": "replay", "base_url": None})})
+        replay = cfg.model_copy(update={"llm": llm.model_copy(update={"mode": "replay"})})
         assert make_cod_set("rt_sentences", 8, 0, replay)[1]["llm_requests_sent"] == 0
+        assert sum(server.requests.values()) == sent
 
 
 def test_local_causal_lm_backend_runs_the_same_prompts_behind_the_cache(bert_run, tmp_path):
@@ -192,3 +197,77 @@ def test_each_seed_is_generated_once_and_smaller_k_take_the_prefix(bert_run, mon
     assert sorted(p.name for p in paths.subset_dir("rt_sentences", 8, 0, "cod").iterdir()) == ["train.jsonl"]
     assert small.drop(columns="edits").equals(large.head(4).drop(columns="edits"))
     assert len(records) == 8 and set(records["seed"]) == {0}
+
+
+def llm_params(repo, **llm_updates) -> None:
+    """Switch the repo's params.yaml to the LLM backend with ``llm_updates`` (no fallback, no retries)."""
+    raw = yaml.safe_load((repo / "params.yaml").read_text())
+    raw["counterfactuals"]["backend"] = "llm"
+    raw["counterfactuals"]["llm"].update(max_retries=0, timeout=5, fallback="none", **llm_updates)
+    (repo / "params.yaml").write_text(yaml.safe_dump(raw, sort_keys=False))
+
+
+def stage_outputs(repo) -> list[str]:
+    """Files the counterfactuals stage of rt_sentences wrote (its DVC outs, executed notebook aside)."""
+    outs = [repo / "data" / "subsets" / "cod" / "rt_sentences", repo / "results" / "counterfactuals" / "rt_sentences"]
+    return [str(f) for out in outs if out.exists() for f in out.rglob("*")]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "case", cases(f"{THIS}::test_unreachable_endpoint_fails_the_stage_and_writes_nothing"), ids=ids
+)
+def test_unreachable_endpoint_fails_the_stage_and_writes_nothing(bert_run, repo, monkeypatch, case):
+    from cod import nb, paths
+    from tests.llm.test_llm import free_url
+
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-local")
+    url = free_url()
+    llm_params(repo, base_url=url)
+    with pytest.raises(nb.NotebookFailed) as info:
+        nb.run("notebooks/40_counterfactuals.py", {"dataset": "rt_sentences"})
+    msg = str(info.value)
+    assert info.value.exit_code == 1 and "sk-test-local" not in msg
+    for piece in case["expect"]:
+        assert piece.format(url=url) in msg, (piece, msg)
+    assert stage_outputs(repo) == []
+    assert paths.executed_notebook("40_counterfactuals.py", {"dataset": "rt_sentences"}).is_file()
+    cache = repo / "data" / "llm_cache"
+    assert not (cache / "responses.jsonl").exists() and (cache / "ledger.jsonl").read_text().count('"error"') >= 1
+
+
+@pytest.mark.parametrize(
+    "case", cases(f"{THIS}::test_endpoint_failing_mid_stage_keeps_answers_and_writes_nothing"), ids=ids
+)
+def test_endpoint_failing_mid_stage_keeps_answers_and_writes_nothing(bert_run, repo, monkeypatch, case):
+    from cod import config
+    from cod.counterfactuals import generate
+    from cod.counterfactuals.llm import EndpointError, ResponseCache
+    from cod.data import subsets
+    from tests.llm.server import FakeOpenAI
+
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-local")
+    subsets.make("rt_sentences", 8, 1, 0.5)
+    real, calls = generate.generate, []
+
+    def seed_by_seed(originals, *args):
+        calls.append(len(originals))
+        if len(calls) == 2:  # the endpoint goes down once seed 0 is answered
+            server.fail_status = case["setup"]["status"]
+        return real(originals, *args)
+
+    monkeypatch.setattr(generate, "generate", seed_by_seed)
+    with FakeOpenAI() as server:
+        llm_params(repo, base_url=server.url, feedback_rounds=0)
+        cfg = config.load("counterfactuals", dataset="rt_sentences")
+        with pytest.raises(EndpointError) as info:
+            generate.make_cod_sets("rt_sentences", [8], [0, 1], cfg)
+        for piece in case["expect"]:
+            assert piece.format(url=server.url) in str(info.value), (piece, str(info.value))
+        assert stage_outputs(repo) == []  # seed 0 was complete, yet nothing is written
+        assert len(ResponseCache(repo / cfg.llm.cache_dir)) == 4  # seed 0's answers are kept
+        server.fail_status = None
+        _, summaries = generate.make_cod_sets("rt_sentences", [8], [0, 1], cfg)
+    sent = dict(zip(summaries["seed"], summaries["llm_requests_sent"], strict=True))
+    assert sent[0] == 0 and sent[1] >= 1  # the re-run asks only what is missing
+    assert len(stage_outputs(repo)) > 0 and summaries["originals"].tolist() == [4, 4]

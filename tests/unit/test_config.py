@@ -12,6 +12,7 @@ import yaml
 from cod import config
 from cod.errors import ConfigError
 from tests.conftest import REPO
+from tests.reliability_cases import cases, ids
 
 GOOD = yaml.safe_load((REPO / "params.yaml").read_text())
 
@@ -144,3 +145,38 @@ def test_stage_sections_exist_in_params():
             section, _, key = entry.partition(".")
             assert section in GOOD and section in config.Params.model_fields
             assert not key or key in GOOD[section], entry
+
+
+@pytest.mark.parametrize(
+    "case", cases("tests/unit/test_config.py::test_cli_check_refuses_a_cfe_set_and_label_that_do_not_pair"), ids=ids
+)
+def test_cli_check_refuses_a_cfe_set_and_label_that_do_not_pair(repo, case):
+    raw = yaml.safe_load((repo / "params.yaml").read_text())
+    raw["counterfactuals"]["keep"] = case["setup"]["keep"]
+    raw["distill"]["cfe_label"] = case["setup"]["cfe_label"]
+    (repo / "params.yaml").write_text(yaml.safe_dump(raw, sort_keys=False))
+    proc = subprocess.run([sys.executable, "-m", "cod", "check"], capture_output=True, text=True, cwd=repo)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert proc.stderr.startswith("error: params.yaml: ") and proc.stderr.count("\n") == 1
+    for piece in case["expect"]:
+        assert piece in proc.stderr, (piece, proc.stderr)
+
+
+@pytest.mark.parametrize(("keep", "cfe_label"), [("valid", "teacher"), ("all", "flip")])
+def test_matching_cfe_set_and_label_pass(keep, cfe_label):
+    raw = copy.deepcopy(GOOD)
+    raw["counterfactuals"]["keep"], raw["distill"]["cfe_label"] = keep, cfe_label
+    params = config.load_params(REPO / "params.yaml", raw=raw)
+    assert (params.counterfactuals.keep, params.distill.cfe_label) == (keep, cfe_label)
+
+
+def test_gold_labels_with_the_llm_backend_pass_cod_check(repo):
+    # the paper profile: backend llm, label_source gold (prompts never ask for a no-op edit, see test_llm.py)
+    proc = subprocess.run(
+        [sys.executable, "-m", "cod", "check", "--params", str(REPO / "profiles" / "paper.yaml")],
+        capture_output=True,
+        text=True,
+        cwd=repo,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith("params ok:")

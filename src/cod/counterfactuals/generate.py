@@ -7,13 +7,13 @@ import json
 from dataclasses import asdict, replace
 from typing import Any
 
-import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
 from cod import paths
 from cod.config import CounterfactualsConfig
 from cod.counterfactuals.editor import Edit, Editor, EditorConfig, EditResult
+from cod.counterfactuals.llm import LLMSettings
 from cod.counterfactuals.metrics import BigramLM, cosine, word_levenshtein
 from cod.counterfactuals.scorer import Scorer
 from cod.data import load_meta, load_split, registry
@@ -49,27 +49,41 @@ def diff_edits(a: list[str], b: list[str]) -> list[Edit]:
     return edits
 
 
+def llm_settings(cfg: CounterfactualsConfig) -> LLMSettings:
+    """The request settings of the configured backend: the endpoint's for ``llm``, model and GGUF file for ``local``."""
+    c = cfg.llm
+    settings = LLMSettings(**{f: getattr(c, f) for f in LLMSettings.__dataclass_fields__ if f in type(c).model_fields})
+    if cfg.backend == "local":
+        return replace(
+            settings,
+            backend="local",
+            model=cfg.local.model,
+            base_url=None,
+            gguf_file=cfg.local.gguf_file,
+            concurrency=1,
+        )
+    return settings
+
+
 def llm_all(
     originals: pd.DataFrame, scorer: Scorer, dataset: str, cfg: CounterfactualsConfig, label_names: list[str]
 ) -> tuple[list[EditResult], dict[str, Any]]:
     """CFEs from an OpenAI-compatible LLM, checked by the teacher, with feedback rounds and optional
-    critique-revision; originals still without a valid CFE fall back to the offline editor if asked."""
+    critique-revision; originals still without a valid CFE fall back to the offline editor if asked.
+
+    An unreachable or failing endpoint raises ``EndpointError`` (the fallback covers originals the LLM could
+    not flip, not an endpoint that does not answer)."""
     from cod.counterfactuals import prompts
-    from cod.counterfactuals.llm import LLM, LLMSettings, LocalLM, ResponseCache, ledger_summary, parse_counterfactual
+    from cod.counterfactuals.llm import LLM, LocalLM, ResponseCache, ledger_summary, parse_counterfactual
 
     c = cfg.llm
-    settings = LLMSettings(**{f: getattr(c, f) for f in LLMSettings.__dataclass_fields__})
+    settings = llm_settings(cfg)
     cache = ResponseCache(paths.root() / c.cache_dir)
-    if cfg.backend == "local":
-        settings = replace(settings, model=cfg.local.model, base_url=None, concurrency=1)
-        llm: LLM | LocalLM = LocalLM(settings, cache, cfg.local.gguf_file)
-    else:
-        llm = LLM(settings, cache)
+    llm: LLM | LocalLM = LocalLM(settings, cache) if cfg.backend == "local" else LLM(settings, cache)
     texts = originals["text"].tolist()
     p0 = scorer.probs(texts)
     source = p0.argmax(-1)
-    target = np.argsort(p0, axis=-1)[:, -2]
-    current = originals["label"].to_numpy() if c.label_source == "gold" else source
+    current, target = prompts.current_and_target(p0, originals["label"].to_numpy(), c.label_source)
     task = "yelp" if dataset == "yelp" else task_of(dataset)
     convs = [
         prompts.build(task, t, label_names[int(cu)], label_names[int(tg)], c.prompt_variant)
@@ -283,6 +297,8 @@ def make_cod_sets(
     (the originals of a smaller k are a prefix of them) and each k's set takes its prefix.
 
     Returns (records of every seed's largest set with a ``seed`` column, one metrics row per (seed, k)).
+    Every seed's CFEs are made before the first file is written, so a stage that fails (an unreachable LLM
+    endpoint, a replay miss) leaves no output for DVC to cache; LLM answers already received stay in the cache.
     """
     from cod.training.teacher import load_teacher
 
@@ -290,22 +306,35 @@ def make_cod_sets(
     scorer = Scorer(teacher, tokenizer, cfg.max_length)
     lm = BigramLM(load_split(dataset, "train")["text"])
     label_names = load_meta(dataset)["label_names"]
-    all_records, summaries = [], []
+    made = []  # every seed is generated before any file is written: a failure (e.g. EndpointError) writes nothing
     for seed in tqdm(seeds, desc="seeds", leave=False):
         largest = load_subset(dataset, max(ks), seed, "cod_originals")
         if smoke:
             largest = largest.head(cfg.smoke_originals)
         records, extra = generate(largest, scorer, lm, dataset, cfg, label_names)
-        for k in sorted(ks):
-            originals = load_subset(dataset, k, seed, "cod_originals")
-            if smoke:
-                originals = originals.head(cfg.smoke_originals)
-            if not originals["idx"].tolist() == records["idx"].head(len(originals)).tolist():
-                raise RuntimeError(f"the CoD originals of k={k}, seed {seed} are not a prefix of k={max(ks)}'s")
-            part = records.head(len(originals)).reset_index(drop=True)
-            summaries.append(write_cod_set(dataset, k, seed, originals, part, cfg, extra, label_names))
-        all_records.append(records.assign(seed=seed))
+        made.append((seed, records, extra, prefixes(dataset, ks, seed, records, cfg, smoke)))
+    summaries = [
+        write_cod_set(dataset, k, seed, originals, part, cfg, extra, label_names)
+        for seed, _, extra, parts in made
+        for k, originals, part in parts
+    ]
+    all_records = [records.assign(seed=seed) for seed, records, _, _ in made]
     return pd.concat(all_records, ignore_index=True), pd.DataFrame(summaries)
+
+
+def prefixes(
+    dataset: str, ks: list[int], seed: int, records: pd.DataFrame, cfg: CounterfactualsConfig, smoke: bool
+) -> list[tuple[int, pd.DataFrame, pd.DataFrame]]:
+    """(k, originals, records) of every k of one seed: each k's records are the prefix of the largest k's."""
+    out = []
+    for k in sorted(ks):
+        originals = load_subset(dataset, k, seed, "cod_originals")
+        if smoke:
+            originals = originals.head(cfg.smoke_originals)
+        if not originals["idx"].tolist() == records["idx"].head(len(originals)).tolist():
+            raise RuntimeError(f"the CoD originals of k={k}, seed {seed} are not a prefix of k={max(ks)}'s")
+        out.append((k, originals, records.head(len(originals)).reset_index(drop=True)))
+    return out
 
 
 def highlight(record: dict[str, Any]) -> str:

@@ -8,16 +8,27 @@ import os
 import re
 import threading
 from collections.abc import Iterable
-from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import dataclass
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from cod.errors import CodError, ConfigError
+
+OPENAI_URL = "https://api.openai.com/v1"
+# HTTP statuses that are faults of the endpoint, not of one request (with any status >= 500): bad or missing key
+# (401, 403), wrong path or unknown model (404), timeouts and conflicts (408, 409), rate limit or exhausted quota (429).
+ENDPOINT_STATUSES = frozenset({401, 403, 404, 408, 409, 429})
 
 
 class ReplayMiss(CodError):
     """Replay mode met a request whose response is not in the cache."""
+
+
+class EndpointError(CodError):
+    """Requests failed for reasons of the endpoint (transport, auth, 5xx after retries): the stage must not succeed."""
+
+    exit_code = 1
 
 
 @dataclass(frozen=True)
@@ -25,7 +36,9 @@ class LLMSettings:
     """Everything that determines a response (except the key, which comes from the environment)."""
 
     model: str = "gpt-4o-2024-11-20"
-    base_url: str | None = None
+    base_url: str | None = None  # None = api.openai.com (the LLM backend resolves $OPENAI_BASE_URL as the client does)
+    backend: Literal["llm", "local"] = "llm"
+    gguf_file: str | None = None  # local backend only: which quantisation of ``model`` answers
     api_key_env: str = "OPENAI_API_KEY"
     temperature: float = 0.0
     max_tokens: int = 256
@@ -37,15 +50,63 @@ class LLMSettings:
     price_output_per_1k: float = 0.01
 
 
+def endpoint(base_url: str | None) -> str:
+    """The URL requests go to, resolved as the openai client does: base_url, else $OPENAI_BASE_URL, else OpenAI."""
+    return (base_url or os.environ.get("OPENAI_BASE_URL") or OPENAI_URL).rstrip("/")
+
+
+def shown(url: str) -> str:
+    """An endpoint URL fit for messages and files: any ``user:password@`` and query string removed."""
+    return re.sub(r"//[^/@]*@", "//", url).split("?")[0]
+
+
 def request_key(settings: LLMSettings, messages: list[dict[str, str]]) -> str:
-    """Content hash of (model, messages, sampling parameters): the cache key of a request."""
+    """Content hash of everything that changes an answer: the cache key of a request.
+
+    That is the backend, the endpoint (base_url; None = api.openai.com) or the local model's GGUF file, the
+    model, the messages and the sampling parameters. The API key, timeout, retries, concurrency and mode do
+    not change an answer and are left out (the key is never hashed nor written).
+    """
+    local = settings.backend == "local"
     payload = {
+        "backend": settings.backend,
+        "endpoint": None if local else (settings.base_url or OPENAI_URL).rstrip("/"),
+        "gguf_file": settings.gguf_file if local else None,
         "model": settings.model,
         "messages": messages,
         "temperature": settings.temperature,
         "max_tokens": settings.max_tokens,
     }
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+
+
+def endpoint_failure(exc: Exception) -> bool:
+    """True for a fault of the endpoint rather than of one request, once the client's retries are spent.
+
+    That is no connection, DNS failure or timeout (``APIConnectionError``, ``APITimeoutError``), any status
+    >= 500, and the statuses of ``ENDPOINT_STATUSES``. Other 4xx (400, 413, 422: this prompt was rejected)
+    stay a failed request, counted like a refusal.
+    """
+    import openai
+
+    if isinstance(exc, openai.APIConnectionError):  # APITimeoutError is a subclass
+        return True
+    status = getattr(exc, "status_code", None)
+    return isinstance(status, int) and (status >= 500 or status in ENDPOINT_STATUSES)
+
+
+def endpoint_message(
+    settings: LLMSettings, failed: list[dict[str, Any]], sent: int, not_sent: int, received: int, cache: Path
+) -> str:
+    """One line naming the endpoint, how many requests failed and why, what is kept and what to check."""
+    reasons = sorted({" ".join(str(r["error"]).split())[:160] for r in failed})
+    why = "; ".join(reasons[:2]) + (f"; +{len(reasons) - 2} other errors" if len(reasons) > 2 else "")
+    return (
+        f"counterfactuals.llm: {len(failed)} of {sent} requests to {shown(endpoint(settings.base_url))} failed "
+        f"after {settings.max_retries} retries ({why}); {not_sent} more were not sent. {received} answers received "
+        f"before the failure are kept in {cache} and are not asked again. Check that the endpoint is up, "
+        f"counterfactuals.llm.base_url and ${settings.api_key_env}, then re-run"
+    )
 
 
 class JsonlLog:
@@ -125,26 +186,57 @@ class CachedChat:
     def _call(self, key: str, messages: list[dict[str, str]]) -> dict[str, Any]:
         raise NotImplementedError
 
+    def _source(self) -> dict[str, str | None]:
+        """Where answers come from, stored beside each answer (never the API key)."""
+        s = self.settings
+        return {"gguf_file": s.gguf_file} if s.backend == "local" else {"endpoint": shown(endpoint(s.base_url))}
+
     def complete_many(self, conversations: Iterable[list[dict[str, str]]]) -> list[dict[str, Any]]:
-        """Answers for every conversation: cached ones from disk, the rest sent with bounded concurrency."""
+        """Answers for every conversation: cached ones from disk, the rest sent with bounded concurrency.
+
+        Raises ``EndpointError`` if any request failed for reasons of the endpoint (see ``endpoint_failure``);
+        the answers received before that are already in the cache.
+        """
         convs = list(conversations)
         keys = [request_key(self.settings, m) for m in convs]
-        out: list[dict[str, Any] | None] = [self.cache.get(k) for k in keys]
-        missing = [i for i, r in enumerate(out) if r is None]
-        if missing and self.settings.mode == "replay":
+        todo = {k: m for k, m in zip(keys, convs, strict=True) if self.cache.get(k) is None}
+        if todo and self.settings.mode == "replay":
+            missing = sum(k in todo for k in keys)
             raise ReplayMiss(
-                f"replay mode: {len(missing)} of {len(convs)} requests are not in the cache "
+                f"replay mode: {missing} of {len(convs)} requests are not in the cache "
                 f"({self.cache.log.path}); run with counterfactuals.llm.mode: live once, or `dvc pull` the cache"
             )
-        unique = {keys[i]: i for i in missing}
+        fresh = self._send(todo)
+        return [fresh.get(k) or self.cache.get(k) for k in keys]  # type: ignore[misc]
+
+    def _send(self, todo: dict[str, list[dict[str, str]]]) -> dict[str, dict[str, Any]]:
+        """Send ``todo`` (key -> messages); after the first endpoint failure send nothing more, let the requests
+        in flight finish (their answers are cached), then raise ``EndpointError``."""
+        stop = threading.Event()
+
+        def attempt(key: str, messages: list[dict[str, str]]) -> dict[str, Any] | None:
+            if stop.is_set():
+                return None  # not sent
+            try:
+                record = self._call(key, messages)
+            except BaseException:
+                stop.set()
+                raise
+            if record.get("endpoint_failure"):
+                stop.set()
+            return record
+
         with ThreadPoolExecutor(max_workers=max(1, self.settings.concurrency)) as pool:
-            futures = {pool.submit(self._call, key, convs[i]): key for key, i in unique.items()}
-            for fut in as_completed(futures):
-                record = fut.result()
-                for i in missing:
-                    if keys[i] == futures[fut]:
-                        out[i] = record
-        return [r for r in out if r is not None]
+            futures = {key: pool.submit(attempt, key, messages) for key, messages in todo.items()}
+        out = {key: record for key, fut in futures.items() if (record := fut.result()) is not None}
+        failed = [r for r in out.values() if r.get("endpoint_failure")]
+        if failed:
+            received = sum(r.get("status") != "error" for r in out.values())
+            not_sent = len(todo) - len(out)
+            raise EndpointError(
+                endpoint_message(self.settings, failed, len(out), not_sent, received, self.cache.log.path)
+            )
+        return out
 
     def _record(self, key: str, messages: list, text: str | None, refusal: str | None, tokens: tuple[int, int]):
         """Cache a received answer and book it in the ledger."""
@@ -153,6 +245,7 @@ class CachedChat:
         record = {
             "key": key,
             "model": s.model,
+            **self._source(),
             "messages": messages,
             "status": status,
             "text": text,
@@ -172,6 +265,7 @@ class LLM(CachedChat):
     """A chat-completions client for any OpenAI-compatible endpoint, behind the response cache."""
 
     def __init__(self, settings: LLMSettings, cache: ResponseCache) -> None:
+        settings = replace(settings, backend="llm", gguf_file=None, base_url=endpoint(settings.base_url))
         super().__init__(settings, cache)
         self._client = None
 
@@ -206,6 +300,7 @@ class LLM(CachedChat):
         except (openai.APIStatusError, openai.APIConnectionError, openai.APITimeoutError) as exc:
             status = getattr(exc, "status_code", None) or type(exc).__name__
             record |= {"status": "error", "error": f"{status}: {str(exc)[:300]}", "text": None}
+            record["endpoint_failure"] = endpoint_failure(exc)
             self.cache.ledger.append({"key": key, "status": "error", "error": record["error"]})
             return record  # errors are not cached as answers: a rerun tries again
         choice = resp.choices[0]
@@ -218,7 +313,8 @@ class LocalLM(CachedChat):
     """A local Hugging Face causal LM (hub id, folder, or GGUF file) answering the same prompts, greedily."""
 
     def __init__(self, settings: LLMSettings, cache: ResponseCache, gguf_file: str | None = None) -> None:
-        super().__init__(settings, cache)
+        gguf_file = gguf_file or settings.gguf_file
+        super().__init__(replace(settings, backend="local", base_url=None, gguf_file=gguf_file), cache)
         self.gguf_file = gguf_file
         self._model: Any = None
         self._lock = threading.Lock()

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
+
 ROLE = {
     "sentiment": "You write counterfactual examples for a sentiment classifier of short reviews.",
     "yelp": "You write counterfactual examples for a sentiment classifier of Yelp restaurant reviews.",
@@ -38,6 +40,26 @@ VARIANTS = {
     "Prefer one or two word substitutions over larger changes.",
 }
 OUTPUT = 'Answer with JSON only, exactly of the form {"counterfactual": "<edited text>"}.'
+
+
+def current_and_target(probs: np.ndarray, gold: np.ndarray, label_source: str) -> tuple[np.ndarray, np.ndarray]:
+    """The (current, target) label of each prompt from the teacher's probabilities (rows) and the gold labels.
+
+    The target is the teacher's most probable class other than the current label, so a prompt never asks
+    to change a label into itself. ``label_source: teacher`` (default): current = the teacher's prediction,
+    target = its runner-up. ``label_source: gold`` (the paper): current = the gold label, target = the most
+    probable class other than gold (1 − gold for a binary task, the label the paper code gives the CFE).
+    When the teacher misclassifies an original it already predicts that target, so the CFE is valid only if
+    the teacher's prediction still changes (the check is always the teacher's); such originals are counted
+    in ``originals_without_valid_cfe`` when the edit does not move it.
+    """
+    if label_source not in ("teacher", "gold"):
+        raise ValueError(f"label_source must be 'teacher' or 'gold', not {label_source!r}")
+    probs = np.asarray(probs, dtype=float)
+    current = probs.argmax(-1) if label_source == "teacher" else np.asarray(gold).astype(int)
+    others = probs.copy()
+    others[np.arange(len(probs)), current] = -np.inf
+    return current, others.argmax(-1)
 
 
 def build(task: str, text: str, current: str, target: str, variant: str = "v1") -> list[dict[str, str]]:

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from cod.data.corpus import Corpus, cap_per_class, load_meta, load_split, save, summary
+from cod.data.corpus import Corpus, cap_per_class, dropped_summary, load_meta, load_split, save, summary
 from cod.data.registry import BUILTIN
 from cod.errors import ConfigError
 
 if TYPE_CHECKING:
     from cod.config import DataConfig
 
-__all__ = ["Corpus", "load_corpus", "prepare", "load_meta", "load_split", "save", "summary"]
+__all__ = ["Corpus", "dropped_summary", "load_corpus", "prepare", "load_meta", "load_split", "save", "summary"]
 
 
 def load_corpus(name: str, cfg: DataConfig) -> Corpus:

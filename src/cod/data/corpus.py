@@ -30,6 +30,8 @@ class Corpus:
     splits: dict[str, pd.DataFrame]
     source: dict[str, Any]
     notes: list[str] = field(default_factory=list)
+    # Local files only: per split, rows read and rows dropped for an empty text or a missing label.
+    dropped: dict[str, dict[str, Any]] | None = None
 
     @property
     def text_fields(self) -> list[str]:
@@ -44,6 +46,16 @@ class Corpus:
         }
 
 
+def require_columns(df: pd.DataFrame, wanted: list[str], where: str) -> None:
+    """Refuse a frame that lacks any of the ``wanted`` columns, listing the ones it has."""
+    missing = [c for c in wanted if c not in df.columns]
+    if missing:
+        raise DataError(
+            f"{where}: column(s) {missing} not found; available columns: {list(df.columns)}. "
+            "Set text_column / text_pair_column / label_column to match the file."
+        )
+
+
 def normalise_frame(
     df: pd.DataFrame,
     *,
@@ -53,13 +65,7 @@ def normalise_frame(
     where: str = "data",
 ) -> pd.DataFrame:
     """Select and rename the text/label columns; strip whitespace; refuse missing columns."""
-    wanted = [c for c in (text, text_pair, label) if c is not None]
-    missing = [c for c in wanted if c not in df.columns]
-    if missing:
-        raise DataError(
-            f"{where}: column(s) {missing} not found; available columns: {list(df.columns)}. "
-            "Set text_column / text_pair_column / label_column to match the file."
-        )
+    require_columns(df, [c for c in (text, text_pair, label) if c is not None], where)
     out = pd.DataFrame({"text": df[text].astype(str).str.strip()})
     if text_pair is not None:
         out["text_pair"] = df[text_pair].astype(str).str.strip()
@@ -122,7 +128,7 @@ def cap_per_class(corpus: Corpus, rows_per_class: int) -> Corpus:
         for split, df in corpus.splits.items()
     }
     note = f"smoke: capped at {rows_per_class} rows per class and split"
-    return Corpus(corpus.name, corpus.label_names, splits, corpus.source, [*corpus.notes, note])
+    return Corpus(corpus.name, corpus.label_names, splits, corpus.source, [*corpus.notes, note], corpus.dropped)
 
 
 def summary(corpus: Corpus) -> pd.DataFrame:
@@ -134,6 +140,13 @@ def summary(corpus: Corpus) -> pd.DataFrame:
         row["mean_chars"] = round(float(df["text"].str.len().mean()), 1)
         rows.append(row)
     return pd.DataFrame(rows).set_index("split")
+
+
+def dropped_summary(corpus: Corpus) -> pd.DataFrame:
+    """Rows read and dropped (empty text / missing label) per local file, for display; empty otherwise."""
+    columns = ["rows_read", "dropped", "empty_text", "missing_label"]
+    rows = [{"split": split, **{c: rec[c] for c in columns}} for split, rec in (corpus.dropped or {}).items()]
+    return pd.DataFrame(rows, columns=["split", *columns]).set_index("split")
 
 
 def sha256_file(path: Path) -> str:
@@ -168,6 +181,8 @@ def save(corpus: Corpus, outdir: Path | None = None) -> dict[str, Any]:
         "source": corpus.source,
         "notes": corpus.notes,
     }
+    if corpus.dropped is not None:
+        meta["dropped_rows"] = corpus.dropped
     (outdir / "meta.json").write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n")
     return meta
 

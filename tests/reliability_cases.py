@@ -1,0 +1,317 @@
+"""Every fault and bad input the tests try, as data: the one source of the reliability table (README/docs).
+
+Each case is a dict. The table columns:
+
+- ``fault``: the bad input or fault, as a user meets it;
+- ``what the user sees``: exit code and message (its key fragments are in ``expect`` and asserted by the test);
+- ``what is kept``: what stays on disk afterwards (outputs, caches) — also asserted by the test;
+- ``test``: the pytest node id that runs the case, ``path::function``.
+
+Fields for the tests, not shown in the table:
+
+- ``id``: a short unique name, used as the pytest id;
+- ``expect``: fragments the message must contain (``{url}`` stands for the endpoint the test used);
+- ``setup``: test-specific inputs (a server failure mode, a params change, ...).
+
+A test takes its cases with ``cases(test)`` and parametrises over them (``ids=ids``), so every row of the
+table is a case that ran; ``tests/unit/test_reliability_cases.py`` checks that each ``test`` exists.
+Append new cases to ``CASES`` (grouped by area, ``id`` unique); render the table with ``markdown()``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+COLUMNS = ("fault", "what the user sees", "what is kept", "test")
+
+_LLM = "tests/llm/test_llm.py"
+_CFE = "tests/training/test_counterfactuals.py"
+_CONFIG = "tests/unit/test_config.py"
+
+_ENDPOINT_SEES = (
+    "EndpointError, the stage exits 1 with one message: `counterfactuals.llm: N of M requests to <endpoint> "
+    "failed after R retries ({reason}); K more were not sent …`; sending stops at the first such failure"
+)
+_ENDPOINT_KEPT = "every answer received before the failure, in data/llm_cache; the error in ledger.jsonl"
+_COUNTED_SEES = "no error; the original gets no valid CFE and is counted in `originals_without_valid_cfe`"
+
+CASES: list[dict[str, Any]] = [
+    # --- LLM endpoint faults (issue 10, item 1): the request layer ---------------------------------------
+    {
+        "id": "llm-refused",
+        "fault": "LLM endpoint: nobody listens on `counterfactuals.llm.base_url` (connection refused)",
+        "what the user sees": _ENDPOINT_SEES.format(reason="APIConnectionError: Connection error."),
+        "what is kept": _ENDPOINT_KEPT,
+        "test": f"{_LLM}::test_endpoint_faults_stop_with_one_message",
+        "expect": ["requests to {url} failed", "APIConnectionError", "counterfactuals.llm.base_url"],
+        "setup": {"endpoint": "refused"},
+    },
+    {
+        "id": "llm-dns",
+        "fault": "LLM endpoint: host name does not resolve (DNS)",
+        "what the user sees": _ENDPOINT_SEES.format(reason="APIConnectionError: Connection error."),
+        "what is kept": _ENDPOINT_KEPT,
+        "test": f"{_LLM}::test_endpoint_faults_stop_with_one_message",
+        "expect": ["requests to {url} failed", "APIConnectionError"],
+        "setup": {"endpoint": "http://cod-test.invalid/v1"},
+    },
+    {
+        "id": "llm-timeout",
+        "fault": "LLM endpoint: no answer within `llm.timeout`, after the client's retries",
+        "what the user sees": _ENDPOINT_SEES.format(reason="APITimeoutError: Request timed out."),
+        "what is kept": _ENDPOINT_KEPT,
+        "test": f"{_LLM}::test_endpoint_faults_stop_with_one_message",
+        "expect": ["requests to {url} failed after 1 retries", "APITimeoutError"],
+        "setup": {"marker": "HANG", "timeout": 0.3, "max_retries": 1, "tries": 2},
+    },
+    {
+        "id": "llm-5xx",
+        "fault": "LLM endpoint: HTTP 503 on every try (server down behind a proxy), after the client's retries",
+        "what the user sees": _ENDPOINT_SEES.format(reason="503: …"),
+        "what is kept": _ENDPOINT_KEPT,
+        "test": f"{_LLM}::test_endpoint_faults_stop_with_one_message",
+        "expect": ["requests to {url} failed after 1 retries", "(503: "],
+        "setup": {"status": 503, "max_retries": 1, "tries": 2},
+    },
+    {
+        "id": "llm-401",
+        "fault": "LLM endpoint: API key rejected (HTTP 401)",
+        "what the user sees": _ENDPOINT_SEES.format(reason="401: …"),
+        "what is kept": _ENDPOINT_KEPT,
+        "test": f"{_LLM}::test_endpoint_faults_stop_with_one_message",
+        "expect": ["requests to {url} failed", "(401: ", "$OPENAI_API_KEY"],
+        "setup": {"status": 401, "tries": 1},
+    },
+    {
+        "id": "llm-403",
+        "fault": "LLM endpoint: key lacks access to the model (HTTP 403)",
+        "what the user sees": _ENDPOINT_SEES.format(reason="403: …"),
+        "what is kept": _ENDPOINT_KEPT,
+        "test": f"{_LLM}::test_endpoint_faults_stop_with_one_message",
+        "expect": ["requests to {url} failed", "(403: "],
+        "setup": {"status": 403, "tries": 1},
+    },
+    {
+        "id": "llm-404",
+        "fault": "LLM endpoint: unknown model or wrong path in base_url (HTTP 404)",
+        "what the user sees": _ENDPOINT_SEES.format(reason="404: …"),
+        "what is kept": _ENDPOINT_KEPT,
+        "test": f"{_LLM}::test_endpoint_faults_stop_with_one_message",
+        "expect": ["requests to {url} failed", "(404: "],
+        "setup": {"status": 404, "tries": 1},
+    },
+    {
+        "id": "llm-429",
+        "fault": "LLM endpoint: rate limit or exhausted quota (HTTP 429) after the client's retries",
+        "what the user sees": _ENDPOINT_SEES.format(reason="429: …"),
+        "what is kept": _ENDPOINT_KEPT,
+        "test": f"{_LLM}::test_endpoint_faults_stop_with_one_message",
+        "expect": ["requests to {url} failed after 1 retries", "(429: "],
+        "setup": {"status": 429, "max_retries": 1, "tries": 2},
+    },
+    # --- per-request failures: counted, never fatal --------------------------------------------------------
+    {
+        "id": "llm-refusal",
+        "fault": "LLM refuses one request (`refusal` field)",
+        "what the user sees": _COUNTED_SEES + "; ledger status `refusal`",
+        "what is kept": "the refusal, cached (not asked again)",
+        "test": f"{_LLM}::test_request_faults_are_counted_not_fatal",
+        "setup": {"marker": "REFUSE", "status": "refusal", "cached": True},
+    },
+    {
+        "id": "llm-empty",
+        "fault": "LLM answers one request with an empty message",
+        "what the user sees": _COUNTED_SEES + "; ledger status `empty`",
+        "what is kept": "the empty answer, cached (not asked again)",
+        "test": f"{_LLM}::test_request_faults_are_counted_not_fatal",
+        "setup": {"marker": "EMPTY", "status": "empty", "cached": True},
+    },
+    {
+        "id": "llm-unparseable",
+        "fault": "LLM answers one request with prose and no JSON",
+        "what the user sees": _COUNTED_SEES + " (the answer has no `counterfactual` field)",
+        "what is kept": "the answer, cached (not asked again)",
+        "test": f"{_LLM}::test_request_faults_are_counted_not_fatal",
+        "setup": {"marker": "JUNK", "status": "ok", "cached": True},
+    },
+    {
+        "id": "llm-400",
+        "fault": "LLM endpoint rejects one prompt (HTTP 400, e.g. content filter or too long)",
+        "what the user sees": _COUNTED_SEES + "; ledger status `error`",
+        "what is kept": "nothing for that prompt (a re-run asks again); the error in ledger.jsonl",
+        "test": f"{_LLM}::test_request_faults_are_counted_not_fatal",
+        "setup": {"marker": "E400", "status": "error", "cached": False},
+    },
+    # --- LLM endpoint faults: the counterfactuals stage ----------------------------------------------------
+    {
+        "id": "stage-refused",
+        "fault": "counterfactuals stage (`backend: llm`, `fallback: none`) against an endpoint nobody listens on",
+        "what the user sees": "`cod run` / `dvc repro` exit 1: `40_counterfactuals.py failed in cell N: EndpointError: "
+        "counterfactuals.llm: N of N requests to <endpoint> failed …` and the path of the executed notebook",
+        "what is kept": "no CoD set, no metrics (DVC caches nothing); the executed notebook with the traceback",
+        "test": f"{_CFE}::test_unreachable_endpoint_fails_the_stage_and_writes_nothing",
+        "expect": ["EndpointError: counterfactuals.llm: ", "requests to {url} failed", "APIConnectionError"],
+    },
+    {
+        "id": "stage-5xx-second-seed",
+        "fault": "counterfactuals stage: the endpoint answers seed 0, then fails with HTTP 503 during seed 1",
+        "what the user sees": "EndpointError naming the endpoint and the count (as above); the re-run after the "
+        "endpoint recovers sends only seed 1's requests",
+        "what is kept": "no CoD set of any seed (nothing written before all seeds are done); seed 0's answers in "
+        "data/llm_cache",
+        "test": f"{_CFE}::test_endpoint_failing_mid_stage_keeps_answers_and_writes_nothing",
+        "expect": ["requests to {url} failed after 0 retries", "(503: "],
+        "setup": {"status": 503},
+    },
+    # --- LLM response cache key (issue 10, item 5) ---------------------------------------------------------
+    {
+        "id": "key-base-url",
+        "fault": "two endpoints serve the same model name (`counterfactuals.llm.base_url` changed)",
+        "what the user sees": "the new endpoint is asked; no answer of the other endpoint is reused",
+        "what is kept": "both endpoints' answers, under different keys, in data/llm_cache",
+        "test": f"{_LLM}::test_two_endpoints_with_one_model_name_do_not_share_answers",
+    },
+    {
+        "id": "key-gguf",
+        "fault": "two quantisations of one local model (`counterfactuals.local.gguf_file` changed)",
+        "what the user sees": "the other quantisation generates its own answers (a cache miss)",
+        "what is kept": "both quantisations' answers, under different keys, in data/llm_cache",
+        "test": f"{_LLM}::test_cache_key_separates_what_changes_an_answer",
+        "setup": {"backend": "local", "change": {"gguf_file": "model-Q8_0.gguf"}},
+    },
+    {
+        "id": "key-env-base-url",
+        "fault": "`base_url: null` but `$OPENAI_BASE_URL` points the client at another server",
+        "what the user sees": "that server is asked; answers of api.openai.com are not reused",
+        "what is kept": "both servers' answers, under different keys, in data/llm_cache",
+        "test": f"{_LLM}::test_cache_key_separates_what_changes_an_answer",
+        "setup": {"env": {"OPENAI_BASE_URL": "http://127.0.0.1:8000/v1"}},
+    },
+    # --- gold labels in prompts (issue 10, item 6) ---------------------------------------------------------
+    {
+        "id": "gold-teacher-wrong",
+        "fault": "`llm.label_source: gold` on an original the teacher misclassifies",
+        "what the user sees": "the prompt asks gold → the other class, never `Current label: X, Target label: X`; "
+        "the CFE is kept only if the teacher's prediction changes",
+        "what is kept": "the answer, cached; the original counted without a valid CFE when the teacher is not moved",
+        "test": f"{_LLM}::test_prompts_never_ask_to_change_a_label_into_itself",
+        "setup": {"label_source": "gold"},
+    },
+    {
+        "id": "teacher-tie",
+        "fault": "`llm.label_source: teacher` on an original the teacher scores as an exact tie",
+        "what the user sees": "the prompt's target is the other class (before: the current class again)",
+        "what is kept": "the answer, cached",
+        "test": f"{_LLM}::test_prompts_never_ask_to_change_a_label_into_itself",
+        "setup": {"label_source": "teacher"},
+    },
+    # --- CFE set / CFE label pairing (issue 10, item 7) ----------------------------------------------------
+    {
+        "id": "keep-all-teacher-label",
+        "fault": "`counterfactuals.keep: all` with `distill.cfe_label: teacher` (the 1 − y labels would be dropped)",
+        "what the user sees": "`cod check` (and every stage) exit 2, one line naming both keys and the fix "
+        "(`set distill.cfe_label: flip, or counterfactuals.keep: valid`)",
+        "what is kept": "nothing runs",
+        "test": f"{_CONFIG}::test_cli_check_refuses_a_cfe_set_and_label_that_do_not_pair",
+        "expect": ["counterfactuals.keep: all with distill.cfe_label: teacher", "set distill.cfe_label: flip"],
+        "setup": {"keep": "all", "cfe_label": "teacher"},
+    },
+    {
+        "id": "keep-valid-flip-label",
+        "fault": "`counterfactuals.keep: valid` with `distill.cfe_label: flip` (1 − y on teacher-verified flips)",
+        "what the user sees": "`cod check` (and every stage) exit 2, one line naming both keys and the fix "
+        "(`set distill.cfe_label: teacher, or counterfactuals.keep: all`)",
+        "what is kept": "nothing runs",
+        "test": f"{_CONFIG}::test_cli_check_refuses_a_cfe_set_and_label_that_do_not_pair",
+        "expect": ["counterfactuals.keep: valid with distill.cfe_label: flip", "set distill.cfe_label: teacher"],
+        "setup": {"keep": "valid", "cfe_label": "flip"},
+    },
+    # --- local data files with holes (issue 10, item 2) ----------------------------------------------------
+    {
+        "id": "local-holes-csv",
+        "fault": "local CSV (`data.local.<name>`): a few rows (at most 10 %) with an empty text field or no label",
+        "what the user sees": "no error (before: `KeyError: nan`); the prepare notebook prints "
+        "`train: dropped 3 of 40 rows (2 with an empty text, 1 with a missing label; rows 3, 6, 7)` and a table "
+        "of rows read and dropped per file",
+        "what is kept": "every other row; the counts and row numbers in data/prepared/<name>/meta.json "
+        "(`dropped_rows`)",
+        "test": "tests/unit/test_data.py::test_local_rows_with_empty_text_or_missing_label_are_dropped_and_counted",
+        "expect": ["train: dropped 3 of 40 rows (2 with an empty text, 1 with a missing label; rows 3, 6, 7)"],
+        "setup": {"fmt": "csv"},
+    },
+    {
+        "id": "local-holes-jsonl",
+        "fault": "local JSONL: a few rows with `null` label, or a text that is empty or only whitespace",
+        "what the user sees": "as for CSV: the rows are dropped and counted, the notebook shows the count",
+        "what is kept": "every other row; the counts and row numbers in meta.json (`dropped_rows`)",
+        "test": "tests/unit/test_data.py::test_local_rows_with_empty_text_or_missing_label_are_dropped_and_counted",
+        "expect": ["train: dropped 3 of 40 rows (2 with an empty text, 1 with a missing label; rows 3, 6, 7)"],
+        "setup": {"fmt": "jsonl"},
+    },
+    {
+        "id": "local-holes-many",
+        "fault": "local file where more than 10 % of the rows have an empty text or a missing label "
+        "(`cod.data.local.MAX_DROPPED_SHARE`)",
+        "what the user sees": "`dvc repro prepare@<name>` exits 1: `10_prepare.py failed in cell N: DataError: "
+        "data.local.<name>.files.train: 5 of 40 rows have an empty review or a missing stars (rows 4, 10, 15, 21, "
+        "32; …), more than 10% of the file, so it is refused rather than thinned: fill or remove those rows, or "
+        "check text_column / label_column`",
+        "what is kept": "nothing is written to data/prepared/<name>",
+        "test": "tests/unit/test_data.py::test_local_file_with_too_many_holes_is_refused_with_the_row_numbers",
+        "expect": [
+            "data.local.mine.files.train: 5 of 40 rows have an empty review or a missing stars",
+            "(rows 4, 10, 15, 21, 32; row 1 = first record after the header), more than 10% of the file",
+        ],
+    },
+    {
+        "id": "local-unknown-label",
+        "fault": "local file with a label that is not in the declared `label_names`",
+        "what the user sees": "`dvc repro prepare@<name>` exits 1: `… DataError: data.local.<name>.label_names: "
+        "label(s) 'meh' (10 in train) are not among the declared label_names ['good', 'bad'] (nor their indices "
+        "0..1); add them to label_names or remove those rows`",
+        "what is kept": "nothing is written to data/prepared/<name>",
+        "test": "tests/unit/test_data.py::test_local_labels_outside_label_names_are_refused_naming_them",
+        "expect": ["data.local.mine.label_names: label(s) 'meh' (10 in train) are not among the declared label_names"],
+    },
+    # --- tracking without a commit (issue 10, item 3) ------------------------------------------------------
+    {
+        "id": "tracking-no-commit",
+        "fault": "a git repository without any commit (a tarball unpacked, then `git init`) when a run records its "
+        "metrics with dvclive",
+        "what the user sees": "no error (before: `SCMError: Empty git repo` stopped the run); dvclive is used "
+        "without git, so no DVC experiment is linked (the pipeline never saves one anyway)",
+        "what is kept": "the run's metrics.json, per-epoch plots and params.yaml, byte-identical to those of a repo "
+        "with commits",
+        "test": "tests/unit/test_tracking.py::test_tracking_without_a_commit_writes_what_a_committed_repo_writes",
+        "setup": {"commits": 0},
+    },
+    # --- hash stability (issue 10, item 9) -----------------------------------------------------------------
+    {
+        "id": "forced-rerun",
+        "fault": "`dvc repro --force` of unchanged stages on the same machine (prepare and subset here)",
+        "what the user sees": "the stages run again; `dvc.lock` stays byte-identical (before: every executed "
+        "notebook got a new md5, from timestamps, durations and random cell ids)",
+        "what is kept": "dvc.lock, the outputs and the executed notebooks, byte for byte",
+        "test": "tests/pipeline/test_hash_stability.py::test_forced_rerun_leaves_dvc_lock_byte_identical",
+    },
+]
+
+
+def cases(test: str) -> list[dict[str, Any]]:
+    """The cases run by ``test`` (a node id ``path::function``); none is an error, so a renamed test is noticed."""
+    found = [c for c in CASES if c["test"] == test]
+    if not found:
+        raise LookupError(f"no reliability case names the test {test!r}")
+    return found
+
+
+def ids(case: dict[str, Any]) -> str:
+    """The pytest id of a case."""
+    return case["id"]
+
+
+def markdown() -> str:
+    """The reliability table as Markdown, one row per case, in the order of ``CASES``."""
+    head = "| " + " | ".join(COLUMNS) + " |\n|" + "---|" * len(COLUMNS) + "\n"
+    cell = lambda v: str(v).replace("|", "\\|").replace("\n", " ")  # noqa: E731
+    return head + "".join("| " + " | ".join(cell(c[col]) for col in COLUMNS) + " |\n" for c in CASES)
