@@ -36,13 +36,16 @@ def few_shot(dataset: str, k: int, seed: int) -> pd.DataFrame:
 
 
 def counterfactual_edits(dataset: str, k: int, seed: int) -> pd.DataFrame:
-    """Each CFE of the CoD set as its marked edit ([old→new], [-deleted]), validity, ΔP and word edits."""
-    file = _require(
-        paths.cfe_records(dataset, k, seed), f"counterfactuals@{dataset}"
-    )
+    """Each CFE of the CoD set as its marked edit ([old→new], [-deleted]), validity, ΔP and word edits.
+
+    For a sentence-pair dataset the unchanged first text comes first (``premise``) and ``edit`` marks the
+    edited second text (the hypothesis)."""
+    file = _require(paths.cfe_records(dataset, k, seed), f"counterfactuals@{dataset}")
     records = pd.read_json(file, lines=True)
+    pair = {"premise": records["premise"]} if "premise" in records.columns else {}
     return pd.DataFrame(
         {
+            **pair,
             "edit": [highlight(r) for r in records.to_dict(orient="records")],
             "valid": records["valid"],
             "delta_p": records["delta_p"].round(2),

@@ -171,25 +171,34 @@ class Editor:
     def _flipped(self, p: np.ndarray, target: int) -> bool:
         return int(p.argmax()) == target and p[target] >= p.max() - 1e-12 and p[target] > 0.5 * self.cfg.margin
 
-    def _score(self, words: list[str], states: list[dict[int, str]], target: int) -> tuple[np.ndarray, list[str]]:
+    def _probs(self, texts: list[str], first: str | None) -> np.ndarray:
+        """The teacher's probabilities of ``texts``, each read as the second text after ``first`` if given."""
+        return self.scorer.probs(texts) if first is None else self.scorer.probs([first] * len(texts), texts)
+
+    def _score(
+        self, words: list[str], states: list[dict[int, str]], target: int, first: str | None = None
+    ) -> tuple[np.ndarray, list[str]]:
         texts = [render(words, s) for s in states]
-        probs = self.scorer.probs(texts)
+        probs = self._probs(texts, first)
         dist = np.array([word_levenshtein(words, t.split()) / max(1, len(words)) for t in texts])
         return probs, list(probs[:, target] - self.cfg.edit_penalty * dist)
 
-    def edit(self, text: str) -> EditResult:
-        """Edit ``text`` until the teacher's prediction changes (binary: to the other class)."""
+    def edit(self, text: str, first: str | None = None) -> EditResult:
+        """Edit ``text`` until the teacher's prediction changes (binary: to the other class).
+
+        For a sentence pair, ``first`` is the pair's first text (the premise): the teacher reads
+        (first, text) and only ``text`` (the hypothesis) is edited; ``first`` stays as it is."""
         start, calls0 = time.perf_counter(), self.scorer.forward_passes
         words = text.split()
-        p0 = self.scorer.probs([text])[0]
+        p0 = self._probs([text], first)[0]
         source = int(p0.argmax())
         target = int(np.argsort(p0)[-2])  # binary: the other class; otherwise the runner-up
         result = EditResult(text, text, source, target, False, float(p0[target]), float(p0[target]))
         if not words:
             return result
-        saliency, grads, first_ids = self.scorer.gradients(words, source)
+        saliency, grads, first_ids = self.scorer.gradients(words, source, None if first is None else first.split())
         top = [int(i) for i in np.argsort(-saliency)[: 2 * self.cfg.top_words] if int(i) in grads]
-        occluded = self.scorer.probs([render(words, {i: ""}) for i in top])[:, source]
+        occluded = self._probs([render(words, {i: ""}) for i in top], first)[:, source]
         top = [top[j] for j in np.argsort(occluded)[: self.cfg.top_words]]  # biggest drop of p(source) first
         flips = {
             i: self.scorer.hotflip(
@@ -203,11 +212,11 @@ class Editor:
         best_state, best_p = None, None
         # Lexical edits (antonyms, negation, deletion) first; gradient swaps only when those cannot flip.
         for ops in (lexical, all_ops):
-            best_state, best_p = self._search(words, top, ops, target, edit_ops)
+            best_state, best_p = self._search(words, top, ops, target, edit_ops, first)
             if best_state is not None:
                 break
         if best_state is not None:
-            best_state, best_p = self._prune(words, best_state, best_p, target)
+            best_state, best_p = self._prune(words, best_state, best_p, target, first)
             names = edit_ops.get(tuple(sorted(best_state.items())), {})
             result.text = render(words, best_state)
             result.flipped = True
@@ -220,7 +229,9 @@ class Editor:
         result.seconds = time.perf_counter() - start
         return result
 
-    def _search(self, words: list[str], top: list[int], ops: dict[int, list], target: int, edit_ops: dict):
+    def _search(
+        self, words: list[str], top: list[int], ops: dict[int, list], target: int, edit_ops: dict, first: str | None
+    ):
         """Beam search over edit sets of growing size; the best-scoring flipped state, or (None, None)."""
         beam: list[dict[int, str]] = [{}]
         for _ in range(self.cfg.max_edits):
@@ -243,7 +254,7 @@ class Editor:
                             }
             if not cands:
                 break
-            probs, scores = self._score(words, cands, target)
+            probs, scores = self._score(words, cands, target, first)
             flipped = [j for j in range(len(cands)) if self._flipped(probs[j], target)]
             if flipped:
                 j = max(flipped, key=lambda j: scores[j])
@@ -260,11 +271,11 @@ class Editor:
                     return name
         return "edit"
 
-    def _prune(self, words: list[str], state: dict[int, str], p: np.ndarray, target: int):
+    def _prune(self, words: list[str], state: dict[int, str], p: np.ndarray, target: int, first: str | None = None):
         """Undo edits the flip does not need, one at a time, keeping the flip (minimality post-pass)."""
         while len(state) > 1:
             trials = [{s: v for s, v in state.items() if s != drop} for drop in state]
-            probs = self.scorer.probs([render(words, t) for t in trials])
+            probs = self._probs([render(words, t) for t in trials], first)
             ok = [j for j in range(len(trials)) if self._flipped(probs[j], target)]
             if not ok:
                 break

@@ -18,6 +18,7 @@ from cod.counterfactuals.metrics import BigramLM, cosine, word_levenshtein
 from cod.counterfactuals.scorer import Scorer
 from cod.data import load_meta, load_split, registry
 from cod.data.subsets import load_manifest, load_subset
+from cod.errors import ConfigError
 
 
 def task_of(dataset: str) -> str:
@@ -26,10 +27,29 @@ def task_of(dataset: str) -> str:
     return info.task if info is not None else "generic"
 
 
+def is_pair(originals: pd.DataFrame) -> bool:
+    """A sentence-pair dataset (``text`` + ``text_pair``): its CFEs edit the second text, the first stays."""
+    return "text_pair" in originals.columns
+
+
+def edited_texts(originals: pd.DataFrame) -> list[str]:
+    """The texts a CFE edits: ``text``, or ``text_pair`` (the hypothesis) for a sentence-pair dataset."""
+    return originals["text_pair" if is_pair(originals) else "text"].tolist()
+
+
+def fixed_texts(originals: pd.DataFrame) -> list[str] | None:
+    """The first texts of a sentence-pair dataset (kept as they are in the CFEs); None for single texts."""
+    return originals["text"].tolist() if is_pair(originals) else None
+
+
 def edit_all(originals: pd.DataFrame, scorer: Scorer, dataset: str, cfg: CounterfactualsConfig) -> list[EditResult]:
-    """Run the offline editor over every original text."""
+    """Run the offline editor over every original text (for a pair, over its second text, scored as a pair)."""
     editor = Editor(scorer, task_of(dataset), EditorConfig(**cfg.editor.model_dump()))  # type: ignore[arg-type]
-    return [editor.edit(text) for text in tqdm(originals["text"].tolist(), desc="counterfactuals", leave=False)]
+    texts, firsts = edited_texts(originals), fixed_texts(originals)
+    return [
+        editor.edit(text, None if firsts is None else firsts[i])
+        for i, text in enumerate(tqdm(texts, desc="counterfactuals", leave=False))
+    ]
 
 
 def diff_edits(a: list[str], b: list[str]) -> list[Edit]:
@@ -76,6 +96,11 @@ def llm_all(
     from cod.counterfactuals import prompts
     from cod.counterfactuals.llm import LLM, LocalLM, ResponseCache, ledger_summary, parse_counterfactual
 
+    if is_pair(originals):  # the prompts carry one text; refuse rather than rewrite a premise scored alone
+        raise ConfigError(
+            f"counterfactuals.backend: {cfg.backend!r} does not support the sentence-pair dataset {dataset!r} "
+            "(its prompts carry one text); use backend: editor, which edits the second text of each pair"
+        )
     c = cfg.llm
     settings = llm_settings(cfg)
     cache = ResponseCache(paths.root() / c.cache_dir)
@@ -164,19 +189,28 @@ def llm_all(
 
 
 def assess(originals: pd.DataFrame, results: list[EditResult], scorer: Scorer, lm: BigramLM) -> pd.DataFrame:
-    """One record per original: the teacher's verdict on the CFE (validity) and its quality measures."""
-    cfes = [r.text for r in results]
-    p_orig, p_cfe = scorer.probs(originals["text"].tolist()), scorer.probs(cfes)
-    e_orig, e_cfe = scorer.embed(originals["text"].tolist()), scorer.embed(cfes)
+    """One record per original: the teacher's verdict on the CFE (validity) and its quality measures.
+
+    ``original`` and ``cfe`` are the edited text: the text, or for a sentence pair its second text (the
+    hypothesis), whose fixed first text is recorded as ``premise``. The teacher scores (and ``closeness``
+    compares) whole pairs; word edits and fluency measure the edited text."""
+    cfes, texts, firsts = [r.text for r in results], edited_texts(originals), fixed_texts(originals)
+    if firsts is None:
+        p_orig, p_cfe = scorer.probs(texts), scorer.probs(cfes)
+        e_orig, e_cfe = scorer.embed(texts), scorer.embed(cfes)
+    else:
+        p_orig, p_cfe = scorer.probs(firsts, texts), scorer.probs(firsts, cfes)
+        e_orig, e_cfe = scorer.embed(firsts, texts), scorer.embed(firsts, cfes)
     rows = []
-    for j, (row, r) in enumerate(zip(originals.itertuples(index=False), results, strict=True)):
+    for j, (row, text, r) in enumerate(zip(originals.itertuples(index=False), texts, results, strict=True)):
         src, tgt = int(p_orig[j].argmax()), r.target
-        changed = r.text != row.text
-        dist = word_levenshtein(row.text.split(), r.text.split())
+        changed = r.text != text
+        dist = word_levenshtein(text.split(), r.text.split())
         rows.append(
             {
                 "idx": int(row.idx),
-                "original": row.text,
+                **({} if firsts is None else {"premise": firsts[j]}),
+                "original": text,
                 "cfe": r.text,
                 "gold": int(row.label),
                 "teacher_original": src,
@@ -187,9 +221,9 @@ def assess(originals: pd.DataFrame, results: list[EditResult], scorer: Scorer, l
                 "p_target_cfe": float(p_cfe[j][tgt]),
                 "delta_p": float(p_cfe[j][tgt] - p_orig[j][tgt]),
                 "word_edits": dist,
-                "word_edits_norm": dist / max(1, len(row.text.split())),
+                "word_edits_norm": dist / max(1, len(text.split())),
                 "closeness": cosine(e_orig[j], e_cfe[j]),
-                "fluency_delta": lm.logprob_per_word(r.text) - lm.logprob_per_word(row.text),
+                "fluency_delta": lm.logprob_per_word(r.text) - lm.logprob_per_word(text),
                 "edits": [asdict(e) for e in r.edits],
                 "calls": r.forward_passes,
                 "seconds": r.seconds,
@@ -199,17 +233,23 @@ def assess(originals: pd.DataFrame, results: list[EditResult], scorer: Scorer, l
 
 
 def training_rows(originals: pd.DataFrame, records: pd.DataFrame, keep: str) -> pd.DataFrame:
-    """Originals plus their CFEs (pair_id = the original's idx); only teacher-verified flips unless keep=all."""
+    """Originals plus their CFEs (pair_id = the original's idx); only teacher-verified flips unless keep=all.
+
+    For a sentence-pair dataset every row carries ``text_pair``: a CFE row is its original's first text,
+    unchanged, with the edited second text."""
     base = originals.assign(is_cfe=False, pair_id=originals["idx"])
     kept = records if keep == "all" else records[records["valid"]]
     if keep == "all":
         labels = 1 - kept["gold"]  # the paper code's hard flipped label
     else:
         labels = kept["teacher_cfe"]
-    cfes = pd.DataFrame(
-        {"idx": kept["idx"], "text": kept["cfe"], "label": labels.astype(int), "is_cfe": True, "pair_id": kept["idx"]}
-    )
-    cols = ["idx", "text", "label", "is_cfe", "pair_id"]
+    cfes = pd.DataFrame({"idx": kept["idx"], "label": labels.astype(int), "is_cfe": True, "pair_id": kept["idx"]})
+    if is_pair(originals):
+        cfes["text"] = kept["idx"].map(originals.set_index("idx")["text"])  # the original premise, as is
+        cfes["text_pair"] = kept["cfe"]
+    else:
+        cfes["text"] = kept["cfe"]
+    cols = ["idx", "text", *(["text_pair"] if is_pair(originals) else []), "label", "is_cfe", "pair_id"]
     return pd.concat([base[cols], cfes[cols]], ignore_index=True)
 
 
@@ -304,7 +344,7 @@ def make_cod_sets(
 
     teacher, tokenizer, _ = load_teacher(dataset)
     scorer = Scorer(teacher, tokenizer, cfg.max_length)
-    lm = BigramLM(load_split(dataset, "train")["text"])
+    lm = BigramLM(edited_texts(load_split(dataset, "train")))  # fluency is measured on the edited texts
     label_names = load_meta(dataset)["label_names"]
     made = []  # every seed is generated before any file is written: a failure (e.g. EndpointError) writes nothing
     for seed in tqdm(seeds, desc="seeds", leave=False):
@@ -351,4 +391,7 @@ def highlight(record: dict[str, Any]) -> str:
 def show_examples(records: pd.DataFrame, n: int = 5) -> list[str]:
     """A few valid CFEs with their edits highlighted, for the stage notebook."""
     valid = records[records["valid"]].head(n)
-    return [f"{highlight(r)}   (ΔP={r['delta_p']:+.2f})" for r in valid.to_dict(orient="records")]
+    return [
+        f"{r['premise'] + ' ‖ ' if 'premise' in r else ''}{highlight(r)}   (ΔP={r['delta_p']:+.2f})"
+        for r in valid.to_dict(orient="records")
+    ]

@@ -13,6 +13,15 @@ from torch import nn
 from cod.training.batching import make_batches, model_inputs, to_device
 
 
+def frame(texts: list[str], pairs: list[str] | None = None) -> pd.DataFrame:
+    """The rows to encode: ``text`` and, for a sentence-pair dataset, ``text_pair`` (as batching.encode reads)."""
+    if pairs is None:
+        return pd.DataFrame({"text": texts})
+    if len(pairs) != len(texts):
+        raise ValueError(f"{len(texts)} texts but {len(pairs)} second texts")
+    return pd.DataFrame({"text": texts, "text_pair": pairs})
+
+
 class Scorer:
     """Wraps a frozen classifier and counts its forward passes (one per scored text)."""
 
@@ -23,12 +32,12 @@ class Scorer:
         self.forward_passes = 0
 
     @torch.no_grad()
-    def probs(self, texts: list[str]) -> np.ndarray:
-        """Class probabilities of each text."""
+    def probs(self, texts: list[str], pairs: list[str] | None = None) -> np.ndarray:
+        """Class probabilities of each text (with its second text ``pairs[i]`` for a sentence-pair dataset)."""
         if not texts:
             return np.zeros((0, self.model.config.num_labels), dtype=np.float32)
         batches, index = make_batches(
-            self.tokenizer, pd.DataFrame({"text": texts}), max_length=self.max_length, batch_size=self.batch_size
+            self.tokenizer, frame(texts, pairs), max_length=self.max_length, batch_size=self.batch_size
         )
         out = np.zeros((len(texts), self.model.config.num_labels), dtype=np.float32)
         for batch, rows in zip(batches, index, strict=True):
@@ -37,12 +46,19 @@ class Scorer:
         self.forward_passes += len(texts)
         return out
 
-    def gradients(self, words: list[str], label: int) -> tuple[np.ndarray, dict[int, torch.Tensor], list[int]]:
-        """grad×input saliency per word of log p(label), the gradient at each word's first piece, and its id."""
+    def gradients(
+        self, words: list[str], label: int, first: list[str] | None = None
+    ) -> tuple[np.ndarray, dict[int, torch.Tensor], list[int]]:
+        """grad×input saliency per word of log p(label), the gradient at each word's first piece, and its id.
+
+        With ``first`` (the fixed first text of a pair, as words) the teacher reads (first, words) and only
+        the pieces of ``words``, the second segment, are scored."""
+        args = (words,) if first is None else (first, words)
         enc = self.tokenizer(
-            words, is_split_into_words=True, truncation=True, max_length=self.max_length, return_tensors="pt"
+            *args, is_split_into_words=True, truncation=True, max_length=self.max_length, return_tensors="pt"
         )
-        word_ids = enc.word_ids(0)
+        segment = 0 if first is None else 1
+        word_ids = [w if s == segment else None for w, s in zip(enc.word_ids(0), enc.sequence_ids(0), strict=True)]
         emb_layer = self.model.get_input_embeddings()
         embeds = emb_layer(enc["input_ids"].to(self.device)).detach().requires_grad_(True)
         inputs = {k: v.to(self.device) for k, v in enc.items() if k in ("attention_mask", "token_type_ids")}
@@ -79,10 +95,10 @@ class Scorer:
         return [vocab_words[i] for i in order if int(vocab_ids[i]) != current_id][:n]
 
     @torch.no_grad()
-    def embed(self, texts: list[str]) -> np.ndarray:
-        """Mean-pooled last hidden states (a sentence vector for closeness)."""
+    def embed(self, texts: list[str], pairs: list[str] | None = None) -> np.ndarray:
+        """Mean-pooled last hidden states (a sentence vector for closeness; of the whole pair with ``pairs``)."""
         batches, index = make_batches(
-            self.tokenizer, pd.DataFrame({"text": texts}), max_length=self.max_length, batch_size=self.batch_size
+            self.tokenizer, frame(texts, pairs), max_length=self.max_length, batch_size=self.batch_size
         )
         out: np.ndarray | None = None
         for batch, rows in zip(batches, index, strict=True):
