@@ -294,6 +294,17 @@ CASES: list[dict[str, Any]] = [
         "what is kept": "dvc.lock, the outputs and the executed notebooks, byte for byte",
         "test": "tests/pipeline/test_hash_stability.py::test_forced_rerun_leaves_dvc_lock_byte_identical",
     },
+    # --- device placement (issue 10, item 4) ---------------------------------------------------------------
+    {
+        "id": "device-placement",
+        "fault": "a model on one device fed batches on another (before: the teacher stage read the device before "
+        "`fit` moved the model, so on CUDA its evaluation fed CPU batches to a GPU model; the scorer kept the CPU)",
+        "what the user sees": "nothing: one process-wide accelerator (`cod.training.device.shared_accelerator`) "
+        "places every model and batch; training, evaluation, teacher caching and scoring feed the model's device",
+        "what is kept": "the same numbers on CPU; on a GPU, every stage (teacher, counterfactuals, distill, tune) "
+        "runs on it",
+        "test": "tests/training/test_device.py::test_every_forward_gets_its_inputs_on_the_models_device",
+    },
     # --- sentence pairs in the CoD path (issue 10, item 8) ------------------------------------------------
     {
         "id": "pairs-llm-backend",

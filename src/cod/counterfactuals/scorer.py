@@ -25,7 +25,17 @@ def frame(texts: list[str], pairs: list[str] | None = None) -> pd.DataFrame:
 class Scorer:
     """Wraps a frozen classifier and counts its forward passes (one per scored text)."""
 
-    def __init__(self, model: nn.Module, tokenizer: Any, max_length: int = 128, batch_size: int = 64) -> None:
+    def __init__(
+        self,
+        model: nn.Module,
+        tokenizer: Any,
+        max_length: int = 128,
+        batch_size: int = 64,
+        device: torch.device | str | None = None,
+    ) -> None:
+        """``device``: where the model is moved and every batch goes (default: where the model already is)."""
+        if device is not None:
+            model.to(device)
         self.model, self.tokenizer = model.eval(), tokenizer
         self.max_length, self.batch_size = max_length, batch_size
         self.device = next(model.parameters()).device
@@ -90,7 +100,7 @@ class Scorer:
         if n <= 0 or len(vocab_words) == 0:
             return []
         e = self.embedding_matrix
-        scores = (e[vocab_ids] - e[current_id]) @ grad
+        scores = (e[vocab_ids.to(e.device)] - e[current_id]) @ grad.to(e.device)
         order = torch.argsort(scores)[: n + 1].tolist()
         return [vocab_words[i] for i in order if int(vocab_ids[i]) != current_id][:n]
 

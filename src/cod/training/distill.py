@@ -18,6 +18,7 @@ from cod.data.corpus import load_meta, load_split
 from cod.errors import ConfigError, DataError
 from cod.models.load import check_same_vocabulary, load_classifier
 from cod.training.batching import Batch, eval_batches, make_batches, model_inputs, to_device
+from cod.training.device import shared_accelerator
 from cod.training.evaluate import classification_metrics, predict_logits
 from cod.training.layers import FilterHeads, layer_map, projections
 from cod.training.loop import FitResult, fit
@@ -246,12 +247,10 @@ class Setup:
 
 def prepare(dataset: str, cfg: DistillConfig, accelerator: Any = None) -> Setup:
     """Load the teacher, the student's tokenizer and the tokenised validation/test splits once."""
-    from accelerate import Accelerator
-
     from cod.models.load import load_tokenizer
 
     start = time.perf_counter()
-    accelerator = accelerator or Accelerator(cpu=not torch.cuda.is_available())
+    accelerator = accelerator or shared_accelerator()
     names = load_meta(dataset)["label_names"]
     teacher, t_tok, t_metrics = load_teacher(dataset)
     tokenizer = load_tokenizer(cfg.student)

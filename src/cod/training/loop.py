@@ -11,6 +11,7 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from cod.training.batching import Batch, to_device
+from cod.training.device import shared_accelerator
 
 
 @dataclass
@@ -57,10 +58,9 @@ def fit(
     ``accuracy`` is kept (weights of ``keep`` snapshotted). ``patience`` > 0 stops after that many
     evaluations without improvement.
     """
-    from accelerate import Accelerator
     from transformers import get_linear_schedule_with_warmup
 
-    accelerator = accelerator or Accelerator(cpu=not torch.cuda.is_available())
+    accelerator = accelerator or shared_accelerator()
     module.to(accelerator.device)
     params = [p for p in module.parameters() if p.requires_grad]
     optimizer = torch.optim.AdamW(params, lr=lr, weight_decay=weight_decay, fused=fused_adam(accelerator.device))
@@ -102,4 +102,5 @@ def fit(
             on_epoch(epoch, row)
         if patience and stale >= patience:
             break
+    accelerator.free_memory()  # the process-wide accelerator keeps no reference to this model or its optimizer
     return result

@@ -18,6 +18,7 @@ from cod.config import TeacherConfig
 from cod.errors import DataError
 from cod.models.load import load_classifier
 from cod.training.batching import Batch, eval_batches, make_batches, model_inputs
+from cod.training.device import shared_accelerator
 from cod.training.evaluate import classification_metrics, predict_logits
 from cod.training.loop import FitResult, fit
 
@@ -79,7 +80,9 @@ def train_teacher(
         seed=cfg.seed,
     )
     evals = eval_batches(tokenizer, {s: splits[s] for s in ("validation", "test")}, cfg.max_length, cfg.eval_batch_size)
-    device = next(model.parameters()).device
+    accelerator = shared_accelerator()
+    model.to(accelerator.device)  # before the device is read: evaluation feeds batches to where the model is
+    device = accelerator.device
 
     def evaluate(split: str = "validation") -> dict[str, float]:
         logits = predict_logits(model, *evals[split], device)
@@ -96,6 +99,7 @@ def train_teacher(
         patience=cfg.patience,
         weight_decay=cfg.weight_decay,
         warmup_ratio=cfg.warmup_ratio,
+        accelerator=accelerator,
         on_epoch=on_epoch,
         desc="teacher",
     )
