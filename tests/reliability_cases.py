@@ -339,3 +339,26 @@ def markdown() -> str:
     head = "| " + " | ".join(COLUMNS) + " |\n|" + "---|" * len(COLUMNS) + "\n"
     cell = lambda v: str(v).replace("|", "\\|").replace("\n", " ")  # noqa: E731
     return head + "".join("| " + " | ".join(cell(c[col]) for col in COLUMNS) + " |\n" for c in CASES)
+
+
+DOC = "docs/reliability.md"
+DOC_HEAD = """# Reliability: what each fault or bad input does
+
+Generated from `tests/reliability_cases.py` (the cases the tests are parametrised from; every row is a
+case that ran) by `python -m tests.reliability_cases`; `tests/unit/test_reliability_cases.py` fails when
+this file and the cases disagree. Do not edit by hand.
+
+"""
+
+
+def document() -> str:
+    """docs/reliability.md: a short header and the reliability table."""
+    return DOC_HEAD + markdown()
+
+
+if __name__ == "__main__":
+    from pathlib import Path
+
+    target = Path(__file__).resolve().parents[1] / DOC
+    target.write_text(document())
+    print(f"wrote {target} ({len(CASES)} cases)")

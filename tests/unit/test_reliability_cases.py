@@ -31,3 +31,11 @@ def test_markdown_has_one_row_per_case_and_an_unknown_test_is_an_error():
     assert lines[0] == "| " + " | ".join(COLUMNS) + " |" and len(lines) == 2 + len(CASES)
     with pytest.raises(LookupError, match="no reliability case"):
         cases("tests/nowhere.py::test_nothing")
+
+
+def test_the_reliability_document_is_generated_from_the_cases():
+    from tests.reliability_cases import DOC, document
+
+    assert (REPO / DOC).read_text() == document(), (
+        "docs/reliability.md is stale: run `python -m tests.reliability_cases`"
+    )
