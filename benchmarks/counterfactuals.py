@@ -101,7 +101,7 @@ def main() -> None:
 
 | flip rate | median word edits | mean normalised edits | mean ΔP | s per CFE (mean) | wall s | teacher calls per valid CFE |
 |---|---|---|---|---|---|---|
-| {editor["flip_rate"]:.1%} | {editor["word_edits_median"]} | {editor["word_edits_norm_mean"]:.3f} | {editor["delta_p_mean"]:.3f} | {editor["seconds_per_cfe"]:.2f} | {wall:.1f} | {editor["calls_per_valid_cfe"]:.0f} |
+| {editor["flip_rate"]:.1%} | {editor["word_edits_median"]} | {editor["word_edits_norm_mean"]:.3f} | {editor["delta_p_mean"]:.3f} | {sum(r.seconds for r in results) / max(1, len(results)):.2f} | {wall:.1f} | {editor["calls_per_valid_cfe"]:.0f} |
 
 ## LLM path against a local server (targets: <= 1.2 calls per valid CFE, 0 calls on a rerun)
 

@@ -46,7 +46,6 @@ columns = [
     "flip_rate",
     "delta_p_mean",
     "word_edits_median",
-    "seconds_per_cfe",
 ]
 display(summary[columns].round(3))
 display(pd.Series(summary[["originals", "valid_cfes"]].sum(), name="total"))

@@ -40,7 +40,5 @@ columns = [
     "best_epoch",
     "train_rows",
     "train_cfe_rows",
-    "train_seconds",
-    "eval_seconds",
 ]
 display(runs[columns].round(4))

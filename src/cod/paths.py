@@ -132,6 +132,15 @@ def sensitivity_run_dir(dataset: str, seed: int, lr: float, k: int, method: str,
     return runs_seed_dir(dataset, seed) / "sensitivity" / f"lr{lr:g}" / f"k{k}" / f"{method}-{mode}"
 
 
+def timings_file(output: Path) -> Path:
+    """Where the wall/CPU seconds of making ``output`` are kept: results/timings/<output's path>.json.
+
+    Measurements of this machine, not results: they live outside every DVC output (git-ignored, never
+    hashed), so re-running an unchanged stage leaves dvc.lock byte-identical.
+    """
+    return root() / "results" / "timings" / output.relative_to(root()).with_suffix(".json")
+
+
 def reports_dir() -> Path:
     """Human-facing outputs: executed notebooks, figures, tables, benchmarks."""
     return root() / "reports"

@@ -53,3 +53,14 @@ def finish(live: Any, summary: dict[str, Any]) -> None:
     """Write the run's summary into metrics.json and close the run."""
     live.summary.update(summary)
     live.end()
+
+
+def write_timings(output: Path, timings: dict[str, Any]) -> None:
+    """Keep the seconds it took to make ``output`` beside, not inside, the DVC outputs (paths.timings_file)."""
+    import json
+
+    from cod import paths
+
+    file = paths.timings_file(output)
+    file.parent.mkdir(parents=True, exist_ok=True)
+    file.write_text(json.dumps(timings, indent=2) + "\n")

@@ -153,8 +153,11 @@ def test_collect_runs_carries_the_cfe_budget_and_the_run_cost(repo):
     for mode, cfe_rows in (("clean", 0), ("cod", 2)):
         run = paths.run_dir("rt_sentences", 8, 0, "kd", mode)
         run.mkdir(parents=True)
-        metrics = {"best_val_accuracy": 0.6, "test_accuracy": 0.5, "train_cfe_rows": cfe_rows, "wall_seconds": 12.5}
+        metrics = {"best_val_accuracy": 0.6, "test_accuracy": 0.5, "train_cfe_rows": cfe_rows}
         (run / "metrics.json").write_text(json.dumps(metrics))
+        timings = paths.timings_file(run)  # the seconds live outside the run's (hashed) folder
+        timings.parent.mkdir(parents=True, exist_ok=True)
+        timings.write_text(json.dumps({"wall_seconds": 12.5}))
     runs = aggregate.collect_runs(grid, cfe_fraction=0.5).set_index("mode")
     assert runs.loc["cod", "cfe_asked"] == 4 and runs.loc["cod", "cfe_share"] == pytest.approx(0.5)
     assert runs.loc["cod", "wall_seconds"] == 12.5 and math.isnan(runs.loc["cod", "cpu_seconds"])

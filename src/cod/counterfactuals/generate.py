@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import difflib
 import json
+import time
 from dataclasses import asdict, replace
 from typing import Any
 
 import pandas as pd
 from tqdm.auto import tqdm
 
-from cod import paths
+from cod import paths, tracking
 from cod.config import CounterfactualsConfig
 from cod.counterfactuals.editor import Edit, Editor, EditorConfig, EditResult
 from cod.counterfactuals.llm import LLMSettings
@@ -226,7 +227,6 @@ def assess(originals: pd.DataFrame, results: list[EditResult], scorer: Scorer, l
                 "fluency_delta": lm.logprob_per_word(r.text) - lm.logprob_per_word(text),
                 "edits": [asdict(e) for e in r.edits],
                 "calls": r.forward_passes,
-                "seconds": r.seconds,
             }
         )
     return pd.DataFrame(rows)
@@ -276,7 +276,6 @@ def summarise(records: pd.DataFrame, kept_rows: int, backend: str) -> dict[str, 
         "fluency_delta_mean": mean("fluency_delta"),
         "calls_per_valid_cfe": float(records["calls"].sum() / nv) if nv else None,
         "calls_are": "teacher forward passes" if backend == "editor" else "LLM requests",
-        "seconds_per_cfe": mean("seconds", records),
     }
 
 
@@ -348,17 +347,27 @@ def make_cod_sets(
     lm = BigramLM(edited_texts(load_split(dataset, "train")))  # fluency is measured on the edited texts
     label_names = load_meta(dataset)["label_names"]
     made = []  # every seed is generated before any file is written: a failure (e.g. EndpointError) writes nothing
+    timings: dict[int, dict[str, float]] = {}
     for seed in tqdm(seeds, desc="seeds", leave=False):
         largest = load_subset(dataset, max(ks), seed, "cod_originals")
         if smoke:
             largest = largest.head(cfg.smoke_originals)
+        started = time.perf_counter()
         records, extra = generate(largest, scorer, lm, dataset, cfg, label_names)
+        seconds = time.perf_counter() - started
+        timings[seed] = {
+            "originals": len(largest),
+            "seconds": seconds,
+            "seconds_per_cfe": seconds / max(1, len(largest)),
+        }
         made.append((seed, records, extra, prefixes(dataset, ks, seed, records, cfg, smoke)))
     summaries = [
         write_cod_set(dataset, k, seed, originals, part, cfg, extra, label_names)
         for seed, _, extra, parts in made
         for k, originals, part in parts
     ]
+    for seed, seconds in timings.items():  # measurements, kept out of the stage's outputs
+        tracking.write_timings(paths.cfe_seed_dir(dataset, seed), seconds)
     all_records = [records.assign(seed=seed) for seed, records, _, _ in made]
     return pd.concat(all_records, ignore_index=True), pd.DataFrame(summaries)
 

@@ -56,12 +56,19 @@ def read_run(directory: Path) -> tuple[str, dict[str, Any]]:
     return "ok", metrics
 
 
+def read_timings(output: Path) -> dict[str, Any]:
+    """The seconds recorded for making ``output`` on this machine ({} when it ran elsewhere or not at all)."""
+    file = paths.timings_file(output)
+    return json.loads(file.read_text()) if file.is_file() else {}
+
+
 def collect_runs(grid: Grid, cfe_fraction: float = 0.5) -> pd.DataFrame:
     """The tidy table: every expected run with its status, numbers (accuracy in %), CFE budget and folder."""
     rows = []
     for run in expected_runs(grid).itertuples(index=False):
         directory = paths.run_dir(run.dataset, run.k, run.seed, run.method, run.mode)
         status, metrics = read_run(directory)
+        metrics = {**read_timings(directory), **metrics}
         row: dict[str, Any] = {**run._asdict(), "status": status, "run_dir": str(directory.relative_to(paths.root()))}
         for column in RUN_COLUMNS:
             row[column] = metrics.get(column, np.nan)

@@ -26,7 +26,7 @@ from cod.training.losses import layer_mse, objective
 from cod.training.teacher import load_teacher, teacher_logits
 
 TEACHER_LOGITS = "teacher_logits"
-# summary keys that are measurements of this machine, not results (they differ between identical runs)
+# measurements of this machine, not results (they differ between identical runs): DistillResult.timings
 TIMINGS = ("wall_seconds", "cpu_seconds", "train_seconds", "eval_seconds")
 # Bidirectional encoders pool the first token; everything else (Qwen, Llama, GPT-2, ...) the last.
 ENCODERS = {
@@ -217,11 +217,12 @@ def learn_filters(
 
 @dataclass
 class DistillResult:
-    """The distilled student, its run summary and per-epoch history."""
+    """The distilled student, its run summary, per-epoch history and timings (seconds, kept apart from results)."""
 
     student: nn.Module
     summary: dict[str, Any]
     fit: FitResult
+    timings: dict[str, float]
 
 
 def is_decoder(model: nn.Module) -> bool:
@@ -406,10 +407,11 @@ def distill(
         "matched_layers": [list(p) for p in pairs],
         "epochs_run": len(result.history),
         "eval_every": eval_every,
-        # timings of this student (the shared setup of its process is reported by the stage)
+    }
+    timings = {  # this student's own (the shared setup of its process is reported by the stage)
         "wall_seconds": time.perf_counter() - started,
         "cpu_seconds": time.process_time() - cpu_started,
         "train_seconds": fit_seconds - eval_in_fit,
         "eval_seconds": eval_seconds,
     }
-    return DistillResult(student, summary, result)
+    return DistillResult(student, summary, result, timings)

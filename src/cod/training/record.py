@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import itertools
-import json
 import time
 from pathlib import Path
 from typing import Any
@@ -38,6 +37,7 @@ def record(
     )
     if live is not None:
         tracking.finish(live, result.summary)
+        tracking.write_timings(run, result.timings)
     return result
 
 
@@ -81,8 +81,9 @@ def run_seed(dataset: str, seed: int, *, smoke: bool = False) -> pd.DataFrame:
         )
     rows = []
     for run, cell, run_cfg in jobs:
-        summary = record(run, cell, run_cfg, setup=setup, smoke=smoke).summary
-        rows.append({**cell, **{key: value for key, value in summary.items() if not isinstance(value, list)}})
+        result = record(run, cell, run_cfg, setup=setup, smoke=smoke)
+        numbers = {key: value for key, value in result.summary.items() if not isinstance(value, list)}
+        rows.append({**cell, **numbers, **result.timings})
     table = pd.DataFrame(rows)
     timings = {
         "process_start_to_work_seconds": started - psutil.Process().create_time(),
@@ -93,5 +94,5 @@ def run_seed(dataset: str, seed: int, *, smoke: bool = False) -> pd.DataFrame:
         "eval_seconds": float(table["eval_seconds"].sum()),
         "total_work_seconds": time.time() - started,
     }
-    paths.runs_seed_dir(dataset, seed).joinpath("timings.json").write_text(json.dumps(timings, indent=2) + "\n")
+    tracking.write_timings(paths.runs_seed_dir(dataset, seed), timings)
     return table

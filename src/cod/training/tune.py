@@ -74,7 +74,6 @@ def tuning_runs(dataset: str, params: Params, smoke: bool = False) -> pd.DataFra
                 "seed": seed,
                 "best_val_accuracy": 100.0 * s["best_val_accuracy"],
                 "best_epoch": s["best_epoch"],
-                "wall_seconds": s["wall_seconds"],
             }
         )
     return pd.DataFrame(rows)
