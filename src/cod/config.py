@@ -85,6 +85,13 @@ def check_seed(seed: int) -> int:
     return seed
 
 
+def check_seeds(seeds: list[int]) -> list[int]:
+    """A list of seeds: each a non-negative integer, none twice."""
+    for seed in seeds:
+        check_seed(seed)
+    return _unique(seeds, "seeds")
+
+
 class GridConfig(_Strict):
     """The axes that the matrix stages of dvc.yaml iterate over."""
 
@@ -104,9 +111,7 @@ class GridConfig(_Strict):
     @field_validator("seeds")
     @classmethod
     def _seeds(cls, v: list[int]) -> list[int]:
-        for s in v:
-            check_seed(s)
-        return _unique(v, "seeds")
+        return check_seeds(v)
 
     @field_validator("methods")
     @classmethod
@@ -272,9 +277,7 @@ class TuneConfig(_Strict):
     @field_validator("seeds")
     @classmethod
     def _seeds(cls, v: list[int]) -> list[int]:
-        for s in v:
-            check_seed(s)
-        return _unique(v, "seeds")
+        return check_seeds(v)
 
     @field_validator("k", "sensitivity_k")
     @classmethod

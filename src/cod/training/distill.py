@@ -300,8 +300,8 @@ def distill(
     setup = setup or prepare(dataset, cfg)
     accelerator, teacher, names = setup.accelerator, setup.teacher, setup.label_names
     set_seed(seed)
-    student, tokenizer = load_classifier(cfg.student, len(names), layers=cfg.student_layers, label_names=names)
-    tokenizer = setup.tokenizer
+    student, _ = load_classifier(cfg.student, len(names), layers=cfg.student_layers, label_names=names)
+    tokenizer = setup.tokenizer  # the setup checked it against the teacher's
     student.to(accelerator.device)
 
     frame = training_frame(dataset, k, seed, mode) if frame is None else frame
