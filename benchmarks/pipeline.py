@@ -112,7 +112,7 @@ def distill_breakdown(root: Path, stages: list[Stage], jobs: int) -> str:
         return "_No distill stage ran._\n"
     # each distill stage's timings (cod.tracking.write_timings; kept out of its hashed outputs)
     folder = root / "results" / "timings" / "results" / "runs"
-    timings = [json.loads(f.read_text()) for f in sorted(folder.glob("*/seed*.json"))]
+    timings = [json.loads(f.read_text()) for f in sorted(folder.glob("*/*/seed*.json"))]
     students = sum(t["students"] for t in timings)
     phase = max(s.start + s.seconds for s in distill) - min(s.start for s in distill)
     mean = lambda values: sum(values) / max(1, len(values))  # noqa: E731

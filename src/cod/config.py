@@ -10,14 +10,36 @@ from typing import Any, Literal, get_args, get_origin
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from cod import paths
+from cod import method_registry, paths
 from cod.data import registry
 from cod.errors import ConfigError
 
-METHODS = ("kd", "lwd", "ted")
 DATA_MODES = ("clean", "cod")
 SPLITS = ("train", "validation", "test")
 LOCAL_FORMATS = ("csv", "jsonl", "parquet")
+
+DISTILL_SHARED = tuple(
+    f"distill.{key}"
+    for key in (
+        "student",
+        "student_layers",
+        "max_length",
+        "batch_size",
+        "eval_batch_size",
+        "lr",
+        "epochs",
+        "min_steps",
+        "evaluations",
+        "weight_decay",
+        "warmup_ratio",
+        "kl_alpha",
+        "temperature",
+        "cfe_label",
+        "soft_labels",
+        "sym_lambda",
+        "smoke_epochs",
+    )
+)
 
 # Which params.yaml sections each pipeline stage reads (dvc.yaml's `params:` must list exactly these).
 STAGE_SECTIONS: dict[str, tuple[str, ...]] = {
@@ -25,14 +47,14 @@ STAGE_SECTIONS: dict[str, tuple[str, ...]] = {
     "teacher": ("teacher",),
     "subset": ("subset", "grid.k", "grid.seeds"),
     "counterfactuals": ("counterfactuals", "grid.k", "grid.seeds"),
-    "tune": ("tune", "distill", "subset.cfe_fraction"),
+    "tune": ("tune", *DISTILL_SHARED, "distill.kd", "subset.cfe_fraction"),
     "distill": (
-        "distill",
+        *DISTILL_SHARED,
+        "distill.${item.method}",
         "tune.lrs",
         "tune.sensitivity_seeds",
         "tune.sensitivity_k",
         "grid.k",
-        "grid.methods",
         "grid.data_modes",
     ),
     "aggregate": (
@@ -117,7 +139,7 @@ class GridConfig(_Strict):
     @classmethod
     def _methods(cls, v: list[str]) -> list[str]:
         for m in v:
-            check_choice(m, METHODS, "method")
+            check_choice(m, method_registry.method_names(), "method")
         return _unique(v, "methods")
 
     @field_validator("data_modes")
@@ -201,8 +223,21 @@ class TeacherConfig(_Strict):
     smoke_train_examples: int = Field(ge=2)
 
 
-class TedConfig(_Strict):
-    """TED stage 1: task-aware filters learned on frozen backbones before distilling through them."""
+class KdSettings(_Strict):
+    """Section `distill.kd`: empty, as KD reads only the shared keys (kl_alpha, temperature, ...)."""
+
+
+class LayerSettings(_Strict):
+    """Section `distill.lwd`: the layer term of layer-wise distillation (matched layers, projections, MSE)."""
+
+    mse_alpha: float = Field(ge=0)
+    student_interval: int = Field(ge=1)
+    teacher_interval: int = Field(ge=1)
+    mse_mask_padding: bool
+
+
+class TedSettings(LayerSettings):
+    """Section `distill.ted`: TED's layer term, and stage 1 (task-aware filters learnt on the frozen backbones)."""
 
     filter_epochs: int = Field(ge=1)
     filter_lr: float = Field(gt=0)
@@ -211,7 +246,7 @@ class TedConfig(_Strict):
 
 
 class DistillConfig(_Strict):
-    """Section `distill`: the student, the objective and its optimisation."""
+    """Section `distill`: the student, the objective and its optimisation (shared), then one section per method."""
 
     student: str = Field(min_length=1)
     student_layers: list[int] | None = None
@@ -226,15 +261,19 @@ class DistillConfig(_Strict):
     warmup_ratio: float = Field(default=0.0, ge=0, lt=1)
     kl_alpha: float = Field(ge=0)
     temperature: float = Field(gt=0)
-    mse_alpha: float = Field(ge=0)
-    student_interval: int = Field(ge=1)
-    teacher_interval: int = Field(ge=1)
-    mse_mask_padding: bool
     cfe_label: Literal["teacher", "flip"]
     soft_labels: Literal["teacher", "random"] = "teacher"
     sym_lambda: float = Field(ge=0)
     smoke_epochs: int = Field(ge=1)
-    ted: TedConfig
+    # one section per method of cod.method_registry.METHODS, named after it: the keys only that method reads
+    kd: KdSettings = Field(default_factory=KdSettings)
+    lwd: LayerSettings
+    ted: TedSettings
+
+    def for_method(self, method: str) -> dict[str, Any]:
+        """The settings a ``method`` run reads: the shared keys and its own section, not other methods'."""
+        others = {name for name in method_registry.METHODS if name != method}
+        return self.model_dump(exclude=others)
 
     @field_validator("lr")
     @classmethod
@@ -594,7 +633,7 @@ def load(
         if seed is not None:
             check_seed(seed)
         if method is not None:
-            check_choice(method, METHODS, "method")
+            check_choice(method, method_registry.method_names(), "method")
         if mode is not None:
             check_choice(mode, DATA_MODES, "data mode")
     except ValueError as exc:

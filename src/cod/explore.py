@@ -66,5 +66,5 @@ def accuracy_over_seeds(runs: pd.DataFrame, dataset: str) -> pd.DataFrame:
 def validation_curve(dataset: str, k: int, seed: int, method: str, mode: str) -> pd.DataFrame:
     """One run's validation accuracy at each evaluation (dvclive's TSV)."""
     run = paths.run_dir(dataset, k, seed, method, mode)
-    file = _require(run / "plots" / "metrics" / "val" / "accuracy.tsv", f"distill@{dataset}-{seed}")
+    file = _require(run / "plots" / "metrics" / "val" / "accuracy.tsv", f"distill@{dataset}-{method}-{seed}")
     return pd.read_csv(file, sep="\t").set_index("step").T

@@ -36,7 +36,7 @@ class ReproFailed(CodError):
 
 
 def stage_names() -> list[str]:
-    """Every expanded stage name of dvc.yaml (e.g. distill@rt_sentences-0)."""
+    """Every expanded stage name of dvc.yaml (e.g. distill@rt_sentences-kd-0)."""
     out = subprocess.run(
         ["dvc", "stage", "list", "--name-only"], cwd=paths.root(), capture_output=True, text=True, check=False
     )

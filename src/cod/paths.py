@@ -102,14 +102,14 @@ def cfe_records(dataset: str, k: int, seed: int) -> Path:
     return cfe_seed_dir(dataset, seed) / f"k{k}" / "cfes.jsonl"
 
 
-def runs_seed_dir(dataset: str, seed: int) -> Path:
-    """Every distillation run of one seed (one distill-stage output: all k, methods and data modes)."""
-    return root() / "results" / "runs" / dataset / f"seed{seed}"
+def runs_seed_dir(dataset: str, method: str, seed: int) -> Path:
+    """Every run of one method and seed (one distill-stage output: all k and data modes, and KD's sensitivity runs)."""
+    return root() / "results" / "runs" / dataset / method / f"seed{seed}"
 
 
 def run_dir(dataset: str, k: int, seed: int, method: str, mode: str) -> Path:
     """One distillation run's dvclive folder (metrics.json, per-epoch plots, params)."""
-    return runs_seed_dir(dataset, seed) / f"k{k}" / f"{method}-{mode}"
+    return runs_seed_dir(dataset, method, seed) / f"k{k}" / mode
 
 
 def tune_dir(dataset: str) -> Path:
@@ -129,7 +129,7 @@ def tune_report(dataset: str) -> Path:
 
 def sensitivity_run_dir(dataset: str, seed: int, lr: float, k: int, method: str, mode: str) -> Path:
     """A run of the lr-sensitivity analysis: the grid's cell trained at another lr of the tuning grid."""
-    return runs_seed_dir(dataset, seed) / "sensitivity" / f"lr{lr:g}" / f"k{k}" / f"{method}-{mode}"
+    return runs_seed_dir(dataset, method, seed) / "sensitivity" / f"lr{lr:g}" / f"k{k}" / mode
 
 
 def timings_file(output: Path) -> Path:

@@ -90,7 +90,7 @@ def test_counterfactual_tune_and_distill_paths_match_cod_paths(repo):
     assert within(rel(paths.tune_report("rt_sentences")), [render(o) for o in tune["outs"]])
     distill = STAGES["distill"]
     outs, deps = [render(o) for o in distill["outs"]], [render(d) for d in distill["deps"]]
-    assert rel(paths.runs_seed_dir("rt_sentences", 0)) in outs
+    assert rel(paths.runs_seed_dir("rt_sentences", "kd", 0)) in outs
     assert within(rel(paths.run_dir("rt_sentences", 8, 0, "kd", "clean")), outs)
     assert within(rel(paths.sensitivity_run_dir("rt_sentences", 0, 6e-5, 8, "kd", "cod")), outs)
     for mode in ("clean", "cod"):  # exactly its own seed's training sets, so a changed seed re-runs alone

@@ -21,7 +21,7 @@ def test_paper_profile_validates_with_the_paper_grid():
     assert g.k == [8, 16, 32, 64, 128, 512] and g.seeds == [0, 1, 2, 3, 4]
     assert g.methods == ["kd", "lwd"] and g.data_modes == ["clean", "cod"]
     assert params.teacher.model == "microsoft/deberta-v3-base"
-    assert params.distill.student == "microsoft/deberta-v3-small" and params.distill.teacher_interval == 2
+    assert params.distill.student == "microsoft/deberta-v3-small" and params.distill.lwd.teacher_interval == 2
     # run.sh, the released code's base -> small script (100 epochs is run_seed.sh, base -> xsmall)
     assert (params.distill.epochs, params.distill.evaluations) == (75, 75)
     assert (params.distill.lr, params.distill.kl_alpha) == (6e-5, 20.0)
@@ -55,9 +55,9 @@ def test_dry_run_of_the_paper_profile_lists_every_stage(tmp_path):
         "subset": 6,
         "counterfactuals": 6,
         "tune": 6,
-        "distill": 30,  # one per dataset × seed, each training 6 k × 2 methods × 2 data modes = 720 runs
+        "distill": 60,  # one per dataset × method × seed, each training 6 k × 2 data modes = 720 runs
         "aggregate": 1,
         "figures": 1,
         "synthetic": 1,
     }
-    assert "distill@yelp-4" in stages and "tune@yelp" in stages
+    assert "distill@yelp-kd-4" in stages and "tune@yelp" in stages

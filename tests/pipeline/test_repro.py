@@ -68,8 +68,8 @@ def test_repro_then_noop_then_only_the_changed_k(clone):
 def test_dag_and_params_diff(clone):
     dag = sh(clone, "dvc", "dag", "--dot").stdout
     assert '"prepare@rt_sentences" -> "subset@rt_sentences"' in dag
-    assert '"subset@rt_sentences" -> "distill@rt_sentences-0"' in dag
-    assert '"tune@rt_sentences" -> "distill@rt_sentences-0"' in dag
+    assert '"subset@rt_sentences" -> "distill@rt_sentences-kd-0"' in dag
+    assert '"tune@rt_sentences" -> "distill@rt_sentences-kd-0"' in dag
     params = yaml.safe_load((clone / "params.yaml").read_text())
     params["subset"]["cfe_fraction"] = 0.25
     (clone / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))

@@ -19,7 +19,7 @@ from tests.conftest import REPO
 pytestmark = pytest.mark.slow
 
 EXPENSIVE = ("prepare", "teacher", "subset", "counterfactuals", "tune", "distill")
-SEED0, SEED1, SEED2 = "distill@rt_sentences-0", "distill@rt_sentences-1", "distill@rt_sentences-2"
+SEED0, SEED1, SEED2 = "distill@rt_sentences-kd-0", "distill@rt_sentences-kd-1", "distill@rt_sentences-kd-2"
 UPSTREAM = ["counterfactuals@rt_sentences", "prepare@rt_sentences", "subset@rt_sentences", "teacher@rt_sentences"]
 
 

@@ -12,9 +12,16 @@ import yaml
 from cod import config, paths
 from cod.errors import ConfigError, DataError
 from cod.training import distill as D
+from cod.training import targets as T
 from cod.training.batching import make_batches, model_inputs
+from cod.training.methods import ted as TED
 from tests import tiny
 from tests.training.conftest import setup_run
+
+
+def lwd_with(cfg: config.DistillConfig, **changes) -> config.DistillConfig:
+    """``cfg`` with some of its ``distill.lwd`` settings changed."""
+    return cfg.model_copy(update={"lwd": cfg.lwd.model_copy(update=changes)})
 
 
 def test_teacher_stage_records_validation_and_test_and_saves(bert_run):
@@ -62,13 +69,13 @@ def test_teacher_cache_equals_a_fresh_forward(bert_run):
     teacher, tok, _ = load_teacher("rt_sentences")
     frame = D.training_frame("rt_sentences", 8, 0, "clean")
     batches, _ = make_batches(tok, frame, max_length=32, batch_size=3)
-    D.cache_outputs(teacher, batches, [2, 4], "teacher", torch.device("cpu"), D.TEACHER_LOGITS)
+    T.cache_outputs(teacher, batches, [2, 4], "teacher", torch.device("cpu"), T.TEACHER_LOGITS)
     with torch.no_grad():
         for batch in batches:
             fresh = teacher(**model_inputs(batch), output_hidden_states=True)
-            assert torch.equal(batch[D.TEACHER_LOGITS], fresh.logits)
-            assert torch.equal(batch[D.hidden_key("teacher", 0)], fresh.hidden_states[2])
-            assert torch.equal(batch[D.hidden_key("teacher", 1)], fresh.hidden_states[4])
+            assert torch.equal(batch[T.TEACHER_LOGITS], fresh.logits)
+            assert torch.equal(batch[T.hidden_key("teacher", 0)], fresh.hidden_states[2])
+            assert torch.equal(batch[T.hidden_key("teacher", 1)], fresh.hidden_states[4])
 
 
 def test_ted_stage1_trains_only_filters_and_heads(bert_run):
@@ -79,23 +86,23 @@ def test_ted_stage1_trains_only_filters_and_heads(bert_run):
 
     teacher, tok, _ = load_teacher("rt_sentences")
     batches, _ = make_batches(tok, frame, max_length=32, batch_size=4, labels=frame["label"].to_numpy())
-    D.cache_outputs(teacher, batches, [2, 4], "teacher", torch.device("cpu"))
+    T.cache_outputs(teacher, batches, [2, 4], "teacher", torch.device("cpu"))
     before = copy.deepcopy(teacher.state_dict())
     filters = projections(2, 32, 32)
-    learner = D.FilterLearner(filters, FilterHeads(2, 32, 2, last_token=False), "teacher")
+    learner = TED.FilterLearner(filters, FilterHeads(2, 32, 2, last_token=False), "teacher")
     names = {n for n, _ in learner.named_parameters()}
     assert names and all(n.startswith(("filters.", "heads.")) for n in names)  # no backbone parameter
-    cached = [b[D.hidden_key("teacher", 0)].clone() for b in batches]
+    cached = [b[T.hidden_key("teacher", 0)].clone() for b in batches]
     w0 = filters[0].net.weight.detach().clone()
-    filters = D.learn_filters(batches, "teacher", 32, 32, 2, 2, False, bert_run.distill, 0, None)
+    filters = TED.learn_filters(batches, "teacher", 32, 32, 2, 2, False, bert_run.distill.ted, 0, None)
     assert all(torch.equal(teacher.state_dict()[k], v) for k, v in before.items())
-    assert all(torch.equal(b[D.hidden_key("teacher", 0)], c) for b, c in zip(batches, cached, strict=True))
+    assert all(torch.equal(b[T.hidden_key("teacher", 0)], c) for b, c in zip(batches, cached, strict=True))
     assert filters[0].net.weight.shape == w0.shape
 
 
 def test_padding_mask_option_changes_the_mse(bert_run):
     masked = D.distill(
-        "rt_sentences", 8, 0, "lwd", "clean", bert_run.distill.model_copy(update={"mse_mask_padding": True})
+        "rt_sentences", 8, 0, "lwd", "clean", lwd_with(bert_run.distill, mse_mask_padding=True)
     ).fit.history[0]["train_mse"]
     paper = D.distill("rt_sentences", 8, 0, "lwd", "clean", bert_run.distill).fit.history[0]["train_mse"]
     assert masked != pytest.approx(paper)
@@ -107,7 +114,7 @@ def test_decoder_trains_as_teacher_and_student(repo, tmp_path):
     cfg = params.distill.model_copy(update={"student_layers": [0]})
     s = D.distill("rt_sentences", 8, 0, "lwd", "clean", cfg).summary
     assert s["matched_layers"] == [[1, 2]] and 0 <= s["test_accuracy"] <= 1
-    assert D.is_decoder(D.load_teacher("rt_sentences")[0])
+    assert TED.is_decoder(D.load_teacher("rt_sentences")[0])
 
 
 def test_cod_mode_labels_cfes_with_teacher_or_flip_and_keeps_pairs(bert_run):
@@ -121,9 +128,9 @@ def test_cod_mode_labels_cfes_with_teacher_or_flip_and_keeps_pairs(bert_run):
     rows.to_json(target, orient="records", lines=True)
     frame = D.training_frame("rt_sentences", 8, 0, "cod")
     teacher_pred = [0] * 8
-    flip = D.cfe_labels(frame, __import__("numpy").array(teacher_pred), "flip", 2)
+    flip = T.cfe_labels(frame, __import__("numpy").array(teacher_pred), "flip", 2)
     assert list(flip[4:]) == list(1 - frame["label"].to_numpy()[:4])
-    by_teacher = D.cfe_labels(frame, __import__("numpy").array(teacher_pred), "teacher", 2)
+    by_teacher = T.cfe_labels(frame, __import__("numpy").array(teacher_pred), "teacher", 2)
     assert list(by_teacher[4:]) == [0] * 4 and list(by_teacher[:4]) == list(frame["label"][:4])
     s = D.distill("rt_sentences", 8, 0, "kd", "cod", bert_run.distill.model_copy(update={"sym_lambda": 1.0}))
     assert s.summary["train_cfe_rows"] == 4 and "train_pair_gap" in s.fit.history[0]
@@ -135,7 +142,7 @@ def test_clear_failures(bert_run, repo, tmp_path):
     with pytest.raises(ConfigError, match=r"distill.kl_alpha: Input should be greater than or equal to 0"):
         config.load_params(raw=raw)
     with pytest.raises(ConfigError, match="impossible layer map"):
-        D.distill("rt_sentences", 8, 0, "lwd", "clean", bert_run.distill.model_copy(update={"student_interval": 3}))
+        D.distill("rt_sentences", 8, 0, "lwd", "clean", lwd_with(bert_run.distill, student_interval=3))
     other = tiny.save_bert(tmp_path / "other", layers=2, extra_vocab=["zzz"])
     with pytest.raises(ConfigError, match="do not share a tokenizer"):
         D.distill("rt_sentences", 8, 0, "kd", "clean", bert_run.distill.model_copy(update={"student": other}))
@@ -152,16 +159,16 @@ def test_random_soft_labels_ablation_replaces_the_teacher_targets(bert_run):
 
     teacher, tok, _ = load_teacher("rt_sentences")
     batches, _ = make_batches(tok, frame, max_length=32, batch_size=3)
-    D.cache_outputs(teacher, batches, [], "teacher", torch.device("cpu"), D.TEACHER_LOGITS)
-    original = [b[D.TEACHER_LOGITS].clone() for b in batches]
+    T.cache_outputs(teacher, batches, [], "teacher", torch.device("cpu"), T.TEACHER_LOGITS)
+    original = [b[T.TEACHER_LOGITS].clone() for b in batches]
     again = copy.deepcopy(batches)
-    D.randomise_soft_labels(batches, seed=3)
-    D.randomise_soft_labels(again, seed=3)
+    T.randomise_soft_labels(batches, seed=3)
+    T.randomise_soft_labels(again, seed=3)
     for batch, before, twin in zip(batches, original, again, strict=True):
-        probs = batch[D.TEACHER_LOGITS].exp()
+        probs = batch[T.TEACHER_LOGITS].exp()
         assert torch.allclose(probs.sum(-1), torch.ones(len(probs)))  # valid distributions
-        assert not torch.allclose(batch[D.TEACHER_LOGITS], before)
-        assert torch.equal(batch[D.TEACHER_LOGITS], twin[D.TEACHER_LOGITS])  # seeded
+        assert not torch.allclose(batch[T.TEACHER_LOGITS], before)
+        assert torch.equal(batch[T.TEACHER_LOGITS], twin[T.TEACHER_LOGITS])  # seeded
     cfg = bert_run.distill.model_copy(update={"soft_labels": "random"})
     ablated = D.distill("rt_sentences", 8, 0, "kd", "clean", cfg).summary
     assert ablated != D.distill("rt_sentences", 8, 0, "kd", "clean", bert_run.distill).summary

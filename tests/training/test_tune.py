@@ -87,11 +87,12 @@ def test_fixed_lr_is_recorded_without_training_and_tuned_lr_is_read_back(repo):
         tune.resolve_lr("rt_sentences", tuned)
 
 
-def test_sensitivity_cells_only_for_the_first_seeds_and_other_lrs(repo):
+def test_sensitivity_cells_only_for_kd_on_the_first_seeds_and_other_lrs(repo):
     write_params(repo, tune={"lrs": [6e-5, 2e-4, 6e-4], "sensitivity_seeds": 2, "sensitivity_k": [8]})
     params = config.load_params()
-    assert record.sensitivity_cells(params, params.grid.seeds[2], 2e-4) == []
-    cells = record.sensitivity_cells(params, params.grid.seeds[1], 2e-4)
+    assert record.sensitivity_cells(params, params.grid.seeds[2], "kd", 2e-4) == []
+    assert record.sensitivity_cells(params, params.grid.seeds[1], "lwd", 2e-4) == []  # KD's analysis only
+    cells = record.sensitivity_cells(params, params.grid.seeds[1], "kd", 2e-4)
     assert cells == [(6e-5, 8, "clean"), (6e-5, 8, "cod"), (6e-4, 8, "clean"), (6e-4, 8, "cod")]
 
 

@@ -13,7 +13,7 @@ from cod.errors import DataError
     [
         (lambda: explore.few_shot("rt_sentences", 8, 0), "subset@rt_sentences"),
         (lambda: explore.counterfactual_edits("rt_sentences", 8, 0), "counterfactuals@rt_sentences"),
-        (lambda: explore.validation_curve("rt_sentences", 8, 0, "kd", "cod"), "distill@rt_sentences-0"),
+        (lambda: explore.validation_curve("rt_sentences", 8, 0, "kd", "cod"), "distill@rt_sentences-kd-0"),
     ],
 )
 def test_missing_inputs_name_the_stage_to_run(repo, view, target):

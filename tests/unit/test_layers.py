@@ -29,7 +29,7 @@ def test_qwen_28_to_24_with_fi_6_tfi_7():
 
 @pytest.mark.parametrize(("ns", "nt", "fi", "tfi"), [(12, 12, 6, 1), (6, 12, 1, 1), (3, 6, 4, 1), (6, 6, 0, 1)])
 def test_impossible_maps_are_refused_naming_the_keys(ns, nt, fi, tfi):
-    with pytest.raises(ConfigError, match="distill.student_interval"):
+    with pytest.raises(ConfigError, match="distill.lwd.student_interval"):
         layer_map(ns, nt, fi, tfi)
 
 

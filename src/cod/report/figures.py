@@ -16,11 +16,12 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
 
+from cod.method_registry import display_name  # noqa: E402
+
 if TYPE_CHECKING:
     from cod.report.synthetic import SeedRun
 
 MODE_COLORS = {"clean": "#4C72B0", "cod": "#DD8452"}
-METHOD_LABELS = {"kd": "KD", "lwd": "LWD", "ted": "TED"}
 VALUE_LABELS = {"test": "test accuracy at best-val epoch (%)", "val": "best validation accuracy (%)"}
 
 
@@ -87,14 +88,14 @@ def accuracy_vs_k(summary: pd.DataFrame, out_dir: Path, value: str = "test") -> 
                 cell = cell.sort_values("k")
                 if cell.empty:
                     continue
-                name = METHOD_LABELS.get(method, method) + ("+CoD" if mode == "cod" else "")
+                name = display_name(method) + ("+CoD" if mode == "cod" else "")
                 n = int(cell["n"].min())
                 ax.plot(cell["k"], cell["mean"], marker="o", color=color, label=f"{name} (n≥{n})")
                 std = cell["std"].fillna(0.0)
                 ax.fill_between(cell["k"], cell["mean"] - std, cell["mean"] + std, color=color, alpha=0.2, lw=0)
                 marked += _mark_short(ax, cell["k"], cell["mean"], _is_short(cell), color)
             _log2_k_axis(ax, ks)
-            ax.set_title(f"{dataset} · {METHOD_LABELS.get(method, method)}")
+            ax.set_title(f"{dataset} · {display_name(method)}")
             ax.set_xlabel("k (labelled budget)")
             ax.set_ylabel(VALUE_LABELS[value] if j == 0 else "")
             ax.legend(loc="lower right", fontsize=8)
@@ -125,7 +126,7 @@ def cod_gain(gains: pd.DataFrame, out_dir: Path, min_cfe_share: float | None = N
                 yerr=interval,
                 marker="o",
                 capsize=3,
-                label=f"{METHOD_LABELS.get(method, method)} (n={int(cell['n'].min())})",
+                label=f"{display_name(method)} (n={int(cell['n'].min())})",
             )
             color = bars[0].get_color()
             marked += _mark_short(ax, cell["k"] * shift, cell["mean"], _is_short(cell), color)
@@ -186,7 +187,7 @@ def lr_sensitivity(frame: pd.DataFrame, out: Path) -> list[Path]:
             x = cell["lr"] * 10 ** ((m - (len(methods) - 1) / 2) * 0.03)  # dodge the methods a little, in log space
             low = (cell["mean"] - cell["ci_low"]).fillna(0.0).clip(lower=0)
             high = (cell["ci_high"] - cell["mean"]).fillna(0.0).clip(lower=0)
-            label = f"{METHOD_LABELS.get(method, method)} (n={int(cell['n'].min())})"
+            label = f"{display_name(method)} (n={int(cell['n'].min())})"
             ax.errorbar(x, cell["mean"], yerr=[low, high], marker="o", capsize=3, color=palette[method], label=label)
             if "chosen" in cell:
                 picked = cell["chosen"].eq(True).to_numpy()

@@ -11,6 +11,7 @@ import pandas as pd
 
 from cod import paths
 from cod.config import Params
+from cod.method_registry import BASELINE
 from cod.report.aggregate import VALUES, describe, read_run
 
 COLUMNS = ["dataset", "method", "k", "lr", "chosen", "mean", "std", "n", "n_expected", "ci_low", "ci_high"]
@@ -34,16 +35,16 @@ def sensitivity_runs(params: Params) -> pd.DataFrame:
         for lr, k, seed, mode in itertools.product(lrs, tune.sensitivity_k, seeds, ("clean", "cod")):
             is_chosen = math.isclose(lr, chosen, rel_tol=1e-9)
             folder = (
-                paths.run_dir(dataset, k, seed, "kd", mode)
+                paths.run_dir(dataset, k, seed, BASELINE, mode)
                 if is_chosen
-                else paths.sensitivity_run_dir(dataset, seed, lr, k, "kd", mode)
+                else paths.sensitivity_run_dir(dataset, seed, lr, k, BASELINE, mode)
             )
             status, metrics = read_run(folder)
             value = metrics.get(VALUES["test"]) if status == "ok" else None
             rows.append(
                 {
                     "dataset": dataset,
-                    "method": "kd",
+                    "method": BASELINE,
                     "k": k,
                     "lr": lr,
                     "chosen": is_chosen,

@@ -11,8 +11,8 @@ from pathlib import Path
 import pandas as pd
 
 from cod.data import registry
+from cod.method_registry import display_name
 
-METHOD_ROWS = {"kd": "KD", "lwd": "LWD", "ted": "TED"}
 PAIR_OF_TABLE = {
     "1": "DeBERTa-v3-base → small",
     "2": "DeBERTa-v3-base → small (TED)",
@@ -48,7 +48,7 @@ def table1(summary: pd.DataFrame) -> pd.DataFrame:
             cells = group[group["mode"] == mode].set_index("k")
             if cells.empty:
                 continue
-            label = METHOD_ROWS.get(method, method) if mode == "clean" else "+CoD"
+            label = display_name(method) if mode == "clean" else "+CoD"
             row = {"dataset": dataset, "method": label}
             for k, r in cells.sort_index().iterrows():
                 mark = f" {SHORT_MARK}" if (dataset, method, mode, int(k)) in short else ""
@@ -85,7 +85,7 @@ def short_note(short: dict[tuple, float]) -> str:
     if not short:
         return ""
     cells = ", ".join(
-        f"{dataset} {METHOD_ROWS.get(method, method)}+CoD k={k}: {share:.0%}"
+        f"{dataset} {display_name(method)}+CoD k={k}: {share:.0%}"
         for (dataset, method, _mode, k), share in sorted(short.items(), key=lambda item: str(item[0]))
     )
     return (
@@ -96,7 +96,7 @@ def short_note(short: dict[tuple, float]) -> str:
 
 def verdict_label(verdict: str, method: str) -> str:
     """The display form of a machine verdict, the baseline named by method (e.g. baseline_better → 'KD better')."""
-    return VERDICT_LABELS.get(verdict, verdict).format(method=METHOD_ROWS.get(method, method))
+    return VERDICT_LABELS.get(verdict, verdict).format(method=display_name(method))
 
 
 def _signed(value: float) -> str:
@@ -114,7 +114,7 @@ def verdict_table(verdicts: pd.DataFrame) -> pd.DataFrame:
             {
                 "dataset": r.dataset,
                 "k": int(r.k),
-                "method": METHOD_ROWS.get(r.method, r.method),
+                "method": display_name(r.method),
                 "CoD gain": _signed(r.mean) + std + (f" {SHORT_MARK}" if bool(r.cfe_short) else ""),
                 "interval": "–" if math.isnan(half) else f"[{_signed(r.ci_low)}, {_signed(r.ci_high)}]",
                 "n": f"{int(r.n)}/{int(r.n_expected)}",
@@ -146,7 +146,7 @@ def write_verdict(
         notes = [short_note(short_cells(verdicts.assign(mode="cod")))]
         excluded = verdicts[verdicts["excluded"].eq(True)]
         notes += [
-            f"Excluded: {r.dataset} {METHOD_ROWS.get(r.method, r.method)} k={int(r.k)}: {r.reason}."
+            f"Excluded: {r.dataset} {display_name(r.method)} k={int(r.k)}: {r.reason}."
             for r in excluded.itertuples(index=False)
         ]
         for note in notes:
@@ -221,7 +221,7 @@ def to_latex(summary: pd.DataFrame, caption: str) -> str:
                     text = cell(r["mean"], r["std"]).replace("±", r"$\pm$").replace("–", "--")
                     text = rf"\textbf{{{text}}}" if (dataset, method, mode, k) in best else text
                     texts.append(text + (r"$^{\ddagger}$" if (dataset, method, mode, int(k)) in short else ""))
-                label = METHOD_ROWS.get(method, method) if mode == "clean" else "+CoD"
+                label = display_name(method) if mode == "clean" else "+CoD"
                 name = dataset.replace("_", r"\_") if first else ""
                 lines.append(f"{name} & {label} & " + " & ".join(texts) + r" \\")
                 first = False

@@ -8,21 +8,23 @@ from torch import nn
 from cod.errors import ConfigError
 
 
-def layer_map(n_student: int, n_teacher: int, fi: int, tfi: int) -> list[tuple[int, int]]:
+def layer_map(n_student: int, n_teacher: int, fi: int, tfi: int, section: str = "distill.lwd") -> list[tuple[int, int]]:
     """Pairs (student layer, teacher layer), 1-based: student fi, 2fi, … ↔ teacher tfi, 2tfi, ….
+
+    ``section`` names the params section the intervals came from, for the error message.
 
     ``hidden_states[l]`` of an HF model is the output of layer l (index 0 is the embeddings).
     """
     if fi < 1 or tfi < 1:
-        raise ConfigError(f"distill.student_interval={fi} and distill.teacher_interval={tfi} must be >= 1")
+        raise ConfigError(f"{section}.student_interval={fi} and {section}.teacher_interval={tfi} must be >= 1")
     n_s, n_t = n_student // fi, n_teacher // tfi
     if n_s == 0 or n_t == 0 or n_s != n_t:
         fits = [t for t in range(1, n_teacher + 1) if n_s and n_teacher // t == n_s]
         fix = [t for t in fits if n_teacher % t == 0] or fits  # prefer strides that reach the last layer
         hint = f"; with student_interval={fi}, teacher_interval in {fix} works" if fix else ""
         raise ConfigError(
-            f"impossible layer map: student {n_student} layers / distill.student_interval={fi} gives {n_s} "
-            f"layers, teacher {n_teacher} layers / distill.teacher_interval={tfi} gives {n_t}; they must be "
+            f"impossible layer map: student {n_student} layers / {section}.student_interval={fi} gives {n_s} "
+            f"layers, teacher {n_teacher} layers / {section}.teacher_interval={tfi} gives {n_t}; they must be "
             f"equal and positive{hint}"
         )
     return [(fi * i, tfi * i) for i in range(1, n_s + 1)]

@@ -11,6 +11,7 @@ import pandas as pd
 
 from cod import config, paths, tracking
 from cod.config import DistillConfig, Params
+from cod.method_registry import BASELINE
 from cod.training.distill import DistillResult, Setup, distill, prepare
 from cod.training.tune import resolve_lr
 
@@ -22,7 +23,9 @@ def record(
     from accelerate import PartialState
 
     live = (
-        tracking.open_run(run, {**cfg.model_dump(), **cell, "smoke": smoke}) if PartialState().is_main_process else None
+        tracking.open_run(run, {**cfg.for_method(cell["method"]), **cell, "smoke": smoke})
+        if PartialState().is_main_process
+        else None
     )
     result = distill(
         cell["dataset"],
@@ -48,36 +51,36 @@ def run_cell(dataset: str, k: int, seed: int, method: str, mode: str, *, smoke: 
     return record(paths.run_dir(dataset, k, seed, method, mode), cell, resolve_lr(dataset, cfg), smoke=smoke)
 
 
-def sensitivity_cells(params: Params, seed: int, chosen: float) -> list[tuple[float, int, str]]:
-    """(lr, k, mode) of the KD runs this seed adds to the lr-sensitivity analysis (none if not a sensitivity seed)."""
+def sensitivity_cells(params: Params, seed: int, method: str, chosen: float) -> list[tuple[float, int, str]]:
+    """(lr, k, mode) of the runs this seed adds to the lr-sensitivity analysis (KD on sensitivity seeds only)."""
     tune = params.tune
-    if seed not in params.grid.seeds[: tune.sensitivity_seeds]:
+    if method != BASELINE or seed not in params.grid.seeds[: tune.sensitivity_seeds]:
         return []
     lrs = [lr for lr in tune.lrs if abs(lr - chosen) > 1e-12 * chosen]
     modes = [m for m in ("clean", "cod") if m in params.grid.data_modes]
     return list(itertools.product(lrs, tune.sensitivity_k, modes))
 
 
-def run_seed(dataset: str, seed: int, *, smoke: bool = False) -> pd.DataFrame:
-    """Every run of one seed in one process: the grid's k × methods × data modes, then its sensitivity runs.
+def run_seed(dataset: str, seed: int, method: str, *, smoke: bool = False) -> pd.DataFrame:
+    """Every run of one method and seed in one process: the grid's k × data modes, then its sensitivity runs.
 
     The teacher, tokenizer and evaluation batches are loaded once; each student still gets its own
-    results/runs/<dataset>/seed<s>/... folder. Returns one row per run with its numbers and timings.
+    results/runs/<dataset>/<method>/seed<s>/... folder. Returns one row per run with its numbers and timings.
     """
     import psutil
 
     started = time.time()
     params = config.load_params()
-    cfg = resolve_lr(dataset, config.load("distill", dataset=dataset, seed=seed))
+    cfg = resolve_lr(dataset, config.load("distill", dataset=dataset, seed=seed, method=method))
     setup = prepare(dataset, cfg)
     jobs: list[tuple[Path, dict[str, Any], DistillConfig]] = []
-    for k, method, mode in itertools.product(params.grid.k, params.grid.methods, params.grid.data_modes):
+    for k, mode in itertools.product(params.grid.k, params.grid.data_modes):
         cell = {"dataset": dataset, "k": k, "seed": seed, "method": method, "mode": mode}
         jobs.append((paths.run_dir(dataset, k, seed, method, mode), cell, cfg))
-    for lr, k, mode in sensitivity_cells(params, seed, float(cfg.lr)):
-        cell = {"dataset": dataset, "k": k, "seed": seed, "method": "kd", "mode": mode, "sensitivity": True}
+    for lr, k, mode in sensitivity_cells(params, seed, method, float(cfg.lr)):
+        cell = {"dataset": dataset, "k": k, "seed": seed, "method": method, "mode": mode, "sensitivity": True}
         jobs.append(
-            (paths.sensitivity_run_dir(dataset, seed, lr, k, "kd", mode), cell, cfg.model_copy(update={"lr": lr}))
+            (paths.sensitivity_run_dir(dataset, seed, lr, k, method, mode), cell, cfg.model_copy(update={"lr": lr}))
         )
     rows = []
     for run, cell, run_cfg in jobs:
@@ -94,5 +97,5 @@ def run_seed(dataset: str, seed: int, *, smoke: bool = False) -> pd.DataFrame:
         "eval_seconds": float(table["eval_seconds"].sum()),
         "total_work_seconds": time.time() - started,
     }
-    tracking.write_timings(paths.runs_seed_dir(dataset, seed), timings)
+    tracking.write_timings(paths.runs_seed_dir(dataset, method, seed), timings)
     return table

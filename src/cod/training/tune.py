@@ -14,6 +14,7 @@ from cod.config import DistillConfig, Params
 from cod.data.corpus import load_meta, load_split
 from cod.data.subsets import draw
 from cod.errors import DataError
+from cod.method_registry import BASELINE
 from cod.training.distill import as_training_frame, distill, prepare
 
 RULE = "highest mean validation accuracy of clean KD students over the tune seeds and k (ties: the smaller lr)"
@@ -24,7 +25,7 @@ def choose_lr(runs: pd.DataFrame) -> float:
 
     Any CoD row or test column in ``runs`` is ignored, so neither can move the choice.
     """
-    rows = runs[(runs["method"] == "kd") & (runs["mode"] == "clean")]
+    rows = runs[(runs["method"] == BASELINE) & (runs["mode"] == "clean")]
     if rows.empty:
         raise DataError("no clean KD tuning run to choose a learning rate from")
     means = rows.groupby("lr")["best_val_accuracy"].mean()
@@ -55,7 +56,7 @@ def tuning_runs(dataset: str, params: Params, smoke: bool = False) -> pd.DataFra
             dataset,
             k,
             seed,
-            "kd",
+            BASELINE,
             "clean",
             cfg.model_copy(update={"lr": lr}),
             setup=setup,
@@ -67,7 +68,7 @@ def tuning_runs(dataset: str, params: Params, smoke: bool = False) -> pd.DataFra
         rows.append(
             {
                 "dataset": dataset,
-                "method": "kd",
+                "method": BASELINE,
                 "mode": "clean",
                 "lr": lr,
                 "k": k,

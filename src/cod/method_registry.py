@@ -1,0 +1,40 @@
+"""The distillation methods by name: their display name, order in reports, and the module implementing each.
+
+A bottom-layer table (no torch import) so that config validation and the reports can read it; the
+implementation is imported only when a student is trained (``cod.training.methods.build``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class MethodEntry:
+    """One distillation method: the name tables and figures show, and the module that defines ``METHOD``."""
+
+    display: str
+    module: str
+
+
+# Order here is the order of rows in tables and of lines in figures. Each method's settings live in
+# params.yaml under distill.<name> (cod.config.sections.DistillConfig), the keys its stages depend on.
+METHODS: dict[str, MethodEntry] = {
+    "kd": MethodEntry("KD", "cod.training.methods.kd"),
+    "lwd": MethodEntry("LWD", "cod.training.methods.lwd"),
+    "ted": MethodEntry("TED", "cod.training.methods.ted"),
+}
+
+# The baseline the declared lr rule tunes (clean, validation only) and the lr-sensitivity runs retrain.
+BASELINE = "kd"
+
+
+def method_names() -> tuple[str, ...]:
+    """Every registered method name, in report order."""
+    return tuple(METHODS)
+
+
+def display_name(method: str) -> str:
+    """The name tables and figures show for ``method`` (the key itself when unregistered)."""
+    entry = METHODS.get(method)
+    return entry.display if entry else method

@@ -1,0 +1,139 @@
+"""What every distillation method is: declared needs, matched layers, and a loss module over prepared batches."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+from torch import nn
+
+from cod.config import DistillConfig, LayerSettings
+from cod.training.batching import Batch, model_inputs
+from cod.training.layers import layer_map
+from cod.training.losses import layer_mse, objective
+from cod.training.targets import TEACHER_LOGITS, hidden_key
+
+
+@dataclass
+class Context:
+    """What a method may use to build its objective: models, the prepared batches and the run's settings."""
+
+    student: nn.Module
+    teacher: nn.Module
+    batches: list[Batch]
+    layers: list[tuple[int, int]]  # matched (student, teacher) layers whose teacher states are in the batches
+    num_labels: int
+    seed: int
+    accelerator: Any
+
+
+class Method:
+    """A distillation method: what it needs from the teacher, the layers it matches, its objective.
+
+    ``needs`` declares the teacher outputs the recipe caches in the batches before ``objective`` is
+    called: ``teacher_logits`` always, ``hidden_states`` at the pairs returned by ``layers``.
+    """
+
+    needs: frozenset[str] = frozenset({"teacher_logits"})
+
+    def __init__(self, cfg: DistillConfig) -> None:
+        self.cfg = cfg
+
+    def layers(self, student: nn.Module, teacher: nn.Module) -> list[tuple[int, int]]:
+        """Matched (student, teacher) layers, 1-based; none for a logits-only method."""
+        return []
+
+    def objective(self, ctx: Context) -> nn.Module:
+        """The module whose forward(batch) returns (loss, parts) for the training loop."""
+        raise NotImplementedError
+
+
+class Distiller(nn.Module):
+    """forward(batch) -> (loss, parts): CE + kl_alpha·KD + mse_alpha·MSE(proj(h_s), h_t) + sym_lambda·pair gap."""
+
+    def __init__(
+        self,
+        student: nn.Module,
+        student_layers: list[int],
+        proj: nn.ModuleList | None,
+        *,
+        kl_alpha: float,
+        temperature: float,
+        mse_alpha: float,
+        mask_padding: bool,
+        sym_lambda: float,
+    ) -> None:
+        super().__init__()
+        self.student, self.proj = student, proj
+        self.student_layers = student_layers
+        self.kl_alpha, self.temperature, self.mse_alpha = kl_alpha, temperature, mse_alpha
+        self.mask_padding, self.sym_lambda = mask_padding, sym_lambda
+
+    @classmethod
+    def logits_only(cls, student: nn.Module, cfg: DistillConfig) -> Distiller:
+        """CE + kl_alpha·KD (+ the pair term): the objective of KD and of every method's logit part."""
+        return cls(
+            student,
+            [],
+            None,
+            kl_alpha=cfg.kl_alpha,
+            temperature=cfg.temperature,
+            mse_alpha=0.0,
+            mask_padding=False,
+            sym_lambda=cfg.sym_lambda,
+        )
+
+    def forward(self, batch: Batch) -> tuple[torch.Tensor, dict[str, float]]:
+        use_layers = self.proj is not None and self.mse_alpha > 0
+        out = self.student(**model_inputs(batch), output_hidden_states=use_layers)
+        mse = None
+        if use_layers:
+            hs = [p(out.hidden_states[layer]) for p, layer in zip(self.proj, self.student_layers, strict=True)]
+            ht = [batch[hidden_key("teacher", j)] for j in range(len(hs))]
+            mse = layer_mse(hs, ht, batch["attention_mask"] if self.mask_padding else None)
+        pairs = (batch["pair_id"], batch["is_cfe"]) if self.sym_lambda else None
+        return objective(
+            out.logits,
+            batch["labels"],
+            teacher_logits=batch[TEACHER_LOGITS],
+            kl_alpha=self.kl_alpha,
+            temperature=self.temperature,
+            mse=mse,
+            mse_alpha=self.mse_alpha,
+            pairs=pairs,
+            sym_lambda=self.sym_lambda,
+        )
+
+
+class LayerMethod(Method):
+    """A method with a layer term: matched layers from its section's intervals, MSE through learnt maps."""
+
+    name = ""  # the method's key in cod.method_registry and its params section distill.<name>
+    needs = frozenset({"teacher_logits", "hidden_states"})
+
+    @property
+    def settings(self) -> LayerSettings:
+        """This method's section of the distill settings."""
+        return getattr(self.cfg, self.name)
+
+    def layers(self, student: nn.Module, teacher: nn.Module) -> list[tuple[int, int]]:
+        s = self.settings
+        if s.mse_alpha <= 0:
+            return []
+        n_s, n_t = student.config.num_hidden_layers, teacher.config.num_hidden_layers
+        return layer_map(n_s, n_t, s.student_interval, s.teacher_interval, f"distill.{self.name}")
+
+    def through(self, ctx: Context, proj: nn.ModuleList | None) -> Distiller:
+        """The layer objective with ``proj`` mapping student states onto the (cached) teacher targets."""
+        s = self.settings
+        return Distiller(
+            ctx.student,
+            [layer for layer, _ in ctx.layers],
+            proj,
+            kl_alpha=self.cfg.kl_alpha,
+            temperature=self.cfg.temperature,
+            mse_alpha=s.mse_alpha if proj is not None else 0.0,
+            mask_padding=s.mse_mask_padding,
+            sym_lambda=self.cfg.sym_lambda,
+        )
