@@ -19,35 +19,6 @@ DATA_MODES = ("clean", "cod")
 SPLITS = ("train", "validation", "test")
 LOCAL_FORMATS = ("csv", "jsonl", "parquet")
 
-# Which params.yaml sections each pipeline stage reads (dvc.yaml's `params:` must list exactly these).
-STAGE_SECTIONS: dict[str, tuple[str, ...]] = {
-    "prepare": ("data",),
-    "teacher": ("teacher",),
-    "subset": ("subset", "grid.k", "grid.seeds"),
-    "counterfactuals": ("counterfactuals", "grid.k", "grid.seeds"),
-    "tune": ("tune", "distill", "subset.cfe_fraction"),
-    "distill": (
-        "distill",
-        "tune.lrs",
-        "tune.sensitivity_seeds",
-        "tune.sensitivity_k",
-        "grid.k",
-        "grid.methods",
-        "grid.data_modes",
-    ),
-    "aggregate": (
-        "grid",
-        "subset.cfe_fraction",
-        "tune",
-        "teacher.model",
-        "distill.student",
-        "distill.student_layers",
-        "report",
-    ),
-    "figures": ("report",),
-    "synthetic": ("synthetic",),
-}
-
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
