@@ -258,12 +258,6 @@ class TuneConfig(_Strict):
         return v
 
 
-def schedule(n_batches: int, epochs: int, min_steps: int, evaluations: int) -> tuple[int, int]:
-    """(epochs, eval_every): at least ``epochs`` and ``min_steps`` updates, at most ``evaluations`` evaluations."""
-    total = max(epochs, -(-min_steps // max(1, n_batches)))
-    return total, max(1, -(-total // evaluations))
-
-
 class EditorSettings(_Strict):
     """Section `counterfactuals.editor`: the offline teacher-guided editor's search."""
 

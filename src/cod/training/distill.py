@@ -13,7 +13,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from cod import paths
-from cod.config import DistillConfig, schedule
+from cod.config import DistillConfig
 from cod.data.corpus import load_meta, load_split
 from cod.errors import ConfigError, DataError
 from cod.models.load import check_same_vocabulary, load_classifier
@@ -21,7 +21,7 @@ from cod.training.batching import Batch, eval_batches, make_batches, model_input
 from cod.training.device import shared_accelerator
 from cod.training.evaluate import classification_metrics, predict_logits
 from cod.training.layers import FilterHeads, layer_map, projections
-from cod.training.loop import FitResult, fit
+from cod.training.loop import FitResult, fit, schedule
 from cod.training.losses import layer_mse, objective
 from cod.training.teacher import load_teacher, teacher_logits
 
