@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import difflib
-import json
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, Literal, get_args, get_origin
 
@@ -11,7 +11,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from cod import paths
-from cod.data import registry
+from cod.data import budget, registry
 from cod.errors import ConfigError
 
 METHODS = ("kd", "lwd", "ted")
@@ -482,6 +482,14 @@ def read_yaml(path: Path) -> dict[str, Any]:
     return raw
 
 
+def _check_ks_fit(dataset: str, ks: Iterable[int], data: DataConfig, where: str) -> None:
+    """The data package's k-fits check, its message prefixed with where the k came from."""
+    try:
+        budget.check_ks_fit(dataset, ks, data.validation_fraction, data.test_fraction)
+    except ConfigError as exc:
+        raise ConfigError(f"{where}: {exc}") from None
+
+
 def load_params(path: Path | None = None, raw: dict[str, Any] | None = None) -> Params:
     """Validate the whole params.yaml (or an already-read mapping) and return it typed."""
     path = path or paths.params_file()
@@ -490,49 +498,10 @@ def load_params(path: Path | None = None, raw: dict[str, Any] | None = None) -> 
         params = Params.model_validate(raw)
     except ValidationError as exc:
         raise ConfigError(_format(exc, path.name)) from None
+    ks = sorted({*params.grid.k, *(params.tune.k or [])})
     for name in params.grid.datasets:
-        counts = train_class_counts(name, params)
-        if counts is not None:
-            for k in sorted({*params.grid.k, *(params.tune.k or [])}):
-                try:
-                    check_k_fits(name, k, counts)
-                except ConfigError as exc:
-                    raise ConfigError(f"{path.name}: grid.k: {exc}") from None
+        _check_ks_fit(name, ks, params.data, f"{path.name}: grid.k")
     return params
-
-
-def train_class_counts(dataset: str, params: Params) -> dict[str, int] | None:
-    """Rows per class in the training split, when known without loading data (else None)."""
-    info = registry.BUILTIN.get(dataset)
-    if info is not None and info.class_totals is not None:
-        from cod.data.splits import carve_sizes
-
-        d = params.data
-        return {
-            label: carve_sizes(n, d.validation_fraction, d.test_fraction)[0]
-            for label, n in zip(info.label_names, info.class_totals, strict=True)
-        }
-    meta = paths.prepared_meta(dataset)
-    if meta.is_file():
-        return json.loads(meta.read_text())["class_counts"]["train"]
-    return None
-
-
-def check_k_fits(dataset: str, k: int, class_counts: dict[str, int]) -> None:
-    """Refuse a k whose k/2-per-class draw needs more rows than the smallest class has."""
-    n_classes = len(class_counts)
-    if k % n_classes:
-        raise ConfigError(
-            f"k={k} cannot be split evenly over the {n_classes} classes of {dataset}; use a multiple of {n_classes}"
-        )
-    per_class = k // n_classes
-    label, smallest = min(class_counts.items(), key=lambda kv: kv[1])
-    if per_class > smallest:
-        raise ConfigError(
-            f"k={k} needs k/{n_classes}={per_class} examples per class, but class {label!r} of "
-            f"{dataset}'s training split has only {smallest}. Allowed for {dataset}: "
-            f"k <= {smallest * n_classes}"
-        )
 
 
 SectionName = Literal["grid", "data", "subset", "teacher", "counterfactuals", "distill", "tune", "report", "synthetic"]
@@ -565,10 +534,5 @@ def load(
     except ValueError as exc:
         raise ConfigError(f"notebook parameter: {exc}") from None
     if dataset is not None and k is not None:
-        counts = train_class_counts(dataset, params)
-        if counts is not None:
-            try:
-                check_k_fits(dataset, k, counts)
-            except ConfigError as exc:
-                raise ConfigError(f"notebook parameter: {exc}") from None
+        _check_ks_fit(dataset, [k], params.data, "notebook parameter")
     return getattr(params, section)
