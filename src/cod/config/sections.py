@@ -1,18 +1,14 @@
-"""The one loader and validator of params.yaml: typed sections, readable errors before any work."""
+"""The schema of params.yaml: one strict, frozen pydantic model per section, and the cross-section rules."""
 
 from __future__ import annotations
 
-import difflib
-from collections.abc import Iterable
-from pathlib import Path
-from typing import Any, Literal, get_args, get_origin
+from typing import Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from cod import paths
-from cod.data import budget, registry
-from cod.errors import ConfigError
+from cod.config.checks import check_cfe_labels, check_choice, check_k, check_seeds, unique
+from cod.config.messages import unknown_dataset
+from cod.data import registry
 
 METHODS = ("kd", "lwd", "ted")
 DATA_MODES = ("clean", "cod")
@@ -21,46 +17,9 @@ LOCAL_FORMATS = ("csv", "jsonl", "parquet")
 
 
 class _Strict(BaseModel):
+    """A section: unknown keys refused, values frozen once validated."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-def _unique(values: list, what: str) -> list:
-    dups = sorted({v for v in values if values.count(v) > 1}, key=str)
-    if dups:
-        raise ValueError(f"duplicate {what} {dups}; list each value once")
-    return values
-
-
-def check_choice(value: str, allowed: tuple[str, ...], what: str) -> str:
-    """Refuse a value outside ``allowed`` with a message listing the allowed values."""
-    if value not in allowed:
-        raise ValueError(f"unknown {what} {value!r}. Allowed: {list(allowed)}")
-    return value
-
-
-def check_k(k: int) -> int:
-    """A shot count must be a positive even number (k/2 examples per class in the clean set)."""
-    if isinstance(k, bool) or not isinstance(k, int) or k < 2 or k % 2:
-        raise ValueError(
-            f"{k!r} is not a positive even number; k is the total number of labelled examples "
-            "and the clean set takes k/2 per class. Allowed: even integers >= 2, "
-            "e.g. [8, 16, 32, 64, 128, 512]"
-        )
-    return k
-
-
-def check_seed(seed: int) -> int:
-    """Seeds are non-negative integers."""
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise ValueError(f"{seed!r} is not a non-negative integer seed. Allowed: 0, 1, 2, ...")
-    return seed
-
-
-def check_seeds(seeds: list[int]) -> list[int]:
-    """A list of seeds: each a non-negative integer, none twice."""
-    for seed in seeds:
-        check_seed(seed)
-    return _unique(seeds, "seeds")
 
 
 class GridConfig(_Strict):
@@ -77,7 +36,7 @@ class GridConfig(_Strict):
     def _k(cls, v: list[int]) -> list[int]:
         for k in v:
             check_k(k)
-        return _unique(v, "k values")
+        return unique(v, "k values")
 
     @field_validator("seeds")
     @classmethod
@@ -89,19 +48,19 @@ class GridConfig(_Strict):
     def _methods(cls, v: list[str]) -> list[str]:
         for m in v:
             check_choice(m, METHODS, "method")
-        return _unique(v, "methods")
+        return unique(v, "methods")
 
     @field_validator("data_modes")
     @classmethod
     def _modes(cls, v: list[str]) -> list[str]:
         for m in v:
             check_choice(m, DATA_MODES, "data mode")
-        return _unique(v, "data modes")
+        return unique(v, "data modes")
 
     @field_validator("datasets")
     @classmethod
     def _datasets(cls, v: list[str]) -> list[str]:
-        return _unique(v, "datasets")
+        return unique(v, "datasets")
 
 
 class LocalDataset(_Strict):
@@ -243,7 +202,7 @@ class TuneConfig(_Strict):
     def _lrs(cls, v: list[float]) -> list[float]:
         if any(lr <= 0 for lr in v):
             raise ValueError(f"{v}: every learning rate must be positive")
-        return sorted(_unique(v, "learning rates"))
+        return sorted(unique(v, "learning rates"))
 
     @field_validator("seeds")
     @classmethod
@@ -367,7 +326,7 @@ class Params(_Strict):
         known = set(registry.BUILTIN) | set(self.data.local)
         for name in self.grid.datasets:
             if name not in known:
-                raise ValueError("grid.datasets: " + _unknown_dataset(name, known))
+                raise ValueError("grid.datasets: " + unknown_dataset(name, known))
         for k in self.grid.k:
             n_orig = k * (1 - self.subset.cfe_fraction)
             if abs(n_orig - round(n_orig)) > 1e-9 or round(n_orig) < 1:
@@ -394,145 +353,17 @@ class Params(_Strict):
         return self
 
 
-def check_cfe_labels(keep: str, cfe_label: str) -> None:
-    """Refuse a CFE set and a CFE label that do not belong together (the README's two pairings).
-
-    ``keep: valid`` keeps teacher-verified flips only, labelled with the teacher's prediction
-    (``cfe_label: teacher``); ``keep: all`` is the paper code: every CFE, labelled 1 − y (``cfe_label: flip``).
-    The distiller labels CFEs by ``distill.cfe_label`` alone, so any other pairing silently drops one half of
-    the choice: keep=all with teacher labels trains unflipped CFEs as copies of their original's class, and
-    keep=valid with 1 − y labels contradicts the teacher on every original it misclassifies.
-    """
-    fixes = {
-        ("all", "teacher"): "keep: all is the paper code's set (every CFE, labelled 1 - y); set distill.cfe_label: "
-        "flip, or counterfactuals.keep: valid for teacher-verified flips with the teacher's labels",
-        ("valid", "flip"): "1 - y contradicts the teacher that verified each kept CFE; set distill.cfe_label: "
-        "teacher, or counterfactuals.keep: all for the paper code's set",
-    }
-    if (keep, cfe_label) in fixes:
-        raise ValueError(
-            f"counterfactuals.keep: {keep} with distill.cfe_label: {cfe_label} is not a valid pairing: "
-            + fixes[keep, cfe_label]
-        )
-
-
-def _unknown_dataset(name: str, known: set[str]) -> str:
-    hint = difflib.get_close_matches(name, sorted(known), n=1)
-    did = f" (did you mean {hint[0]!r}?)" if hint else ""
-    return (
-        f"unknown dataset {name!r}{did}. Allowed: {sorted(known)} — built-in names, or a name you "
-        "define under data.local"
-    )
-
-
-def _loc(loc: tuple) -> str:
-    out = ""
-    for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out
-
-
-def _allowed_keys(model: type[BaseModel], loc: tuple) -> list[str] | None:
-    """Field names of the model that the (extra) key at ``loc`` was found in."""
-    ann: Any = model
-    for part in loc[:-1]:
-        if isinstance(ann, type) and issubclass(ann, BaseModel):
-            field = ann.model_fields.get(str(part))
-            if field is None:
-                return None
-            ann = field.annotation
-        elif get_origin(ann) in (dict, list):
-            ann = get_args(ann)[-1]  # a dict key or list index: step into the value type
-        else:
-            return None
-    return list(ann.model_fields) if isinstance(ann, type) and issubclass(ann, BaseModel) else None
-
-
-def _format(err: ValidationError, source: str) -> str:
-    lines = []
-    for e in err.errors():
-        loc = tuple(e["loc"])
-        where = _loc(loc)
-        if e["type"] == "extra_forbidden":
-            allowed = _allowed_keys(Params, loc) or []
-            hint = difflib.get_close_matches(str(loc[-1]), allowed, n=1)
-            did = f" (did you mean {hint[0]!r}?)" if hint else ""
-            parent = _loc(loc[:-1]) or "the top level"
-            lines.append(f"{where}: unknown key{did}; allowed keys in {parent}: {allowed}")
-        elif e["type"] == "missing":
-            lines.append(f"{where}: required key is missing")
-        else:
-            msg = e["msg"].removeprefix("Value error, ")
-            got = "" if e["type"] == "value_error" else f" (got {e.get('input')!r})"
-            lines.append(f"{where}: {msg}{got}" if where else f"{msg}{got}")
-    head = f"{source} is invalid:" if len(lines) > 1 else f"{source}:"
-    return head + (" " + lines[0] if len(lines) == 1 else "\n  " + "\n  ".join(lines))
-
-
-def read_yaml(path: Path) -> dict[str, Any]:
-    """Read a YAML mapping, turning syntax errors into one readable message."""
-    try:
-        raw = yaml.safe_load(path.read_text())
-    except FileNotFoundError:
-        raise ConfigError(f"{path} not found; run from the repository root or set COD_ROOT") from None
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{path} is not valid YAML: {exc}") from None
-    if not isinstance(raw, dict):
-        raise ConfigError(f"{path} must be a mapping of sections (grid, data, subset, ...)")
-    return raw
-
-
-def _check_ks_fit(dataset: str, ks: Iterable[int], data: DataConfig, where: str) -> None:
-    """The data package's k-fits check, its message prefixed with where the k came from."""
-    try:
-        budget.check_ks_fit(dataset, ks, data.validation_fraction, data.test_fraction)
-    except ConfigError as exc:
-        raise ConfigError(f"{where}: {exc}") from None
-
-
-def load_params(path: Path | None = None, raw: dict[str, Any] | None = None) -> Params:
-    """Validate the whole params.yaml (or an already-read mapping) and return it typed."""
-    path = path or paths.params_file()
-    raw = read_yaml(path) if raw is None else raw
-    try:
-        params = Params.model_validate(raw)
-    except ValidationError as exc:
-        raise ConfigError(_format(exc, path.name)) from None
-    ks = sorted({*params.grid.k, *(params.tune.k or [])})
-    for name in params.grid.datasets:
-        _check_ks_fit(name, ks, params.data, f"{path.name}: grid.k")
-    return params
-
-
+# The sections a stage can load by name (config.load), one per field of Params.
 SectionName = Literal["grid", "data", "subset", "teacher", "counterfactuals", "distill", "tune", "report", "synthetic"]
-
-
-def load(
-    section: SectionName,
-    *,
-    dataset: str | None = None,
-    k: int | None = None,
-    seed: int | None = None,
-    method: str | None = None,
-    mode: str | None = None,
-    path: Path | None = None,
-) -> Any:
-    """Validate params.yaml plus a stage's grid scalars; return the section that stage reads."""
-    params = load_params(path)
-    known = set(registry.BUILTIN) | set(params.data.local)
-    try:
-        if dataset is not None and dataset not in known:
-            raise ValueError(_unknown_dataset(dataset, known))
-        if k is not None:
-            check_k(k)
-        if seed is not None:
-            check_seed(seed)
-        if method is not None:
-            check_choice(method, METHODS, "method")
-        if mode is not None:
-            check_choice(mode, DATA_MODES, "data mode")
-    except ValueError as exc:
-        raise ConfigError(f"notebook parameter: {exc}") from None
-    if dataset is not None and k is not None:
-        _check_ks_fit(dataset, [k], params.data, "notebook parameter")
-    return getattr(params, section)
+# What load(section) returns: the model of one of the sections above.
+Section = (
+    GridConfig
+    | DataConfig
+    | SubsetConfig
+    | TeacherConfig
+    | CounterfactualsConfig
+    | DistillConfig
+    | TuneConfig
+    | ReportConfig
+    | SyntheticConfig
+)
