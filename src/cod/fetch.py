@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import subprocess
 import sys
 import tempfile
@@ -9,7 +10,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cod import paths
-from cod.data.corpus import sha256_file
 from cod.errors import DataError
 
 
@@ -25,6 +25,15 @@ class Pinned:
     @property
     def is_sdist(self) -> bool:
         return self.filename.endswith((".tar.gz", ".zip"))
+
+
+def sha256_file(path: Path) -> str:
+    """Hex sha256 of a file."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
 
 
 def fetch(pkg: Pinned, cache: Path | None = None) -> Path:

@@ -139,14 +139,6 @@ def test_cli_check_prints_one_readable_message_without_traceback(repo, old, new,
     assert proc.stderr.count("\n") == 1
 
 
-def test_stage_sections_exist_in_params():
-    for sections in config.STAGE_SECTIONS.values():
-        for entry in sections:  # a whole section, or one key of it (`grid.k`)
-            section, _, key = entry.partition(".")
-            assert section in GOOD and section in config.Params.model_fields
-            assert not key or key in GOOD[section], entry
-
-
 @pytest.mark.parametrize(
     "case", cases("tests/unit/test_config.py::test_cli_check_refuses_a_cfe_set_and_label_that_do_not_pair"), ids=ids
 )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,6 +12,7 @@ import pandas as pd
 from cod import paths
 from cod.data.splits import carve
 from cod.errors import DataError
+from cod.fetch import sha256_file
 
 SPLITS = paths.PREPARED_SPLITS
 
@@ -147,15 +147,6 @@ def dropped_summary(corpus: Corpus) -> pd.DataFrame:
     columns = ["rows_read", "dropped", "empty_text", "missing_label"]
     rows = [{"split": split, **{c: rec[c] for c in columns}} for split, rec in (corpus.dropped or {}).items()]
     return pd.DataFrame(rows, columns=["split", *columns]).set_index("split")
-
-
-def sha256_file(path: Path) -> str:
-    """Hex sha256 of a file."""
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def save(corpus: Corpus, outdir: Path | None = None) -> dict[str, Any]:

@@ -8,8 +8,9 @@ from typing import Any
 import pandas as pd
 
 from cod import paths
-from cod.data.corpus import Corpus, complete_splits, normalise_frame, require_columns, sha256_file
+from cod.data.corpus import Corpus, complete_splits, normalise_frame, require_columns
 from cod.errors import DataError
+from cod.fetch import sha256_file
 
 # Rows with an empty text or a missing label are dropped (and counted in meta.json) while they are at
 # most this share of a file; above it the file is refused with the row numbers, since it is then more

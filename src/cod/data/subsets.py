@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from cod import paths
-from cod.config import check_k_fits
+from cod.data.budget import check_k_fits
 from cod.data.corpus import load_meta, load_split
 
 FILES = ("train.jsonl", "cod_originals.jsonl", "manifest.json")

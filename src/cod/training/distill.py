@@ -11,7 +11,7 @@ import pandas as pd
 from torch import nn
 
 from cod import paths
-from cod.config import DistillConfig, schedule
+from cod.config import DistillConfig
 from cod.data.corpus import load_meta, load_split
 from cod.errors import ConfigError, DataError
 from cod.models.load import check_same_vocabulary, load_classifier
@@ -19,7 +19,7 @@ from cod.training import methods
 from cod.training.batching import Batch, eval_batches, make_batches
 from cod.training.device import shared_accelerator
 from cod.training.evaluate import classification_metrics, predict_logits
-from cod.training.loop import FitResult, fit
+from cod.training.loop import FitResult, fit, schedule
 from cod.training.methods import Context
 from cod.training.targets import TEACHER_LOGITS, attach_labels, cache_outputs, randomise_soft_labels
 from cod.training.teacher import load_teacher, teacher_logits

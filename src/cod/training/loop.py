@@ -34,6 +34,12 @@ def fused_adam(device: torch.device) -> bool:
     return device.type in ("cpu", "cuda")
 
 
+def schedule(n_batches: int, epochs: int, min_steps: int, evaluations: int) -> tuple[int, int]:
+    """(epochs, eval_every): at least ``epochs`` and ``min_steps`` updates, at most ``evaluations`` evaluations."""
+    total = max(epochs, -(-min_steps // max(1, n_batches)))
+    return total, max(1, -(-total // evaluations))
+
+
 def fit(
     module: nn.Module,
     batches: list[Batch],

@@ -1,117 +1,25 @@
-"""The one loader and validator of params.yaml: typed sections, readable errors before any work."""
+"""The schema of params.yaml: one strict, frozen pydantic model per section, and the cross-section rules."""
 
 from __future__ import annotations
 
-import difflib
-import json
-from pathlib import Path
-from typing import Any, Literal, get_args, get_origin
+from typing import Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from cod import method_registry, paths
+from cod import method_registry
+from cod.config.checks import check_cfe_labels, check_choice, check_k, check_seeds, unique
+from cod.config.messages import unknown_dataset
 from cod.data import registry
-from cod.errors import ConfigError
 
 DATA_MODES = ("clean", "cod")
 SPLITS = ("train", "validation", "test")
 LOCAL_FORMATS = ("csv", "jsonl", "parquet")
 
-DISTILL_SHARED = tuple(
-    f"distill.{key}"
-    for key in (
-        "student",
-        "student_layers",
-        "max_length",
-        "batch_size",
-        "eval_batch_size",
-        "lr",
-        "epochs",
-        "min_steps",
-        "evaluations",
-        "weight_decay",
-        "warmup_ratio",
-        "kl_alpha",
-        "temperature",
-        "cfe_label",
-        "soft_labels",
-        "sym_lambda",
-        "smoke_epochs",
-    )
-)
-
-# Which params.yaml sections each pipeline stage reads (dvc.yaml's `params:` must list exactly these).
-STAGE_SECTIONS: dict[str, tuple[str, ...]] = {
-    "prepare": ("data",),
-    "teacher": ("teacher",),
-    "subset": ("subset", "grid.k", "grid.seeds"),
-    "counterfactuals": ("counterfactuals", "grid.k", "grid.seeds"),
-    "tune": ("tune", *DISTILL_SHARED, "distill.kd", "subset.cfe_fraction"),
-    "distill": (
-        *DISTILL_SHARED,
-        "distill.${item.method}",
-        "tune.lrs",
-        "tune.sensitivity_seeds",
-        "tune.sensitivity_k",
-        "grid.k",
-        "grid.data_modes",
-    ),
-    "aggregate": (
-        "grid",
-        "subset.cfe_fraction",
-        "tune",
-        "teacher.model",
-        "distill.student",
-        "distill.student_layers",
-        "report",
-    ),
-    "figures": ("report",),
-    "synthetic": ("synthetic",),
-}
-
 
 class _Strict(BaseModel):
+    """A section: unknown keys refused, values frozen once validated."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-def _unique(values: list, what: str) -> list:
-    dups = sorted({v for v in values if values.count(v) > 1}, key=str)
-    if dups:
-        raise ValueError(f"duplicate {what} {dups}; list each value once")
-    return values
-
-
-def check_choice(value: str, allowed: tuple[str, ...], what: str) -> str:
-    """Refuse a value outside ``allowed`` with a message listing the allowed values."""
-    if value not in allowed:
-        raise ValueError(f"unknown {what} {value!r}. Allowed: {list(allowed)}")
-    return value
-
-
-def check_k(k: int) -> int:
-    """A shot count must be a positive even number (k/2 examples per class in the clean set)."""
-    if isinstance(k, bool) or not isinstance(k, int) or k < 2 or k % 2:
-        raise ValueError(
-            f"{k!r} is not a positive even number; k is the total number of labelled examples "
-            "and the clean set takes k/2 per class. Allowed: even integers >= 2, "
-            "e.g. [8, 16, 32, 64, 128, 512]"
-        )
-    return k
-
-
-def check_seed(seed: int) -> int:
-    """Seeds are non-negative integers."""
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise ValueError(f"{seed!r} is not a non-negative integer seed. Allowed: 0, 1, 2, ...")
-    return seed
-
-
-def check_seeds(seeds: list[int]) -> list[int]:
-    """A list of seeds: each a non-negative integer, none twice."""
-    for seed in seeds:
-        check_seed(seed)
-    return _unique(seeds, "seeds")
 
 
 class GridConfig(_Strict):
@@ -128,7 +36,7 @@ class GridConfig(_Strict):
     def _k(cls, v: list[int]) -> list[int]:
         for k in v:
             check_k(k)
-        return _unique(v, "k values")
+        return unique(v, "k values")
 
     @field_validator("seeds")
     @classmethod
@@ -140,19 +48,19 @@ class GridConfig(_Strict):
     def _methods(cls, v: list[str]) -> list[str]:
         for m in v:
             check_choice(m, method_registry.method_names(), "method")
-        return _unique(v, "methods")
+        return unique(v, "methods")
 
     @field_validator("data_modes")
     @classmethod
     def _modes(cls, v: list[str]) -> list[str]:
         for m in v:
             check_choice(m, DATA_MODES, "data mode")
-        return _unique(v, "data modes")
+        return unique(v, "data modes")
 
     @field_validator("datasets")
     @classmethod
     def _datasets(cls, v: list[str]) -> list[str]:
-        return _unique(v, "datasets")
+        return unique(v, "datasets")
 
 
 class LocalDataset(_Strict):
@@ -311,7 +219,7 @@ class TuneConfig(_Strict):
     def _lrs(cls, v: list[float]) -> list[float]:
         if any(lr <= 0 for lr in v):
             raise ValueError(f"{v}: every learning rate must be positive")
-        return sorted(_unique(v, "learning rates"))
+        return sorted(unique(v, "learning rates"))
 
     @field_validator("seeds")
     @classmethod
@@ -324,12 +232,6 @@ class TuneConfig(_Strict):
         for k in v or []:
             check_k(k)
         return v
-
-
-def schedule(n_batches: int, epochs: int, min_steps: int, evaluations: int) -> tuple[int, int]:
-    """(epochs, eval_every): at least ``epochs`` and ``min_steps`` updates, at most ``evaluations`` evaluations."""
-    total = max(epochs, -(-min_steps // max(1, n_batches)))
-    return total, max(1, -(-total // evaluations))
 
 
 class EditorSettings(_Strict):
@@ -441,7 +343,7 @@ class Params(_Strict):
         known = set(registry.BUILTIN) | set(self.data.local)
         for name in self.grid.datasets:
             if name not in known:
-                raise ValueError("grid.datasets: " + _unknown_dataset(name, known))
+                raise ValueError("grid.datasets: " + unknown_dataset(name, known))
         for k in self.grid.k:
             n_orig = k * (1 - self.subset.cfe_fraction)
             if abs(n_orig - round(n_orig)) > 1e-9 or round(n_orig) < 1:
@@ -468,181 +370,17 @@ class Params(_Strict):
         return self
 
 
-def check_cfe_labels(keep: str, cfe_label: str) -> None:
-    """Refuse a CFE set and a CFE label that do not belong together (the README's two pairings).
-
-    ``keep: valid`` keeps teacher-verified flips only, labelled with the teacher's prediction
-    (``cfe_label: teacher``); ``keep: all`` is the paper code: every CFE, labelled 1 − y (``cfe_label: flip``).
-    The distiller labels CFEs by ``distill.cfe_label`` alone, so any other pairing silently drops one half of
-    the choice: keep=all with teacher labels trains unflipped CFEs as copies of their original's class, and
-    keep=valid with 1 − y labels contradicts the teacher on every original it misclassifies.
-    """
-    fixes = {
-        ("all", "teacher"): "keep: all is the paper code's set (every CFE, labelled 1 - y); set distill.cfe_label: "
-        "flip, or counterfactuals.keep: valid for teacher-verified flips with the teacher's labels",
-        ("valid", "flip"): "1 - y contradicts the teacher that verified each kept CFE; set distill.cfe_label: "
-        "teacher, or counterfactuals.keep: all for the paper code's set",
-    }
-    if (keep, cfe_label) in fixes:
-        raise ValueError(
-            f"counterfactuals.keep: {keep} with distill.cfe_label: {cfe_label} is not a valid pairing: "
-            + fixes[keep, cfe_label]
-        )
-
-
-def _unknown_dataset(name: str, known: set[str]) -> str:
-    hint = difflib.get_close_matches(name, sorted(known), n=1)
-    did = f" (did you mean {hint[0]!r}?)" if hint else ""
-    return (
-        f"unknown dataset {name!r}{did}. Allowed: {sorted(known)} — built-in names, or a name you "
-        "define under data.local"
-    )
-
-
-def _loc(loc: tuple) -> str:
-    out = ""
-    for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out
-
-
-def _allowed_keys(model: type[BaseModel], loc: tuple) -> list[str] | None:
-    """Field names of the model that the (extra) key at ``loc`` was found in."""
-    ann: Any = model
-    for part in loc[:-1]:
-        if isinstance(ann, type) and issubclass(ann, BaseModel):
-            field = ann.model_fields.get(str(part))
-            if field is None:
-                return None
-            ann = field.annotation
-        elif get_origin(ann) in (dict, list):
-            ann = get_args(ann)[-1]  # a dict key or list index: step into the value type
-        else:
-            return None
-    return list(ann.model_fields) if isinstance(ann, type) and issubclass(ann, BaseModel) else None
-
-
-def _format(err: ValidationError, source: str) -> str:
-    lines = []
-    for e in err.errors():
-        loc = tuple(e["loc"])
-        where = _loc(loc)
-        if e["type"] == "extra_forbidden":
-            allowed = _allowed_keys(Params, loc) or []
-            hint = difflib.get_close_matches(str(loc[-1]), allowed, n=1)
-            did = f" (did you mean {hint[0]!r}?)" if hint else ""
-            parent = _loc(loc[:-1]) or "the top level"
-            lines.append(f"{where}: unknown key{did}; allowed keys in {parent}: {allowed}")
-        elif e["type"] == "missing":
-            lines.append(f"{where}: required key is missing")
-        else:
-            msg = e["msg"].removeprefix("Value error, ")
-            got = "" if e["type"] == "value_error" else f" (got {e.get('input')!r})"
-            lines.append(f"{where}: {msg}{got}" if where else f"{msg}{got}")
-    head = f"{source} is invalid:" if len(lines) > 1 else f"{source}:"
-    return head + (" " + lines[0] if len(lines) == 1 else "\n  " + "\n  ".join(lines))
-
-
-def read_yaml(path: Path) -> dict[str, Any]:
-    """Read a YAML mapping, turning syntax errors into one readable message."""
-    try:
-        raw = yaml.safe_load(path.read_text())
-    except FileNotFoundError:
-        raise ConfigError(f"{path} not found; run from the repository root or set COD_ROOT") from None
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{path} is not valid YAML: {exc}") from None
-    if not isinstance(raw, dict):
-        raise ConfigError(f"{path} must be a mapping of sections (grid, data, subset, ...)")
-    return raw
-
-
-def load_params(path: Path | None = None, raw: dict[str, Any] | None = None) -> Params:
-    """Validate the whole params.yaml (or an already-read mapping) and return it typed."""
-    path = path or paths.params_file()
-    raw = read_yaml(path) if raw is None else raw
-    try:
-        params = Params.model_validate(raw)
-    except ValidationError as exc:
-        raise ConfigError(_format(exc, path.name)) from None
-    for name in params.grid.datasets:
-        counts = train_class_counts(name, params)
-        if counts is not None:
-            for k in sorted({*params.grid.k, *(params.tune.k or [])}):
-                try:
-                    check_k_fits(name, k, counts)
-                except ConfigError as exc:
-                    raise ConfigError(f"{path.name}: grid.k: {exc}") from None
-    return params
-
-
-def train_class_counts(dataset: str, params: Params) -> dict[str, int] | None:
-    """Rows per class in the training split, when known without loading data (else None)."""
-    info = registry.BUILTIN.get(dataset)
-    if info is not None and info.class_totals is not None:
-        from cod.data.splits import carve_sizes
-
-        d = params.data
-        return {
-            label: carve_sizes(n, d.validation_fraction, d.test_fraction)[0]
-            for label, n in zip(info.label_names, info.class_totals, strict=True)
-        }
-    meta = paths.prepared_meta(dataset)
-    if meta.is_file():
-        return json.loads(meta.read_text())["class_counts"]["train"]
-    return None
-
-
-def check_k_fits(dataset: str, k: int, class_counts: dict[str, int]) -> None:
-    """Refuse a k whose k/2-per-class draw needs more rows than the smallest class has."""
-    n_classes = len(class_counts)
-    if k % n_classes:
-        raise ConfigError(
-            f"k={k} cannot be split evenly over the {n_classes} classes of {dataset}; use a multiple of {n_classes}"
-        )
-    per_class = k // n_classes
-    label, smallest = min(class_counts.items(), key=lambda kv: kv[1])
-    if per_class > smallest:
-        raise ConfigError(
-            f"k={k} needs k/{n_classes}={per_class} examples per class, but class {label!r} of "
-            f"{dataset}'s training split has only {smallest}. Allowed for {dataset}: "
-            f"k <= {smallest * n_classes}"
-        )
-
-
+# The sections a stage can load by name (config.load), one per field of Params.
 SectionName = Literal["grid", "data", "subset", "teacher", "counterfactuals", "distill", "tune", "report", "synthetic"]
-
-
-def load(
-    section: SectionName,
-    *,
-    dataset: str | None = None,
-    k: int | None = None,
-    seed: int | None = None,
-    method: str | None = None,
-    mode: str | None = None,
-    path: Path | None = None,
-) -> Any:
-    """Validate params.yaml plus a stage's grid scalars; return the section that stage reads."""
-    params = load_params(path)
-    known = set(registry.BUILTIN) | set(params.data.local)
-    try:
-        if dataset is not None and dataset not in known:
-            raise ValueError(_unknown_dataset(dataset, known))
-        if k is not None:
-            check_k(k)
-        if seed is not None:
-            check_seed(seed)
-        if method is not None:
-            check_choice(method, method_registry.method_names(), "method")
-        if mode is not None:
-            check_choice(mode, DATA_MODES, "data mode")
-    except ValueError as exc:
-        raise ConfigError(f"notebook parameter: {exc}") from None
-    if dataset is not None and k is not None:
-        counts = train_class_counts(dataset, params)
-        if counts is not None:
-            try:
-                check_k_fits(dataset, k, counts)
-            except ConfigError as exc:
-                raise ConfigError(f"notebook parameter: {exc}") from None
-    return getattr(params, section)
+# What load(section) returns: the model of one of the sections above.
+Section = (
+    GridConfig
+    | DataConfig
+    | SubsetConfig
+    | TeacherConfig
+    | CounterfactualsConfig
+    | DistillConfig
+    | TuneConfig
+    | ReportConfig
+    | SyntheticConfig
+)

@@ -1,0 +1,115 @@
+"""Reading params.yaml: validate it whole, check a stage's grid scalars, hand each stage its typed section."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal, TypedDict, overload
+
+import yaml
+from pydantic import ValidationError
+
+from cod import method_registry, paths
+from cod.config import sections
+from cod.config.checks import check_choice, check_k, check_seed
+from cod.config.messages import readable, unknown_dataset
+from cod.data import budget, registry
+from cod.errors import ConfigError
+
+if TYPE_CHECKING:
+    from typing import Unpack  # Python 3.11; only type checkers read it
+
+
+class StageScalars(TypedDict, total=False):
+    """A stage's grid scalars (each checked when given) and the params file to read (default params.yaml)."""
+
+    dataset: str | None
+    k: int | None
+    seed: int | None
+    method: str | None
+    mode: str | None
+    path: Path | None
+
+
+def read_yaml(path: Path) -> dict[str, Any]:
+    """Read a YAML mapping, turning syntax errors into one readable message."""
+    try:
+        raw = yaml.safe_load(path.read_text())
+    except FileNotFoundError:
+        raise ConfigError(f"{path} not found; run from the repository root or set COD_ROOT") from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path} is not valid YAML: {exc}") from None
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path} must be a mapping of sections (grid, data, subset, ...)")
+    return raw
+
+
+def _check_ks_fit(dataset: str, ks: Iterable[int], data: sections.DataConfig, where: str) -> None:
+    """The data package's k-fits check, its message prefixed with where the k came from."""
+    try:
+        budget.check_ks_fit(dataset, ks, data.validation_fraction, data.test_fraction)
+    except ConfigError as exc:
+        raise ConfigError(f"{where}: {exc}") from None
+
+
+def load_params(path: Path | None = None, raw: dict[str, Any] | None = None) -> sections.Params:
+    """Validate the whole params.yaml (or an already-read mapping) and return it typed."""
+    path = path or paths.params_file()
+    raw = read_yaml(path) if raw is None else raw
+    try:
+        params = sections.Params.model_validate(raw)
+    except ValidationError as exc:
+        raise ConfigError(readable(exc, path.name, sections.Params)) from None
+    ks = sorted({*params.grid.k, *(params.tune.k or [])})
+    for name in params.grid.datasets:
+        _check_ks_fit(name, ks, params.data, f"{path.name}: grid.k")
+    return params
+
+
+@overload
+def load(section: Literal["grid"], **scalars: Unpack[StageScalars]) -> sections.GridConfig: ...
+@overload
+def load(section: Literal["data"], **scalars: Unpack[StageScalars]) -> sections.DataConfig: ...
+@overload
+def load(section: Literal["subset"], **scalars: Unpack[StageScalars]) -> sections.SubsetConfig: ...
+@overload
+def load(section: Literal["teacher"], **scalars: Unpack[StageScalars]) -> sections.TeacherConfig: ...
+@overload
+def load(section: Literal["counterfactuals"], **scalars: Unpack[StageScalars]) -> sections.CounterfactualsConfig: ...
+@overload
+def load(section: Literal["distill"], **scalars: Unpack[StageScalars]) -> sections.DistillConfig: ...
+@overload
+def load(section: Literal["tune"], **scalars: Unpack[StageScalars]) -> sections.TuneConfig: ...
+@overload
+def load(section: Literal["report"], **scalars: Unpack[StageScalars]) -> sections.ReportConfig: ...
+@overload
+def load(section: Literal["synthetic"], **scalars: Unpack[StageScalars]) -> sections.SyntheticConfig: ...
+def load(
+    section: sections.SectionName,
+    *,
+    dataset: str | None = None,
+    k: int | None = None,
+    seed: int | None = None,
+    method: str | None = None,
+    mode: str | None = None,
+    path: Path | None = None,
+) -> sections.Section:
+    """Validate params.yaml plus a stage's grid scalars; return the section that stage reads."""
+    params = load_params(path)
+    known = set(registry.BUILTIN) | set(params.data.local)
+    try:
+        if dataset is not None and dataset not in known:
+            raise ValueError(unknown_dataset(dataset, known))
+        if k is not None:
+            check_k(k)
+        if seed is not None:
+            check_seed(seed)
+        if method is not None:
+            check_choice(method, method_registry.method_names(), "method")
+        if mode is not None:
+            check_choice(mode, sections.DATA_MODES, "data mode")
+    except ValueError as exc:
+        raise ConfigError(f"notebook parameter: {exc}") from None
+    if dataset is not None and k is not None:
+        _check_ks_fit(dataset, [k], params.data, "notebook parameter")
+    return getattr(params, section)
