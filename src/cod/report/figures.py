@@ -17,7 +17,7 @@ import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
 
 if TYPE_CHECKING:
-    from cod.report.synthetic import SeedRun
+    from cod.synthetic.experiment import SeedRun
 
 MODE_COLORS = {"clean": "#4C72B0", "cod": "#DD8452"}
 METHOD_LABELS = {"kd": "KD", "lwd": "LWD", "ted": "TED"}
@@ -301,11 +301,11 @@ def teacher_accuracy(teachers: pd.DataFrame, out_dir: Path) -> list[Path]:
     return save(fig, out_dir, "teacher_accuracy")
 
 
-def decision_boundaries(example: SeedRun, agreement: dict[str, float], out_dir: Path) -> list[Path]:
+def decision_boundaries(example: SeedRun, out_dir: Path) -> list[Path]:
     """Synthetic experiment: teacher, KD and CoD students' regions, their training points and the CFEs."""
     set_style()
     cmap = matplotlib.colors.ListedColormap(["#A1C9F4", "#FFB482"])
-    names = list(example.grid_predictions)
+    names, agreement = list(example.grid_predictions), example.boundary_agreement
     fig, axes = plt.subplots(1, len(names), figsize=(4.2 * len(names), 3.9), sharey=True)
     teacher_grid = example.grid_predictions["teacher"].reshape(example.grid_x.shape)
     for ax, name in zip(axes, names, strict=True):
