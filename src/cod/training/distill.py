@@ -17,13 +17,13 @@ from cod.config import DistillConfig, schedule
 from cod.data.corpus import load_meta, load_split
 from cod.errors import ConfigError, DataError
 from cod.models.load import check_same_vocabulary, load_classifier
+from cod.models.teacher import load_teacher, teacher_logits
 from cod.training.batching import Batch, eval_batches, make_batches, model_inputs, to_device
 from cod.training.device import shared_accelerator
 from cod.training.evaluate import classification_metrics, predict_logits
 from cod.training.layers import FilterHeads, layer_map, projections
 from cod.training.loop import FitResult, fit
 from cod.training.losses import layer_mse, objective
-from cod.training.teacher import load_teacher, teacher_logits
 
 TEACHER_LOGITS = "teacher_logits"
 # measurements of this machine, not results (they differ between identical runs): DistillResult.timings
