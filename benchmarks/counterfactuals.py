@@ -24,7 +24,7 @@ from cod.counterfactuals.metrics import BigramLM
 from cod.counterfactuals.scorer import Scorer
 from cod.data import load_meta, load_split
 from cod.data.subsets import load_subset
-from cod.training.teacher import load_teacher
+from cod.models.teacher import load_teacher
 
 
 def editor_server(editor: Editor) -> ThreadingHTTPServer:

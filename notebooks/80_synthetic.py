@@ -22,9 +22,11 @@ smoke = False
 from IPython.display import Image, display
 
 from cod import config, paths
-from cod.report import stage
+from cod.report import figures
+from cod.synthetic import stage
 
 result, summary, metrics = stage.run_synthetic(config.load("synthetic"), smoke=smoke)
+figures.decision_boundaries(result.example, paths.synthetic_dir())
 display(summary.round(2))
 display(metrics)
 

@@ -28,3 +28,8 @@ def write_params(root: Path, **sections: dict) -> dict:
         params.setdefault(section, {}).update(values)
     (root / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
     return params
+
+
+def project_section(name: str) -> dict:
+    """Section ``name`` of the project's own params.yaml (a test's settings without a repo fixture)."""
+    return yaml.safe_load((REPO / "params.yaml").read_text())[name]

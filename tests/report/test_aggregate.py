@@ -9,7 +9,6 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
-from scipy import stats
 
 from cod import config, paths
 from cod.report import aggregate
@@ -28,22 +27,6 @@ def runs_table(rows: list[tuple]) -> pd.DataFrame:
     frame = pd.DataFrame(rows, columns=[*aggregate.RUN_KEYS, "status", "best_val_accuracy", "test_accuracy"])
     frame["run_dir"], frame["error"] = "x", ""
     return frame
-
-
-def test_describe_uses_sample_std_and_a_student_t_interval():
-    values = pd.Series([60.0, 64.0, 71.0])
-    out = aggregate.describe(values, expected=3)
-    assert out["mean"] == pytest.approx(65.0)
-    assert out["std"] == pytest.approx(np.std([60, 64, 71], ddof=1))  # 5.5678, not the ddof=0 4.546
-    half = stats.t.ppf(0.975, 2) * out["std"] / math.sqrt(3)
-    assert (out["ci_low"], out["ci_high"]) == pytest.approx((65 - half, 65 + half))
-    assert (out["n"], out["n_expected"], out["n_missing"]) == (3, 3, 0)
-
-
-def test_describe_of_one_value_has_no_std_or_interval():
-    out = aggregate.describe(pd.Series([70.0, np.nan]), expected=2)
-    assert out["mean"] == 70.0 and math.isnan(out["std"]) and math.isnan(out["ci_low"])
-    assert (out["n"], out["n_missing"]) == (1, 1)
 
 
 def test_summarise_counts_failed_and_missing_runs_without_dropping_the_cell():

@@ -6,7 +6,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cod.report import aggregate, figures, synthetic
+from cod.config import SyntheticConfig
+from cod.report import aggregate, figures
+from cod.synthetic import experiment
+from tests.conftest import project_section
 
 
 def runs() -> pd.DataFrame:
@@ -71,12 +74,11 @@ def test_teacher_accuracy(tmp_path):
 
 @pytest.fixture(scope="module")
 def moons():
-    return synthetic.run(synthetic.smoke(synthetic.MoonsConfig()))
+    return experiment.run(SyntheticConfig(**project_section("synthetic")), smoke=True)
 
 
 def test_decision_boundaries(tmp_path, moons):
-    agreement = {f"{m['student']} student": m["boundary_agreement"] for m in moons.example.metrics}
-    written(figures.decision_boundaries(moons.example, agreement, tmp_path), tmp_path, "moons_boundaries")
+    written(figures.decision_boundaries(moons.example, tmp_path), tmp_path, "moons_boundaries")
 
 
 def test_short_cod_cells_are_marked_in_accuracy_and_gain(tmp_path):

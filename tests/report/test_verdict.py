@@ -11,13 +11,14 @@ import pytest
 from scipy import stats
 
 from cod.report import aggregate, tables
+from cod.stats import describe
 
 
 def gains(rows: list[tuple]) -> pd.DataFrame:
     """(dataset, method, k, per-seed gains, mean_cfe_share) → the cod_gain layout."""
     out = []
     for dataset, method, k, values, share in rows:
-        stats_ = aggregate.describe(pd.Series(values, dtype=float), len(values))
+        stats_ = describe(pd.Series(values, dtype=float), len(values))
         budget = {"cfe_short": share < 1, "min_cfe_share": share, "mean_cfe_share": share}
         out.append({"dataset": dataset, "method": method, "k": k, "value": "test", **stats_, **budget})
     return pd.DataFrame(out)

@@ -11,7 +11,7 @@ from cod.counterfactuals.editor import Editor, EditorConfig, operators, render
 from cod.counterfactuals.generate import make_cod_sets, summarise, training_rows
 from cod.counterfactuals.metrics import BigramLM, word_levenshtein
 from cod.counterfactuals.scorer import Scorer
-from cod.training.teacher import load_teacher
+from cod.models.teacher import load_teacher
 from tests.reliability_cases import cases, ids
 
 THIS = "tests/training/test_counterfactuals.py"

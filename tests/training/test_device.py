@@ -13,13 +13,14 @@ import torch
 
 from cod.counterfactuals.scorer import Scorer
 from cod.data import load_meta, load_split
+from cod.models.teacher import load_teacher
 from cod.training import distill as D
 from cod.training import teacher as T
 from cod.training.batching import make_batches
 from cod.training.device import device, shared_accelerator
 from cod.training.evaluate import predict_logits
 from cod.training.loop import fit
-from cod.training.teacher import CrossEntropyStep, load_teacher
+from cod.training.teacher import CrossEntropyStep
 from tests.reliability_cases import cases, ids
 
 THIS = "tests/training/test_device.py"

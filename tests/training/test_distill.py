@@ -11,6 +11,7 @@ import yaml
 
 from cod import config, paths
 from cod.errors import ConfigError, DataError
+from cod.models.teacher import load_teacher
 from cod.training import distill as D
 from cod.training import targets as T
 from cod.training.batching import make_batches, model_inputs
@@ -64,8 +65,6 @@ def test_a_recorded_run_is_byte_identical_when_re_run(bert_run):
 
 
 def test_teacher_cache_equals_a_fresh_forward(bert_run):
-    from cod.training.teacher import load_teacher
-
     teacher, tok, _ = load_teacher("rt_sentences")
     frame = D.training_frame("rt_sentences", 8, 0, "clean")
     batches, _ = make_batches(tok, frame, max_length=32, batch_size=3)
@@ -82,8 +81,6 @@ def test_ted_stage1_trains_only_filters_and_heads(bert_run):
     from cod.training.layers import FilterHeads, projections
 
     frame = D.training_frame("rt_sentences", 8, 0, "clean")
-    from cod.training.teacher import load_teacher
-
     teacher, tok, _ = load_teacher("rt_sentences")
     batches, _ = make_batches(tok, frame, max_length=32, batch_size=4, labels=frame["label"].to_numpy())
     T.cache_outputs(teacher, batches, [2, 4], "teacher", torch.device("cpu"))
@@ -114,7 +111,7 @@ def test_decoder_trains_as_teacher_and_student(repo, tmp_path):
     cfg = params.distill.model_copy(update={"student_layers": [0]})
     s = D.distill("rt_sentences", 8, 0, "lwd", "clean", cfg).summary
     assert s["matched_layers"] == [[1, 2]] and 0 <= s["test_accuracy"] <= 1
-    assert TED.is_decoder(D.load_teacher("rt_sentences")[0])
+    assert TED.is_decoder(load_teacher("rt_sentences")[0])
 
 
 def test_cod_mode_labels_cfes_with_teacher_or_flip_and_keeps_pairs(bert_run):
@@ -155,8 +152,6 @@ def test_clear_failures(bert_run, repo, tmp_path):
 
 def test_random_soft_labels_ablation_replaces_the_teacher_targets(bert_run):
     frame = D.training_frame("rt_sentences", 8, 0, "clean")
-    from cod.training.teacher import load_teacher
-
     teacher, tok, _ = load_teacher("rt_sentences")
     batches, _ = make_batches(tok, frame, max_length=32, batch_size=3)
     T.cache_outputs(teacher, batches, [], "teacher", torch.device("cpu"), T.TEACHER_LOGITS)

@@ -339,8 +339,8 @@ def make_cod_sets(
     Every seed's CFEs are made before the first file is written, so a stage that fails (an unreachable LLM
     endpoint, a replay miss) leaves no output for DVC to cache; LLM answers already received stay in the cache.
     """
+    from cod.models.teacher import load_teacher
     from cod.training.device import device
-    from cod.training.teacher import load_teacher
 
     teacher, tokenizer, _ = load_teacher(dataset)
     scorer = Scorer(teacher, tokenizer, cfg.max_length, device=device())  # the process's device, a GPU if any

@@ -1,4 +1,4 @@
-"""Models: loading classifiers (hub, local or embedded), layer cuts, vocabulary checks."""
+"""Models: loading classifiers (hub, local or embedded) and the trained teacher, layer cuts, vocabulary checks."""
 
 from cod.models.load import load_classifier, load_tokenizer, resolve
 

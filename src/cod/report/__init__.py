@@ -1,1 +1,1 @@
-"""Aggregation, tables, figures and the synthetic experiment: everything after distillation."""
+"""Aggregation, tables and figures: everything after distillation."""

@@ -13,6 +13,7 @@ import pandas as pd
 
 from cod import paths
 from cod.config import GridConfig as Grid
+from cod.stats import describe
 
 RUN_KEYS = ["dataset", "k", "seed", "method", "mode"]
 GROUP_KEYS = ["dataset", "method", "mode", "k"]
@@ -104,33 +105,6 @@ def cfe_budget(shares: pd.Series) -> dict[str, Any]:
         "cfe_short": bool((known < 1.0 - 1e-9).any()),
         "min_cfe_share": float(known.min()) if len(known) else math.nan,
         "mean_cfe_share": float(known.mean()) if len(known) else math.nan,
-    }
-
-
-def t_interval(values: np.ndarray, level: float = 0.95) -> tuple[float, float]:
-    """Two-sided Student-t confidence interval of the mean (NaN when n < 2)."""
-    from scipy import stats
-
-    n = len(values)
-    if n < 2:
-        return math.nan, math.nan
-    half = stats.t.ppf(0.5 + level / 2, n - 1) * values.std(ddof=1) / math.sqrt(n)
-    return float(values.mean() - half), float(values.mean() + half)
-
-
-def describe(values: pd.Series, expected: int, confidence: float = 0.95) -> dict[str, float | int]:
-    """mean, sample std (ddof=1), n, n_expected, n_missing and the t-interval (ci_low, ci_high) of the finite values."""
-    finite = values.dropna().to_numpy(dtype=float)
-    n = len(finite)
-    low, high = t_interval(finite, confidence)
-    return {
-        "mean": float(finite.mean()) if n else math.nan,
-        "std": float(finite.std(ddof=1)) if n > 1 else math.nan,
-        "n": n,
-        "n_expected": expected,
-        "n_missing": expected - n,
-        "ci_low": low,
-        "ci_high": high,
     }
 
 

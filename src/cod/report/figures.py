@@ -19,7 +19,7 @@ import seaborn as sns  # noqa: E402
 from cod.method_registry import display_name  # noqa: E402
 
 if TYPE_CHECKING:
-    from cod.report.synthetic import SeedRun
+    from cod.synthetic.experiment import SeedRun
 
 MODE_COLORS = {"clean": "#4C72B0", "cod": "#DD8452"}
 VALUE_LABELS = {"test": "test accuracy at best-val epoch (%)", "val": "best validation accuracy (%)"}
@@ -302,11 +302,11 @@ def teacher_accuracy(teachers: pd.DataFrame, out_dir: Path) -> list[Path]:
     return save(fig, out_dir, "teacher_accuracy")
 
 
-def decision_boundaries(example: SeedRun, agreement: dict[str, float], out_dir: Path) -> list[Path]:
+def decision_boundaries(example: SeedRun, out_dir: Path) -> list[Path]:
     """Synthetic experiment: teacher, KD and CoD students' regions, their training points and the CFEs."""
     set_style()
     cmap = matplotlib.colors.ListedColormap(["#A1C9F4", "#FFB482"])
-    names = list(example.grid_predictions)
+    names, agreement = list(example.grid_predictions), example.boundary_agreement
     fig, axes = plt.subplots(1, len(names), figsize=(4.2 * len(names), 3.9), sharey=True)
     teacher_grid = example.grid_predictions["teacher"].reshape(example.grid_x.shape)
     for ax, name in zip(axes, names, strict=True):

@@ -12,7 +12,8 @@ import pandas as pd
 from cod import paths
 from cod.config import Params
 from cod.method_registry import BASELINE
-from cod.report.aggregate import VALUES, describe, read_run
+from cod.report.aggregate import VALUES, read_run
+from cod.stats import describe
 
 COLUMNS = ["dataset", "method", "k", "lr", "chosen", "mean", "std", "n", "n_expected", "ci_low", "ci_high"]
 

@@ -1,21 +1,17 @@
-"""What the aggregate, figures and synthetic stages do end to end (their notebooks call these and display)."""
+"""What the aggregate and figures stages do end to end (their notebooks call these and display)."""
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from cod import paths
-from cod.config import Params, ReportConfig, SyntheticConfig
+from cod.config import Params, ReportConfig
 from cod.data.corpus import load_meta
 from cod.report import aggregate, sensitivity, tables
-
-if TYPE_CHECKING:  # figures (matplotlib) and synthetic (torch) load only in the stages that draw / train
-    from cod.report import synthetic
 
 # every results/aggregate/<name>.csv the aggregate stage writes and load_aggregated reads back
 FRAMES = tuple(
@@ -148,43 +144,3 @@ def run_figures(agg: Aggregated, cfg: ReportConfig) -> list[Path]:
     if agg["sensitivity"]["n"].fillna(0).gt(0).any():
         files += figures.lr_sensitivity(agg["sensitivity"], out)
     return files
-
-
-def moons_config(cfg: SyntheticConfig, smoke: bool = False) -> synthetic.MoonsConfig:
-    """The experiment's settings from params.yaml (smoke: fewer points, epochs and seeds)."""
-    from cod.report import synthetic
-
-    base = cfg.model_dump()
-    base["teacher_hidden"], base["student_hidden"] = tuple(cfg.teacher_hidden), tuple(cfg.student_hidden)
-    base["seeds"] = tuple(range(cfg.seeds))
-    moons = synthetic.MoonsConfig(**base)
-    return synthetic.smoke(moons) if smoke else moons
-
-
-def run_synthetic(cfg: SyntheticConfig, smoke: bool = False) -> tuple[synthetic.MoonsResult, pd.DataFrame, dict]:
-    """Run the two-moons experiment; write its per-seed table, summary metrics and boundary figure."""
-    from cod.report import figures, synthetic
-
-    result = synthetic.run(moons_config(cfg, smoke))
-    out = paths.synthetic_dir()
-    out.mkdir(parents=True, exist_ok=True)
-    result.runs.to_csv(out / "runs.csv", index=False)
-    rows = []
-    for student, group in result.runs.groupby("student", sort=False):
-        for column in ("test_accuracy", "test_agreement", "boundary_agreement"):
-            rows.append({"student": student, "metric": column, **aggregate.describe(group[column], len(group))})
-    summary = pd.DataFrame(rows)
-    metrics = {
-        "teacher_test_accuracy": round(result.teacher_test_accuracy, 2),
-        "cfe_flip_rate": round(float(result.runs["cfe_flip_rate"].mean()), 2),
-        "seeds": int(result.runs["seed"].nunique()),
-        **{
-            f"{r.student}_{r.metric}": {"mean": round(r.mean, 2), "std": round(r.std, 2), "n": int(r.n)}
-            for r in summary.itertuples(index=False)
-        },
-    }
-    (out / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
-    example = result.example
-    agreement = {f"{m['student']} student": m["boundary_agreement"] for m in example.metrics}
-    figures.decision_boundaries(example, agreement, out)
-    return result, summary, metrics

@@ -15,6 +15,7 @@ from cod.config import DistillConfig
 from cod.data.corpus import load_meta, load_split
 from cod.errors import ConfigError, DataError
 from cod.models.load import check_same_vocabulary, load_classifier
+from cod.models.teacher import load_teacher, teacher_logits
 from cod.training import methods
 from cod.training.batching import Batch, eval_batches, make_batches
 from cod.training.device import shared_accelerator
@@ -22,7 +23,6 @@ from cod.training.evaluate import classification_metrics, predict_logits
 from cod.training.loop import FitResult, fit, schedule
 from cod.training.methods import Context
 from cod.training.targets import TEACHER_LOGITS, attach_labels, cache_outputs, randomise_soft_labels
-from cod.training.teacher import load_teacher, teacher_logits
 
 # measurements of this machine, not results (they differ between identical runs): DistillResult.timings
 TIMINGS = ("wall_seconds", "cpu_seconds", "train_seconds", "eval_seconds")

@@ -130,22 +130,3 @@ def save_teacher(result: TeacherResult, dataset: str) -> Path:
         np.save(target, logits)
     (out / "metrics.json").write_text(json.dumps(result.metrics, indent=2) + "\n")
     return out
-
-
-def load_teacher(dataset: str) -> tuple[nn.Module, Any, dict[str, Any]]:
-    """(model, tokenizer, metrics) of the teacher stage's output, in eval mode."""
-    from transformers import AutoModelForSequenceClassification
-
-    from cod.models.load import ensure_pad_token, load_tokenizer
-
-    folder = paths.teacher_dir(dataset)
-    if not (folder / "metrics.json").is_file():
-        raise DataError(f"no teacher for {dataset} ({folder} missing); run `dvc repro teacher@{dataset}` first")
-    model = AutoModelForSequenceClassification.from_pretrained(folder / "model", dtype=torch.float32).eval()
-    tokenizer = ensure_pad_token(load_tokenizer(str(folder / "model")))
-    return model, tokenizer, json.loads((folder / "metrics.json").read_text())
-
-
-def teacher_logits(dataset: str, split: str) -> np.ndarray:
-    """The teacher's saved logits on a prepared split."""
-    return np.load(paths.teacher_predictions(dataset, split))
