@@ -14,11 +14,7 @@ DOC = REPO / "docs" / "architecture.md"
 
 # Upward imports that other branches of issue 11 remove (importer, imported module); empty it once they are
 # merged: test_known_upward_imports_still_exist fails as soon as one of them is gone.
-KNOWN = {
-    ("cod.data.subsets", "cod.config"),  # check_k_fits: the k-fits check moves next to the prepared data
-    ("cod.data", "cod.config"),  # DataConfig, only as load_corpus / prepare annotations (TYPE_CHECKING)
-    ("cod.fetch", "cod.data.corpus"),  # sha256_file, the hash helper fetch shares with data.local
-}
+KNOWN: set[tuple[str, str]] = set()
 
 
 def layer_table() -> dict[str, int]:

@@ -6,13 +6,13 @@ from cod.config.checks import check_cfe_labels, check_choice, check_k, check_see
 from cod.config.loading import StageScalars, load, load_params, read_yaml
 from cod.config.sections import (
     DATA_MODES,
-    LOCAL_FORMATS,
-    SPLITS,
     CounterfactualsConfig,
     DataConfig,
     DistillConfig,
     EditorSettings,
     GridConfig,
+    KdSettings,
+    LayerSettings,
     LLMConfig,
     LocalDataset,
     LocalLMConfig,
@@ -22,15 +22,13 @@ from cod.config.sections import (
     SubsetConfig,
     SyntheticConfig,
     TeacherConfig,
-    TedConfig,
+    TedSettings,
     TuneConfig,
 )
 from cod.errors import ConfigError
 
 __all__ = [
     "DATA_MODES",
-    "LOCAL_FORMATS",
-    "SPLITS",
     "ConfigError",
     "CounterfactualsConfig",
     "DataConfig",
@@ -46,7 +44,9 @@ __all__ = [
     "StageScalars",
     "SubsetConfig",
     "SyntheticConfig",
-    "TedConfig",
+    "KdSettings",
+    "LayerSettings",
+    "TedSettings",
     "TeacherConfig",
     "TuneConfig",
     "check_cfe_labels",

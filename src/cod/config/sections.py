@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -12,8 +12,6 @@ from cod.config.messages import unknown_dataset
 from cod.data import registry
 
 DATA_MODES = ("clean", "cod")
-SPLITS = ("train", "validation", "test")
-LOCAL_FORMATS = ("csv", "jsonl", "parquet")
 
 
 class _Strict(BaseModel):

@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
+from typing import Any, Protocol
 
 from cod.data.corpus import Corpus, cap_per_class, dropped_summary, load_meta, load_split, save, summary
 from cod.data.registry import BUILTIN
 from cod.errors import ConfigError
 
-if TYPE_CHECKING:
-    from cod.config import DataConfig
+
+class DataConfig(Protocol):
+    """What preparing a dataset reads of the `data` section (cod.config.DataConfig satisfies it)."""
+
+    split_seed: int
+    validation_fraction: float
+    test_fraction: float
+    smoke_rows_per_class: int
+    yelp_mapping: str
+    local: Mapping[str, Any]  # name -> a local dataset's settings (a pydantic model: model_dump() gives its kwargs)
+
 
 __all__ = ["Corpus", "dropped_summary", "load_corpus", "prepare", "load_meta", "load_split", "save", "summary"]
 

@@ -1,0 +1,61 @@
+"""A new distillation method is one module and one registry line: a toy method trained end to end."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from torch import nn
+
+from cod import method_registry
+from cod.errors import ConfigError
+from cod.report import tables
+from cod.training import distill as D
+from cod.training import methods
+from cod.training.methods.base import Context, Distiller, Method
+
+
+class LabelsOnly(Method):
+    """The toy method: cross-entropy on the labels only (no teacher term), i.e. KD with kl_alpha = 0."""
+
+    def objective(self, ctx: Context) -> nn.Module:
+        return Distiller.logits_only(ctx.student, self.cfg.model_copy(update={"kl_alpha": 0.0}))
+
+
+METHOD = LabelsOnly  # this test module is the toy method's module
+
+
+@pytest.fixture
+def toy(monkeypatch):
+    """Register the toy method: the one line a new method adds to cod.method_registry.METHODS."""
+    monkeypatch.setitem(method_registry.METHODS, "toy", method_registry.MethodEntry("Labels only", __name__))
+    return "toy"
+
+
+def test_a_registered_toy_method_trains_and_reports(bert_run, toy):
+    result = D.distill("rt_sentences", 8, 0, toy, "clean", bert_run.distill)
+    assert {"train_ce", "train_loss"} == {k for k in result.fit.history[0] if k.startswith("train_")}
+    kd = D.distill("rt_sentences", 8, 0, "kd", "clean", bert_run.distill)
+    assert "train_kd" in kd.fit.history[0] and result.summary["matched_layers"] == []
+    assert bert_run.distill.for_method(toy).keys() == bert_run.distill.for_method("kd").keys() - {"kd"}
+    summary = pd.DataFrame(
+        [
+            {"dataset": "rt_sentences", "method": toy, "mode": mode, "k": 8, "mean": 50.0, "std": 1.0, "n": 3}
+            for mode in ("clean", "cod")
+        ]
+    )
+    assert tables.table1(summary)["method"].tolist() == ["Labels only", "+CoD"]
+
+
+def test_the_grid_accepts_registered_methods_only(repo, toy):
+    from cod import config
+    from tests.conftest import write_params
+
+    write_params(repo, grid={"methods": ["kd", toy]})
+    assert config.load_params().grid.methods == ["kd", toy]
+    write_params(repo, grid={"methods": ["kd", "tde"]})
+    allowed = r"grid.methods: unknown method 'tde'. Allowed: \['kd', 'lwd', 'ted', 'toy'\]"
+    with pytest.raises(ConfigError, match=allowed):
+        config.load_params()
+    write_params(repo, grid={"methods": ["kd"]})
+    with pytest.raises(ConfigError, match="unknown method 'tde'"):
+        methods.build("tde", config.load_params().distill)
