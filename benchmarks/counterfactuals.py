@@ -22,7 +22,7 @@ from cod.counterfactuals.editor import Editor, EditorConfig
 from cod.counterfactuals.generate import assess, edit_all, llm_all, summarise, task_of
 from cod.counterfactuals.metrics import BigramLM
 from cod.counterfactuals.scorer import Scorer
-from cod.data import load_meta, load_split
+from cod.data.corpus import load_meta, load_split
 from cod.data.subsets import load_subset
 from cod.models.teacher import load_teacher
 

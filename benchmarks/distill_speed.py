@@ -20,7 +20,7 @@ import time
 import torch
 
 from cod import config, paths
-from cod.data import load_corpus
+from cod.data.sources import load_corpus
 from cod.models.load import load_classifier
 from cod.training.batching import make_batches, model_inputs
 from cod.training.distill import TEACHER_LOGITS, Distiller, cache_outputs, hidden_key

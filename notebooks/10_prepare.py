@@ -23,16 +23,17 @@ smoke = False
 from IPython.display import display
 
 import cod.config
-import cod.data
+from cod.data.corpus import dropped_summary, summary
+from cod.data.sources import prepare
 
 cfg = cod.config.load("data", dataset=dataset)
-corpus = cod.data.prepare(dataset, cfg, smoke=smoke)
+corpus = prepare(dataset, cfg, smoke=smoke)
 
 # %% [markdown]
 # Rows per split and class, and what was done to the source:
 
 # %%
-display(cod.data.summary(corpus))
+display(summary(corpus))
 for note in corpus.notes:
     print("-", note)
 
@@ -41,4 +42,4 @@ for note in corpus.notes:
 # sources; a file with more than 10 % of such rows, `cod.data.local.MAX_DROPPED_SHARE`, is refused):
 
 # %%
-display(cod.data.dropped_summary(corpus))
+display(dropped_summary(corpus))

@@ -22,12 +22,13 @@ smoke = False
 from IPython.display import display
 
 import cod.config
-from cod import data, paths, tracking
+from cod import paths, tracking
+from cod.data.corpus import load_meta, load_split
 from cod.training import teacher
 
 cfg = cod.config.load("teacher", dataset=dataset)
-meta = data.load_meta(dataset)
-splits = {s: data.load_split(dataset, s) for s in ("train", "validation", "test")}
+meta = load_meta(dataset)
+splits = {s: load_split(dataset, s) for s in ("train", "validation", "test")}
 live = tracking.open_run(paths.teacher_dir(dataset) / "live", cfg.model_dump())
 result = teacher.train_teacher(
     splits, meta["label_names"], cfg, smoke=smoke, on_epoch=lambda _, row: tracking.log_epoch(live, row)

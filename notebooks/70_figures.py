@@ -22,9 +22,9 @@ smoke = False  # no effect: drawing is cheap; kept so every stage notebook takes
 from IPython.display import Image, display
 
 from cod import config
-from cod.report import stage
+from cod.report import figures, stage
 
-files = stage.run_figures(stage.load_aggregated(), config.load("report"))
+files = figures.run_figures(stage.load_aggregated(), config.load("report"))
 
 # %%
 for file in files:

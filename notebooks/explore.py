@@ -24,7 +24,7 @@ smoke = False  # no effect; kept so every notebook takes the same switch
 import pandas as pd
 
 from cod import explore
-from cod.data import load_meta, load_split
+from cod.data.corpus import load_meta, load_split
 from cod.report import stage
 
 explore.show("Prepared data", lambda: pd.DataFrame(load_meta(dataset)["class_counts"]))

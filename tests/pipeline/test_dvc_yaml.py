@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import ast
-import json
+import importlib.util
 import re
 import shlex
-import subprocess
-import sys
+from pathlib import Path
 
 import pytest
 import yaml
@@ -142,32 +141,91 @@ def test_counterfactual_tune_and_distill_paths_match_cod_paths(repo):
 
 
 # Runner and message modules: they do not change what a stage computes.
-NOT_RESULT_DEPS = {"__init__.py", "__main__.py", "errors.py", "nb.py", "cli.py"}
+NOT_RESULT_DEPS = {"src/cod/__init__.py", "src/cod/__main__.py", "src/cod/errors.py", "src/cod/nb.py", "src/cod/cli.py"}
+SRC = REPO / "src"
 
 
-def loaded_cod_files(notebook: str) -> list[str]:
-    """src/cod files (repo-relative) loaded by the notebook's `cod` imports, in a fresh interpreter."""
-    tree = ast.parse((REPO / notebook).read_text())
-    imports = [
-        ast.unparse(node)
+def module_file(name: str) -> Path | None:
+    """The file of module ``name`` under src/ (a package's __init__.py), or None for third-party modules."""
+    base = SRC.joinpath(*name.split("."))
+    for candidate in (base / "__init__.py", base.with_suffix(".py")):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def cod_imports(path: Path) -> set[str]:
+    """Every `cod` module ``path`` imports, top-level or inside functions (a lazy import runs when it is called)."""
+    inside = path.is_relative_to(SRC)  # notebooks import absolutely
+    package = ".".join(path.relative_to(SRC).parts[:-1]) if inside else ""  # base of relative imports
+    found: set[str] = set()
+    tree = ast.parse(path.read_text())
+    type_only = {  # `if TYPE_CHECKING:` imports never run
+        id(inner)
         for node in ast.walk(tree)
-        if isinstance(node, ast.Import | ast.ImportFrom)
-        and any(name.startswith("cod") for name in [getattr(node, "module", None) or "", *(a.name for a in node.names)])
-    ]
-    code = "\n".join(imports) + (
-        "\nimport json, sys\nprint(json.dumps(sorted(m.__file__ for n, m in sys.modules.items()"
-        " if n.split('.')[0] == 'cod' and getattr(m, '__file__', None))))"
-    )
-    out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True)
-    return [str(__import__("pathlib").Path(f).resolve().relative_to(REPO)) for f in json.loads(out.stdout)]
+        if isinstance(node, ast.If) and ast.unparse(node.test).endswith("TYPE_CHECKING")
+        for inner in ast.walk(node)
+    }
+    for node in ast.walk(tree):
+        if id(node) in type_only:
+            continue
+        if isinstance(node, ast.Import):
+            found |= {a.name for a in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            base = importlib.util.resolve_name(
+                "." * node.level + (node.module or ""), package.removesuffix(".__init__")
+            )
+            found |= {base} | {f"{base}.{a.name}" for a in node.names}
+    return {name for name in found if name.split(".")[0] == "cod"}
+
+
+def code_closure(notebook: str, dynamic: list[str]) -> set[str]:
+    """src/cod files a stage can run: its notebook's imports (and ``dynamic`` ones), transitively, parents included."""
+    todo, seen = [*cod_imports(REPO / notebook), *dynamic], set()
+    while todo:
+        parts = todo.pop().split(".")
+        for i in range(1, len(parts) + 1):
+            path = module_file(".".join(parts[:i]))
+            if path is not None and path not in seen:
+                seen.add(path)
+                todo += cod_imports(path)
+    return {p.relative_to(REPO).as_posix() for p in seen} - NOT_RESULT_DEPS
+
+
+# Modules a stage imports by name at run time (importlib): the registered implementation it runs.
+DYNAMIC = {
+    "distill": [METHODS[SAMPLE["method"]].module],
+    "tune": [METHODS[BASELINE].module],
+}
+
+
+def declared_code(stage: str) -> list[str]:
+    """The src/ deps of a stage, rendered for SAMPLE."""
+    return [render(d).rstrip("/") for d in STAGES[stage]["deps"] if render(d).startswith("src/")]
 
 
 @pytest.mark.parametrize("stage", sorted(STAGES))
-def test_every_cod_module_a_stage_loads_is_a_declared_dep(stage):
-    """Editing code a stage runs must re-run it; editing anything else (e.g. figure code) must not."""
-    spec = STAGES[stage]
-    notebook, _ = parse_cmd(spec["cmd"])
-    deps = [render(d).rstrip("/") for d in spec["deps"]]
-    loaded = [f for f in loaded_cod_files(notebook) if f.split("/")[-1] not in NOT_RESULT_DEPS]
-    uncovered = [f for f in loaded if not any(f == d or f.startswith(d + "/") for d in deps)]
+def test_every_cod_module_a_stage_runs_is_a_declared_dep(stage):
+    """Editing code a stage runs must re-run it."""
+    notebook, _ = parse_cmd(STAGES[stage]["cmd"])
+    deps = declared_code(stage)
+    runs = code_closure(notebook, DYNAMIC.get(stage, []))
+    uncovered = sorted(f for f in runs if not any(f == d or f.startswith(d + "/") for d in deps))
     assert not uncovered, f"{stage} runs {uncovered} but does not list them in deps"
+
+
+@pytest.mark.parametrize("stage", sorted(STAGES))
+def test_a_stage_depends_on_no_code_it_does_not_run(stage):
+    """Editing code a stage never runs (another method, figure code, an unused source) must not re-run it."""
+    notebook, _ = parse_cmd(STAGES[stage]["cmd"])
+    runs = code_closure(notebook, DYNAMIC.get(stage, []))
+    for dep in declared_code(stage):
+        files = [dep] if dep.endswith(".py") else [p.relative_to(REPO).as_posix() for p in (REPO / dep).rglob("*.py")]
+        unused = sorted(f for f in files if f not in runs and f not in NOT_RESULT_DEPS)
+        assert files and not unused, f"{stage} lists {dep} but never runs {unused or dep}; narrow its deps"
+
+
+def test_a_distill_stage_depends_on_its_own_method_module_only():
+    deps = STAGES["distill"]["deps"]
+    assert "src/cod/training/methods/${item.method}.py" in deps
+    assert not any(d.rstrip("/") in ("src/cod/training", "src/cod/training/methods") for d in deps)

@@ -188,5 +188,7 @@ def test_zero_valid_cfes_do_not_crash_the_report_stages(repo):
     metrics = json.loads((paths.reports_dir() / "metrics.json").read_text())
     assert metrics["rt_sentences"]["k8"]["kd_gain"]["verdict"] == "excluded"
     assert metrics["verdict_summary"]["excluded"] == 1
-    files = stage.run_figures(stage.load_aggregated(), config.load_params().report)
+    from cod.report import figures
+
+    files = figures.run_figures(stage.load_aggregated(), config.load_params().report)
     assert {"cfe_examples.png", "cfe_quality.png", "cod_gain.png"} <= {f.name for f in files}

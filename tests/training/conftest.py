@@ -33,7 +33,7 @@ def tiny_params(repo, teacher_spec: str, student_spec: str, **distill_overrides)
 def setup_run(repo, teacher_spec: str, student_spec: str, **overrides) -> config.Params:
     params = tiny_params(repo, teacher_spec, student_spec, **overrides)
     tiny.prepare()
-    from cod.data import load_meta, load_split
+    from cod.data.corpus import load_meta, load_split
 
     splits = {s: load_split("rt_sentences", s) for s in ("train", "validation", "test")}
     result = train_teacher(splits, load_meta("rt_sentences")["label_names"], params.teacher)

@@ -12,7 +12,7 @@ import pytest
 import torch
 
 from cod.counterfactuals.scorer import Scorer
-from cod.data import load_meta, load_split
+from cod.data.corpus import load_meta, load_split
 from cod.models.teacher import load_teacher
 from cod.training import distill as D
 from cod.training import teacher as T

@@ -9,7 +9,9 @@ import yaml
 
 from cod import paths
 from cod.counterfactuals import generate
-from cod.data import load_meta, load_split, prepare, subsets
+from cod.data import subsets
+from cod.data.corpus import load_meta, load_split
+from cod.data.sources import prepare
 from cod.errors import ConfigError
 from cod.explore import counterfactual_edits
 from cod.training import distill as D

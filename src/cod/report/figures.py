@@ -16,9 +16,12 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
 
+from cod import paths  # noqa: E402
 from cod.method_registry import display_name  # noqa: E402
 
 if TYPE_CHECKING:
+    from cod.config import ReportConfig
+    from cod.report.stage import Aggregated
     from cod.synthetic.experiment import SeedRun
 
 MODE_COLORS = {"clean": "#4C72B0", "cod": "#DD8452"}
@@ -346,3 +349,21 @@ def decision_boundaries(example: SeedRun, out_dir: Path) -> list[Path]:
         ax.legend(loc="lower left", fontsize=7)
     fig.suptitle("Two moons (black line: teacher boundary; shading: each model's prediction)", y=1.03)
     return save(fig, out_dir, "moons_boundaries")
+
+
+def run_figures(agg: Aggregated, cfg: ReportConfig) -> list[Path]:
+    """The figures stage: every figure of the report, from the aggregate's tables, into reports/figures (PNG + PDF)."""
+    out = paths.figures_dir()
+    files = []
+    for value in ("val", "test"):
+        if len(agg[f"summary_{value}"]):
+            files += accuracy_vs_k(agg[f"summary_{value}"], out, value)
+    if len(agg[f"gains_{cfg.value}"]):
+        files += cod_gain(agg[f"gains_{cfg.value}"], out, cfg.min_cfe_share)
+    if (agg["cfes"]["status"] == "ok").any():
+        files += cfe_quality(agg["cfes"], out)
+        files += cfe_examples(agg["examples"], out)  # says "no valid CFE" when no set has one
+    files += teacher_accuracy(agg["teachers"], out)
+    if agg["sensitivity"]["n"].fillna(0).gt(0).any():
+        files += lr_sensitivity(agg["sensitivity"], out)
+    return files

@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from cod import paths
-from cod.config import Params, ReportConfig
+from cod.config import Params
 from cod.data.corpus import load_meta
 from cod.report import aggregate, sensitivity, tables
 
@@ -124,23 +124,3 @@ def load_aggregated() -> Aggregated:
 
         raise DataError(f"{folder} lacks {missing}; run `dvc repro aggregate` first")
     return Aggregated({name: pd.read_csv(folder / f"{name}.csv") for name in FRAMES})
-
-
-def run_figures(agg: Aggregated, cfg: ReportConfig) -> list[Path]:
-    """Every figure of the report into reports/figures (PNG + PDF)."""
-    from cod.report import figures
-
-    out = paths.figures_dir()
-    files = []
-    for value in ("val", "test"):
-        if len(agg[f"summary_{value}"]):
-            files += figures.accuracy_vs_k(agg[f"summary_{value}"], out, value)
-    if len(agg[f"gains_{cfg.value}"]):
-        files += figures.cod_gain(agg[f"gains_{cfg.value}"], out, cfg.min_cfe_share)
-    if (agg["cfes"]["status"] == "ok").any():
-        files += figures.cfe_quality(agg["cfes"], out)
-        files += figures.cfe_examples(agg["examples"], out)  # says "no valid CFE" when no set has one
-    files += figures.teacher_accuracy(agg["teachers"], out)
-    if agg["sensitivity"]["n"].fillna(0).gt(0).any():
-        files += figures.lr_sensitivity(agg["sensitivity"], out)
-    return files
