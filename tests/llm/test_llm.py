@@ -238,36 +238,6 @@ def test_sigkill_mid_run_loses_nothing_and_pays_nothing_twice(server, tmp_path):
     assert len({json.loads(x)["key"] for x in log.read_text().splitlines()}) == 20
 
 
-def test_batch_api_lines_skip_cached_and_output_fills_the_cache(server, tmp_path):
-    from cod.counterfactuals.llm import batch_lines, ingest_batch_output
-
-    llm = LLM(settings(server), ResponseCache(tmp_path))
-    llm.complete_many([conv("a good film")])
-    lines = batch_lines(llm, [conv("a good film"), conv("a bad plot"), conv("a bad plot")])
-    assert len(lines) == 1 and lines[0]["body"]["messages"] == conv("a bad plot")
-    output = (
-        json.dumps(
-            {
-                "custom_id": lines[0]["custom_id"],
-                "response": {
-                    "status_code": 200,
-                    "body": {
-                        "choices": [{"message": {"role": "assistant", "content": '{"counterfactual": "a good plot"}'}}],
-                        "usage": {"prompt_tokens": 50, "completion_tokens": 10},
-                    },
-                },
-            }
-        )
-        + "\n"
-    )
-    output += json.dumps({"custom_id": "unknown", "error": {"message": "expired"}}) + "\n"
-    assert ingest_batch_output(llm, output, lines) == 1
-    replay = LLM(settings(server, mode="replay"), ResponseCache(tmp_path))
-    [rec] = replay.complete_many([conv("a bad plot")])
-    assert parse_counterfactual(rec["text"]) == "a good plot" and replay.requests_sent == 0
-    assert ledger_summary(replay.cache)["errors"] == 1
-
-
 def test_current_and_target_on_a_hand_made_probability_matrix():
     probs = np.array([[0.9, 0.1], [0.8, 0.2], [0.5, 0.5], [0.3, 0.7]])
     gold = np.array([0, 1, 0, 1])
