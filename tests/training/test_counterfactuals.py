@@ -242,7 +242,8 @@ def test_unreachable_endpoint_fails_the_stage_and_writes_nothing(bert_run, repo,
 def test_endpoint_failing_mid_stage_keeps_answers_and_writes_nothing(bert_run, repo, monkeypatch, case):
     from cod import config
     from cod.counterfactuals import generate
-    from cod.counterfactuals.llm import EndpointError, ResponseCache
+    from cod.counterfactuals.cache import ResponseCache
+    from cod.counterfactuals.chat import EndpointError
     from cod.data import subsets
     from tests.llm.server import FakeOpenAI
 

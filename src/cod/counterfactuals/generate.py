@@ -13,8 +13,8 @@ from tqdm.auto import tqdm
 
 from cod import paths, tracking
 from cod.config import CounterfactualsConfig
+from cod.counterfactuals.chat import LLMSettings
 from cod.counterfactuals.editor import Edit, Editor, EditorConfig, EditResult
-from cod.counterfactuals.llm import LLMSettings
 from cod.counterfactuals.metrics import BigramLM, cosine, word_levenshtein
 from cod.counterfactuals.scorer import Scorer
 from cod.data import load_meta, load_split, registry
@@ -72,8 +72,7 @@ def diff_edits(a: list[str], b: list[str]) -> list[Edit]:
 
 def llm_settings(cfg: CounterfactualsConfig) -> LLMSettings:
     """The request settings of the configured backend: the endpoint's for ``llm``, model and GGUF file for ``local``."""
-    c = cfg.llm
-    settings = LLMSettings(**{f: getattr(c, f) for f in LLMSettings.__dataclass_fields__ if f in type(c).model_fields})
+    settings = LLMSettings.from_config(cfg.llm)
     if cfg.backend == "local":
         return replace(
             settings,
@@ -95,7 +94,10 @@ def llm_all(
     An unreachable or failing endpoint raises ``EndpointError`` (the fallback covers originals the LLM could
     not flip, not an endpoint that does not answer)."""
     from cod.counterfactuals import prompts
-    from cod.counterfactuals.llm import LLM, LocalLM, ResponseCache, ledger_summary, parse_counterfactual
+    from cod.counterfactuals.answers import parse_counterfactual
+    from cod.counterfactuals.cache import ResponseCache, ledger_summary
+    from cod.counterfactuals.chat import LLM
+    from cod.counterfactuals.local_chat import LocalLM
 
     if is_pair(originals):  # the prompts carry one text; refuse rather than rewrite a premise scored alone
         raise ConfigError(
