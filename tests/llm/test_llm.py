@@ -289,7 +289,8 @@ class TableScorer:
 
 @pytest.mark.parametrize("case", cases(f"{THIS}::test_prompts_never_ask_to_change_a_label_into_itself"), ids=ids)
 def test_prompts_never_ask_to_change_a_label_into_itself(case, repo, server):
-    from cod.counterfactuals.generate import llm_all
+    from cod.counterfactuals.generators.llm import LLMGenerator
+    from cod.data.registry import describe
 
     source = case["setup"]["label_source"]
     llm = config.load_params().counterfactuals.llm.model_copy(
@@ -305,7 +306,8 @@ def test_prompts_never_ask_to_change_a_label_into_itself(case, repo, server):
     # teacher right / teacher wrong (gold positive, predicted negative) / an exact tie
     table = {"a good film": [0.1, 0.9], "a good plot": [0.8, 0.2], "a good song": [0.5, 0.5]}
     originals = pd.DataFrame({"idx": [0, 1, 2], "text": list(table), "label": [1, 1, 1]})
-    results, _ = llm_all(originals, TableScorer(table), "rt_sentences", cfg, ["negative", "positive"])
+    made = LLMGenerator(cfg).generate(originals, TableScorer(table), describe("rt_sentences"), ["negative", "positive"])
+    results = made.results
     asked = [re.findall(r"Current label: (\w+)\nTarget label: (\w+)", p)[-1] for p in server.prompts]
     assert len(asked) == 3 and all(cur != tgt for cur, tgt in asked), asked
     first = {p.split("Text: ")[-1].split("\n")[0]: pair for p, pair in zip(server.prompts, asked, strict=True)}
