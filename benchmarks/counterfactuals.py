@@ -18,11 +18,14 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from cod import config, paths
-from cod.counterfactuals.editor import Editor, EditorConfig
-from cod.counterfactuals.generate import assess, edit_all, llm_all, summarise, task_of
+from cod.counterfactuals.editor import Editor
+from cod.counterfactuals.generate import assess, summarise
+from cod.counterfactuals.generators.editor import EditorGenerator
+from cod.counterfactuals.generators.llm import LLMGenerator
 from cod.counterfactuals.metrics import BigramLM
 from cod.counterfactuals.scorer import Scorer
 from cod.data.corpus import load_meta, load_split
+from cod.data.registry import describe
 from cod.data.subsets import load_subset
 from cod.models.teacher import load_teacher
 
@@ -69,12 +72,13 @@ def main() -> None:
     teacher, tokenizer, _ = load_teacher(dataset)
     scorer = Scorer(teacher, tokenizer, cfg.max_length)
     lm = BigramLM(load_split(dataset, "train")["text"])
+    info, names, offline = describe(dataset), load_meta(dataset)["label_names"], EditorGenerator(cfg)
     start = time.perf_counter()
-    results = edit_all(originals, scorer, dataset, cfg)
+    results = offline.generate(originals, scorer, info, names).results
     wall = time.perf_counter() - start
-    editor = summarise(assess(originals, results, scorer, lm), 0, "editor")
+    editor = summarise(assess(originals, results, scorer, lm), 0, offline)
 
-    server = editor_server(Editor(scorer, task_of(dataset), EditorConfig(**cfg.editor.model_dump())))
+    server = editor_server(offline.editor(scorer, info))
     threading.Thread(target=server.serve_forever, daemon=True).start()
     os.environ.setdefault("OPENAI_API_KEY", "sk-local-benchmark")
     with tempfile.TemporaryDirectory() as cache:
@@ -86,10 +90,10 @@ def main() -> None:
                 "concurrency": 1,
             }
         )
-        c = cfg.model_copy(update={"backend": "llm", "llm": llm_cfg})
-        names = load_meta(dataset)["label_names"]
-        first, extra = llm_all(originals, scorer, dataset, c, names)
-        _, rerun = llm_all(originals, scorer, dataset, c, names)
+        llm = LLMGenerator(cfg.model_copy(update={"backend": "llm", "llm": llm_cfg}))
+        made = llm.generate(originals, scorer, info, names)
+        first, extra = made.results, made.extra
+        rerun = llm.generate(originals, scorer, info, names).extra
     server.shutdown()
     valid = sum(r.flipped for r in first)
     report = f"""# Counterfactual generation benchmark

@@ -16,25 +16,22 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from cod import config
 from cod.counterfactuals import prompts
-from cod.counterfactuals.llm import (
-    LLM,
-    EndpointError,
-    LLMSettings,
-    LocalLM,
-    ReplayMiss,
-    ResponseCache,
-    ledger_summary,
-    parse_counterfactual,
-    request_key,
-)
+from cod.counterfactuals.answers import parse_counterfactual
+from cod.counterfactuals.cache import ResponseCache, ledger_summary
+from cod.counterfactuals.chat import LLM, EndpointError, LLMSettings, ReplayMiss, request_key
+from cod.counterfactuals.local_chat import LocalLM
 from cod.errors import CodError, ConfigError
+from tests.conftest import REPO
 from tests.llm.server import FakeOpenAI
 from tests.reliability_cases import cases, ids
 
 THIS = "tests/llm/test_llm.py"
 
 KEY = "sk-test-SECRET-0123456789"
+# the request settings of the project's params.yaml (section counterfactuals.llm)
+BASE = LLMSettings.from_config(config.load_params(REPO / "params.yaml").counterfactuals.llm)
 
 
 @pytest.fixture
@@ -49,7 +46,7 @@ def api_key(monkeypatch):
 
 
 def settings(server: FakeOpenAI, **kw) -> LLMSettings:
-    return LLMSettings(**{"base_url": server.url, "max_retries": 2, "timeout": 1.0, "concurrency": 3, **kw})
+    return replace(BASE, **{"base_url": server.url, "max_retries": 2, "timeout": 1.0, "concurrency": 3, **kw})
 
 
 def conv(text: str) -> list[dict[str, str]]:
@@ -172,7 +169,7 @@ def test_two_endpoints_with_one_model_name_do_not_share_answers(server, tmp_path
 @pytest.mark.parametrize("case", cases(f"{THIS}::test_cache_key_separates_what_changes_an_answer"), ids=ids)
 def test_cache_key_separates_what_changes_an_answer(case, tmp_path, monkeypatch):
     setup = case["setup"]
-    base = LLMSettings(model="org/model", base_url=None)
+    base = replace(BASE, model="org/model", base_url=None)
     make = LocalLM if setup.get("backend") == "local" else LLM
     if make is LocalLM:
         base = replace(base, gguf_file="model-Q4_K_M.gguf")
@@ -187,7 +184,7 @@ def test_cache_key_separates_what_changes_an_answer(case, tmp_path, monkeypatch)
 
 def test_cache_key_covers_model_prompt_and_sampling_but_not_the_transport(tmp_path, monkeypatch):
     monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
-    s = LLMSettings(base_url=None)
+    s = replace(BASE, base_url=None)
     key = request_key(s, conv("a good film"))
     for change in ({"model": "gpt-4o-mini"}, {"temperature": 0.7}, {"max_tokens": 64}, {"base_url": "http://h/v1"}):
         assert request_key(replace(s, **change), conv("a good film")) != key, change
@@ -202,6 +199,25 @@ def test_cache_key_covers_model_prompt_and_sampling_but_not_the_transport(tmp_pa
     assert request_key(local, conv("a good film")) != key and local.base_url is None
 
 
+def test_cache_keys_of_earlier_releases_stay_valid(tmp_path, monkeypatch):
+    """The keys of users' caches: a change of ``request_key`` (or of the settings it reads) would re-pay them all."""
+    monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
+    cache = ResponseCache(tmp_path)
+    local = replace(BASE, model="Qwen/Qwen2.5-1.5B-Instruct")
+    keys = {
+        "api": request_key(LLM(BASE, cache).settings, conv("a good film")),
+        "url": request_key(
+            LLM(replace(BASE, base_url="http://127.0.0.1:8000/v1"), cache).settings, conv("a good film")
+        ),
+        "local": request_key(LocalLM(local, cache, gguf_file="m.gguf").settings, conv("a good film")),
+    }
+    assert keys == {
+        "api": "a63a932b60826711014e6d320013aed52966f0cc7d2d14eb22c273d9b20e1a32",
+        "url": "444b6bea3e7998316ddab8559c3962a26de9282bfe8b45074e412339c03c343a",
+        "local": "42cac8390833f349beb6cd4241606dd1912d9f97f10bf7752d4b3f490b5c1b39",
+    }
+
+
 def test_missing_key_is_one_clear_message(server, tmp_path, monkeypatch):
     monkeypatch.delenv("OPENAI_API_KEY")
     with pytest.raises(ConfigError, match=r"\$OPENAI_API_KEY is not set"):
@@ -210,16 +226,23 @@ def test_missing_key_is_one_clear_message(server, tmp_path, monkeypatch):
 
 CHILD = """
 import sys
+from dataclasses import replace
+from pathlib import Path
+from cod import config
 from cod.counterfactuals import prompts
-from cod.counterfactuals.llm import LLM, LLMSettings, ResponseCache
-url, folder = sys.argv[1], sys.argv[2]
-llm = LLM(LLMSettings(base_url=url, concurrency=1, max_retries=0), ResponseCache(__import__("pathlib").Path(folder)))
+from cod.counterfactuals.cache import ResponseCache
+from cod.counterfactuals.chat import LLM, LLMSettings
+url, folder, params = sys.argv[1], sys.argv[2], Path(sys.argv[3])
+base = LLMSettings.from_config(config.load_params(params).counterfactuals.llm)
+llm = LLM(replace(base, base_url=url, concurrency=1, max_retries=0), ResponseCache(Path(folder)))
 llm.complete_many(prompts.build("sentiment", f"SLOW good {i}", "positive", "negative") for i in range(20))
 """
 
 
 def test_sigkill_mid_run_loses_nothing_and_pays_nothing_twice(server, tmp_path):
-    proc = subprocess.Popen([sys.executable, "-c", CHILD, server.url, str(tmp_path)], env=dict(os.environ))
+    proc = subprocess.Popen(
+        [sys.executable, "-c", CHILD, server.url, str(tmp_path), str(REPO / "params.yaml")], env=dict(os.environ)
+    )
     log = tmp_path / "responses.jsonl"
     deadline = time.time() + 60
     while time.time() < deadline and (not log.is_file() or len(log.read_text().splitlines()) < 5):
@@ -229,43 +252,13 @@ def test_sigkill_mid_run_loses_nothing_and_pays_nothing_twice(server, tmp_path):
     saved = {json.loads(line)["key"] for line in log.read_text().splitlines()}
     assert 5 <= len(saved) < 20
     sent_before = sum(server.requests.values())
-    llm = LLM(LLMSettings(base_url=server.url, concurrency=2, max_retries=0), ResponseCache(tmp_path))
+    llm = LLM(replace(BASE, base_url=server.url, concurrency=2, max_retries=0), ResponseCache(tmp_path))
     out = llm.complete_many(prompts.build("sentiment", f"SLOW good {i}", "positive", "negative") for i in range(20))
     assert len(out) == 20 and all(r["status"] == "ok" for r in out)
     assert llm.requests_sent == 20 - len(saved)  # only the missing ones
     assert sent_before <= len(saved) + 1  # at most the one request in flight at the kill was lost
     assert max(server.requests.values()) <= 2 and sum(v == 2 for v in server.requests.values()) <= 1
     assert len({json.loads(x)["key"] for x in log.read_text().splitlines()}) == 20
-
-
-def test_batch_api_lines_skip_cached_and_output_fills_the_cache(server, tmp_path):
-    from cod.counterfactuals.llm import batch_lines, ingest_batch_output
-
-    llm = LLM(settings(server), ResponseCache(tmp_path))
-    llm.complete_many([conv("a good film")])
-    lines = batch_lines(llm, [conv("a good film"), conv("a bad plot"), conv("a bad plot")])
-    assert len(lines) == 1 and lines[0]["body"]["messages"] == conv("a bad plot")
-    output = (
-        json.dumps(
-            {
-                "custom_id": lines[0]["custom_id"],
-                "response": {
-                    "status_code": 200,
-                    "body": {
-                        "choices": [{"message": {"role": "assistant", "content": '{"counterfactual": "a good plot"}'}}],
-                        "usage": {"prompt_tokens": 50, "completion_tokens": 10},
-                    },
-                },
-            }
-        )
-        + "\n"
-    )
-    output += json.dumps({"custom_id": "unknown", "error": {"message": "expired"}}) + "\n"
-    assert ingest_batch_output(llm, output, lines) == 1
-    replay = LLM(settings(server, mode="replay"), ResponseCache(tmp_path))
-    [rec] = replay.complete_many([conv("a bad plot")])
-    assert parse_counterfactual(rec["text"]) == "a good plot" and replay.requests_sent == 0
-    assert ledger_summary(replay.cache)["errors"] == 1
 
 
 def test_current_and_target_on_a_hand_made_probability_matrix():
@@ -296,8 +289,8 @@ class TableScorer:
 
 @pytest.mark.parametrize("case", cases(f"{THIS}::test_prompts_never_ask_to_change_a_label_into_itself"), ids=ids)
 def test_prompts_never_ask_to_change_a_label_into_itself(case, repo, server):
-    from cod import config
-    from cod.counterfactuals.generate import llm_all
+    from cod.counterfactuals.generators.llm import LLMGenerator
+    from cod.data.registry import describe
 
     source = case["setup"]["label_source"]
     llm = config.load_params().counterfactuals.llm.model_copy(
@@ -313,7 +306,8 @@ def test_prompts_never_ask_to_change_a_label_into_itself(case, repo, server):
     # teacher right / teacher wrong (gold positive, predicted negative) / an exact tie
     table = {"a good film": [0.1, 0.9], "a good plot": [0.8, 0.2], "a good song": [0.5, 0.5]}
     originals = pd.DataFrame({"idx": [0, 1, 2], "text": list(table), "label": [1, 1, 1]})
-    results, _ = llm_all(originals, TableScorer(table), "rt_sentences", cfg, ["negative", "positive"])
+    made = LLMGenerator(cfg).generate(originals, TableScorer(table), describe("rt_sentences"), ["negative", "positive"])
+    results = made.results
     asked = [re.findall(r"Current label: (\w+)\nTarget label: (\w+)", p)[-1] for p in server.prompts]
     assert len(asked) == 3 and all(cur != tgt for cur, tgt in asked), asked
     first = {p.split("Text: ")[-1].split("\n")[0]: pair for p, pair in zip(server.prompts, asked, strict=True)}

@@ -6,12 +6,16 @@ import pandas as pd
 import pytest
 import yaml
 
+from cod import config
 from cod.counterfactuals import lexicon
-from cod.counterfactuals.editor import Editor, EditorConfig, operators, render
+from cod.counterfactuals.editor import Editor, EditorConfig, EditResult, operators, render
 from cod.counterfactuals.generate import make_cod_sets, summarise, training_rows
+from cod.counterfactuals.generators import Generated, Generator
+from cod.counterfactuals.generators.editor import EditorGenerator
 from cod.counterfactuals.metrics import BigramLM, word_levenshtein
 from cod.counterfactuals.scorer import Scorer
 from cod.models.teacher import load_teacher
+from tests.conftest import REPO
 from tests.reliability_cases import cases, ids
 
 THIS = "tests/training/test_counterfactuals.py"
@@ -101,7 +105,7 @@ def test_validity_filter_keeps_flips_only_and_reports_failures():
     assert rows.loc[rows["is_cfe"], ["pair_id", "label"]].values.tolist() == [[5, 0]]
     paper = training_rows(originals, records, "all")
     assert paper.loc[paper["is_cfe"], "label"].tolist() == [0, 1]  # 1 - y, flipped or not
-    s = summarise(records, len(rows), "editor")
+    s = summarise(records, len(rows), EditorGenerator(config.load_params(REPO / "params.yaml").counterfactuals))
     assert s["originals_without_valid_cfe"] == 1 and s["flip_rate"] == 0.5
     assert s["calls_per_valid_cfe"] == 40.0 and s["calls_are"] == "teacher forward passes"
 
@@ -148,6 +152,48 @@ def test_llm_backend_end_to_end_with_local_server_and_free_rerun(bert_run, monke
         replay = cfg.model_copy(update={"llm": llm.model_copy(update={"mode": "replay"})})
         assert make_cod_set("rt_sentences", 8, 0, replay)[1]["llm_requests_sent"] == 0
         assert sum(server.requests.values()) == sent
+
+
+class ReversedWords(Generator):
+    """A toy generator: each CFE is its original's words in reverse order."""
+
+    name = "toy"
+    calls_are = "toy calls"
+
+    def generate(self, originals, scorer, dataset, label_names):
+        texts = originals["text"].tolist()
+        flipped = [" ".join(reversed(t.split())) for t in texts]
+        return Generated(
+            [EditResult(t, f, 0, 1, True, 0.0, 0.0, forward_passes=2) for t, f in zip(texts, flipped, strict=True)],
+            {"toy_prompts": dataset.prompts},
+        )
+
+    def set_metrics(self, extra, valid_cfes):
+        return {"toy_valid": valid_cfes}
+
+
+def test_a_toy_generator_is_one_class_and_one_registry_line(bert_run, monkeypatch):
+    from cod import paths
+    from cod.counterfactuals import generators
+
+    monkeypatch.setitem(generators.GENERATORS, ReversedWords.name, ReversedWords)
+    cfg = bert_run.counterfactuals.model_copy(update={"backend": "toy"})
+    records, summary = make_cod_set("rt_sentences", 8, 0, cfg)
+    assert records["cfe"].tolist() == [" ".join(reversed(t.split())) for t in records["original"]]
+    assert records["calls"].tolist() == [2] * 4
+    assert summary["backend"] == "toy" and summary["calls_are"] == "toy calls"
+    assert summary["toy_prompts"] == "sentiment" and summary["toy_valid"] == summary["valid_cfes"]
+    rows = pd.read_json(paths.train_set("rt_sentences", 8, 0, "cod"), lines=True)
+    assert len(rows) == 4 + summary["valid_cfes"]
+
+
+def test_an_unknown_generator_names_the_key_and_the_choices():
+    from cod.counterfactuals import generators
+    from cod.errors import ConfigError
+
+    cfg = config.load_params(REPO / "params.yaml").counterfactuals.model_copy(update={"backend": "semantic"})
+    with pytest.raises(ConfigError, match=r"counterfactuals.backend: unknown generator 'semantic'.*'editor', 'llm'"):
+        generators.build(cfg)
 
 
 def test_local_causal_lm_backend_runs_the_same_prompts_behind_the_cache(bert_run, tmp_path):
@@ -240,9 +286,9 @@ def test_unreachable_endpoint_fails_the_stage_and_writes_nothing(bert_run, repo,
     "case", cases(f"{THIS}::test_endpoint_failing_mid_stage_keeps_answers_and_writes_nothing"), ids=ids
 )
 def test_endpoint_failing_mid_stage_keeps_answers_and_writes_nothing(bert_run, repo, monkeypatch, case):
-    from cod import config
     from cod.counterfactuals import generate
-    from cod.counterfactuals.llm import EndpointError, ResponseCache
+    from cod.counterfactuals.cache import ResponseCache
+    from cod.counterfactuals.chat import EndpointError
     from cod.data import subsets
     from tests.llm.server import FakeOpenAI
 

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import difflib
 import json
 import time
-from dataclasses import asdict, replace
+from dataclasses import asdict
 from typing import Any
 
 import pandas as pd
@@ -13,180 +12,16 @@ from tqdm.auto import tqdm
 
 from cod import paths, tracking
 from cod.config import CounterfactualsConfig
-from cod.counterfactuals.editor import Edit, Editor, EditorConfig, EditResult
-from cod.counterfactuals.llm import LLMSettings
+from cod.counterfactuals import generators
+from cod.counterfactuals.editor import EditResult
+from cod.counterfactuals.generators import Generator
 from cod.counterfactuals.metrics import BigramLM, cosine, word_levenshtein
 from cod.counterfactuals.scorer import Scorer
-from cod.data import load_meta, load_split, registry
+from cod.counterfactuals.texts import edited_texts, fixed_texts, is_pair
+from cod.data import registry
+from cod.data.corpus import load_meta, load_split
+from cod.data.registry import DatasetInfo
 from cod.data.subsets import load_manifest, load_subset
-from cod.errors import ConfigError
-
-
-def task_of(dataset: str) -> str:
-    """The edit-operator family for a dataset (sentiment lexicon edits, grammatical edits, or generic)."""
-    info = registry.BUILTIN.get(dataset)
-    return info.task if info is not None else "generic"
-
-
-def is_pair(originals: pd.DataFrame) -> bool:
-    """A sentence-pair dataset (``text`` + ``text_pair``): its CFEs edit the second text, the first stays."""
-    return "text_pair" in originals.columns
-
-
-def edited_texts(originals: pd.DataFrame) -> list[str]:
-    """The texts a CFE edits: ``text``, or ``text_pair`` (the hypothesis) for a sentence-pair dataset."""
-    return originals["text_pair" if is_pair(originals) else "text"].tolist()
-
-
-def fixed_texts(originals: pd.DataFrame) -> list[str] | None:
-    """The first texts of a sentence-pair dataset (kept as they are in the CFEs); None for single texts."""
-    return originals["text"].tolist() if is_pair(originals) else None
-
-
-def edit_all(originals: pd.DataFrame, scorer: Scorer, dataset: str, cfg: CounterfactualsConfig) -> list[EditResult]:
-    """Run the offline editor over every original text (for a pair, over its second text, scored as a pair)."""
-    editor = Editor(scorer, task_of(dataset), EditorConfig(**cfg.editor.model_dump()))  # type: ignore[arg-type]
-    texts, firsts = edited_texts(originals), fixed_texts(originals)
-    return [
-        editor.edit(text, None if firsts is None else firsts[i])
-        for i, text in enumerate(tqdm(texts, desc="counterfactuals", leave=False))
-    ]
-
-
-def diff_edits(a: list[str], b: list[str]) -> list[Edit]:
-    """Slot edits turning word list ``a`` into ``b`` (for LLM outputs, which come without an edit log)."""
-    edits = []
-    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes():
-        if tag == "equal":
-            continue
-        new = " ".join(b[j1:j2])
-        if tag == "insert":
-            slot = min(i1, len(a) - 1)
-            old = a[slot] if a else ""
-            edits.append(Edit(slot, "insert", old, f"{new} {old}".strip() if i1 < len(a) else f"{old} {new}".strip()))
-            continue
-        edits.append(Edit(i1, tag, a[i1], new))
-        edits.extend(Edit(i, tag, a[i], "") for i in range(i1 + 1, i2))
-    return edits
-
-
-def llm_settings(cfg: CounterfactualsConfig) -> LLMSettings:
-    """The request settings of the configured backend: the endpoint's for ``llm``, model and GGUF file for ``local``."""
-    c = cfg.llm
-    settings = LLMSettings(**{f: getattr(c, f) for f in LLMSettings.__dataclass_fields__ if f in type(c).model_fields})
-    if cfg.backend == "local":
-        return replace(
-            settings,
-            backend="local",
-            model=cfg.local.model,
-            base_url=None,
-            gguf_file=cfg.local.gguf_file,
-            concurrency=1,
-        )
-    return settings
-
-
-def llm_all(
-    originals: pd.DataFrame, scorer: Scorer, dataset: str, cfg: CounterfactualsConfig, label_names: list[str]
-) -> tuple[list[EditResult], dict[str, Any]]:
-    """CFEs from an OpenAI-compatible LLM, checked by the teacher, with feedback rounds and optional
-    critique-revision; originals still without a valid CFE fall back to the offline editor if asked.
-
-    An unreachable or failing endpoint raises ``EndpointError`` (the fallback covers originals the LLM could
-    not flip, not an endpoint that does not answer)."""
-    from cod.counterfactuals import prompts
-    from cod.counterfactuals.llm import LLM, LocalLM, ResponseCache, ledger_summary, parse_counterfactual
-
-    if is_pair(originals):  # the prompts carry one text; refuse rather than rewrite a premise scored alone
-        raise ConfigError(
-            f"counterfactuals.backend: {cfg.backend!r} does not support the sentence-pair dataset {dataset!r} "
-            "(its prompts carry one text); use backend: editor, which edits the second text of each pair"
-        )
-    c = cfg.llm
-    settings = llm_settings(cfg)
-    cache = ResponseCache(paths.root() / c.cache_dir)
-    llm: LLM | LocalLM = LocalLM(settings, cache) if cfg.backend == "local" else LLM(settings, cache)
-    texts = originals["text"].tolist()
-    p0 = scorer.probs(texts)
-    source = p0.argmax(-1)
-    current, target = prompts.current_and_target(p0, originals["label"].to_numpy(), c.label_source)
-    task = "yelp" if dataset == "yelp" else task_of(dataset)
-    convs = [
-        prompts.build(task, t, label_names[int(cu)], label_names[int(tg)], c.prompt_variant)
-        for t, cu, tg in zip(texts, current, target, strict=True)
-    ]
-    best: list[str | None] = [None] * len(texts)
-    calls = [0] * len(texts)
-    pending = list(range(len(texts)))
-    for _ in range(1 + c.feedback_rounds):
-        if not pending:
-            break
-        answers = llm.complete_many(convs[i] for i in pending)
-        cands = [parse_counterfactual(a.get("text")) for a in answers]
-        probs = scorer.probs([x or "" for x in cands])
-        still = []
-        for i, a, cand, p in zip(pending, answers, cands, probs, strict=True):
-            calls[i] += 1
-            if cand and cand != texts[i] and int(p.argmax()) != int(source[i]):
-                best[i] = cand
-                continue
-            still.append(i)
-            verdict = label_names[int(p.argmax())] if cand else "unchanged (no usable answer)"
-            convs[i] = prompts.feedback(convs[i], a.get("text") or "", verdict, float(p[target[i]]))
-        pending = still
-    if c.critique_revision:
-        idx = [i for i in range(len(texts)) if best[i] is not None]
-        pv = scorer.probs([best[i] for i in idx])  # type: ignore[misc]
-        crit = [
-            prompts.critique(
-                convs[i],
-                json.dumps({"counterfactual": best[i]}),
-                label_names[int(p.argmax())],
-                float(p[target[i]]),
-                word_levenshtein(texts[i].split(), best[i].split()),
-            )  # type: ignore[union-attr]
-            for i, p in zip(idx, pv, strict=True)
-        ]
-        revised = [parse_counterfactual(a.get("text")) for a in llm.complete_many(crit)]
-        pr = scorer.probs([r or "" for r in revised])
-        for i, r, p in zip(idx, revised, pr, strict=True):
-            calls[i] += 1
-            if (
-                r
-                and int(p.argmax()) != int(source[i])
-                and word_levenshtein(texts[i].split(), r.split()) <= word_levenshtein(texts[i].split(), best[i].split())
-            ):  # type: ignore[union-attr]
-                best[i] = r
-    pf = scorer.probs([b or t for b, t in zip(best, texts, strict=True)])
-    results = [
-        EditResult(
-            t,
-            b or t,
-            int(source[i]),
-            int(target[i]),
-            b is not None,
-            float(p0[i][target[i]]),
-            float(pf[i][target[i]]),
-            diff_edits(t.split(), (b or t).split()),
-            forward_passes=calls[i],
-        )
-        for i, (t, b) in enumerate(zip(texts, best, strict=True))
-    ]
-    fell_back = 0
-    if c.fallback == "editor":
-        editor = Editor(scorer, task_of(dataset), EditorConfig(**cfg.editor.model_dump()))  # type: ignore[arg-type]
-        for i, r in enumerate(results):
-            if not r.flipped:
-                fb = editor.edit(texts[i])
-                if fb.flipped:
-                    fb.forward_passes = calls[i]  # LLM calls spent before falling back
-                    results[i], fell_back = fb, fell_back + 1
-    return results, {
-        "llm_calls": sum(calls),
-        "llm_requests_sent": llm.requests_sent,
-        "fell_back_to_editor": fell_back,
-        "ledger": ledger_summary(llm.cache),
-    }
 
 
 def assess(originals: pd.DataFrame, results: list[EditResult], scorer: Scorer, lm: BigramLM) -> pd.DataFrame:
@@ -253,7 +88,7 @@ def training_rows(originals: pd.DataFrame, records: pd.DataFrame, keep: str) -> 
     return pd.concat([base[cols], cfes[cols]], ignore_index=True)
 
 
-def summarise(records: pd.DataFrame, kept_rows: int, backend: str) -> dict[str, Any]:
+def summarise(records: pd.DataFrame, kept_rows: int, generator: Generator) -> dict[str, Any]:
     """Set-level quality: flip rate, ΔP, minimality, closeness, fluency proxy, cost per valid CFE."""
     valid = records[records["valid"]]
     n, nv = len(records), len(valid)
@@ -262,7 +97,7 @@ def summarise(records: pd.DataFrame, kept_rows: int, backend: str) -> dict[str, 
         return float(frame[col].mean()) if len(frame) else None
 
     return {
-        "backend": backend,
+        "backend": generator.name,
         "originals": n,
         "valid_cfes": nv,
         "originals_without_valid_cfe": n - nv,
@@ -275,7 +110,7 @@ def summarise(records: pd.DataFrame, kept_rows: int, backend: str) -> dict[str, 
         "closeness_mean": mean("closeness"),
         "fluency_delta_mean": mean("fluency_delta"),
         "calls_per_valid_cfe": float(records["calls"].sum() / nv) if nv else None,
-        "calls_are": "teacher forward passes" if backend == "editor" else "LLM requests",
+        "calls_are": generator.calls_are,
     }
 
 
@@ -283,17 +118,13 @@ def generate(
     originals: pd.DataFrame,
     scorer: Scorer,
     lm: BigramLM,
-    dataset: str,
-    cfg: CounterfactualsConfig,
+    dataset: DatasetInfo,
+    generator: Generator,
     label_names: list[str],
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
-    """CFEs for ``originals`` by the configured backend, checked by the teacher: (records, backend extras)."""
-    extra: dict[str, Any] = {}
-    if cfg.backend in ("llm", "local"):
-        results, extra = llm_all(originals, scorer, dataset, cfg, label_names)
-    else:
-        results = edit_all(originals, scorer, dataset, cfg)
-    return assess(originals, results, scorer, lm), extra
+    """CFEs for ``originals`` by ``generator``, checked by the teacher: (records, the generator's extras)."""
+    made = generator.generate(originals, scorer, dataset, label_names)
+    return assess(originals, made.results, scorer, lm), made.extra
 
 
 def write_cod_set(
@@ -303,14 +134,14 @@ def write_cod_set(
     originals: pd.DataFrame,
     records: pd.DataFrame,
     cfg: CounterfactualsConfig,
+    generator: Generator,
     extra: dict[str, Any],
     label_names: list[str],
 ) -> dict[str, Any]:
     """Write one CoD training set (train.jsonl), its per-CFE records and quality metrics; returns the metrics."""
     rows = training_rows(originals, records, cfg.keep)
-    summary = summarise(records, len(rows), cfg.backend) | extra
-    if cfg.backend in ("llm", "local"):
-        summary["llm_calls_per_valid_cfe"] = extra["llm_calls"] / max(1, summary["valid_cfes"])
+    summary = summarise(records, len(rows), generator) | extra
+    summary |= generator.set_metrics(extra, summary["valid_cfes"])
     summary |= {
         "dataset": dataset,
         "k": k,
@@ -346,6 +177,7 @@ def make_cod_sets(
     scorer = Scorer(teacher, tokenizer, cfg.max_length, device=device())  # the process's device, a GPU if any
     lm = BigramLM(edited_texts(load_split(dataset, "train")))  # fluency is measured on the edited texts
     label_names = load_meta(dataset)["label_names"]
+    info, generator = registry.describe(dataset), generators.build(cfg)
     made = []  # every seed is generated before any file is written: a failure (e.g. EndpointError) writes nothing
     timings: dict[int, dict[str, float]] = {}
     for seed in tqdm(seeds, desc="seeds", leave=False):
@@ -353,7 +185,7 @@ def make_cod_sets(
         if smoke:
             largest = largest.head(cfg.smoke_originals)
         started = time.perf_counter()
-        records, extra = generate(largest, scorer, lm, dataset, cfg, label_names)
+        records, extra = generate(largest, scorer, lm, info, generator, label_names)
         seconds = time.perf_counter() - started
         timings[seed] = {
             "originals": len(largest),
@@ -362,7 +194,7 @@ def make_cod_sets(
         }
         made.append((seed, records, extra, prefixes(dataset, ks, seed, records, cfg, smoke)))
     summaries = [
-        write_cod_set(dataset, k, seed, originals, part, cfg, extra, label_names)
+        write_cod_set(dataset, k, seed, originals, part, cfg, generator, extra, label_names)
         for seed, _, extra, parts in made
         for k, originals, part in parts
     ]

