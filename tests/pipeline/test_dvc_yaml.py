@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import ast
 import importlib.util
+import itertools
 import re
 import shlex
 from pathlib import Path
+from typing import get_args
 
 import pytest
 import yaml
 
 from cod import config, nb, paths
+from cod.config import CounterfactualsConfig
 from cod.method_registry import BASELINE, METHODS
 from tests.conftest import REPO
 
@@ -26,7 +29,16 @@ STAGE_SECTIONS: dict[str, tuple[str, ...]] = {
     "prepare": ("data",),
     "teacher": ("teacher",),
     "subset": ("subset", "grid.k", "grid.seeds"),
-    "counterfactuals": ("counterfactuals", "grid.k", "grid.seeds"),
+    "counterfactuals": (
+        "counterfactuals.backend",
+        "counterfactuals.keep",
+        "counterfactuals.max_length",
+        "counterfactuals.smoke_originals",
+        "counterfactuals.editor",
+        "counterfactuals.${counterfactuals.backend}",
+        "grid.k",
+        "grid.seeds",
+    ),
     "tune": ("tune", *DISTILL_SHARED, f"distill.{BASELINE}", "subset.cfe_fraction"),
     "distill": (
         *DISTILL_SHARED,
@@ -81,8 +93,11 @@ def test_stage_sections_exist_in_params():
     good = yaml.safe_load((REPO / "params.yaml").read_text())
     for sections in STAGE_SECTIONS.values():
         for entry in sections:  # a whole section, or one key of it (`grid.k`), or one per method
-            for method in METHODS:
-                section, _, key = entry.replace("${item.method}", method).partition(".")
+            for method, backend in itertools.product(
+                METHODS, get_args(CounterfactualsConfig.model_fields["backend"].annotation)
+            ):
+                name = entry.replace("${item.method}", method).replace("${counterfactuals.backend}", backend)
+                section, _, key = name.partition(".")
                 assert section in good and section in config.Params.model_fields
                 assert not key or key in good[section], entry
 
