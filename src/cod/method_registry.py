@@ -6,6 +6,7 @@ implementation is imported only when a student is trained (``cod.training.method
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 
@@ -38,3 +39,9 @@ def display_name(method: str) -> str:
     """The name tables and figures show for ``method`` (the key itself when unregistered)."""
     entry = METHODS.get(method)
     return entry.display if entry else method
+
+
+def in_order(methods: Iterable[str]) -> list[str]:
+    """``methods`` once each in report order: registered ones as in METHODS, then any others as given."""
+    given = list(dict.fromkeys(methods))
+    return [m for m in METHODS if m in given] + [m for m in given if m not in METHODS]

@@ -59,3 +59,12 @@ def test_the_grid_accepts_registered_methods_only(repo, toy):
     write_params(repo, grid={"methods": ["kd"]})
     with pytest.raises(ConfigError, match="unknown method 'tde'"):
         methods.build("tde", config.load_params().distill)
+
+
+def test_tables_list_methods_in_registry_order():
+    rows = [
+        {"dataset": "rt_sentences", "method": method, "mode": "clean", "k": 8, "mean": 50.0, "std": 1.0, "n": 3}
+        for method in ("ted", "kd", "lwd")
+    ]
+    assert tables.table1(pd.DataFrame(rows))["method"].tolist() == ["KD", "LWD", "TED"]
+    assert method_registry.in_order(["unknown", "lwd", "kd", "lwd"]) == ["kd", "lwd", "unknown"]

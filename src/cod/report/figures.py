@@ -17,7 +17,7 @@ import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
 
 from cod import paths  # noqa: E402
-from cod.method_registry import display_name  # noqa: E402
+from cod.method_registry import display_name, in_order  # noqa: E402
 
 if TYPE_CHECKING:
     from cod.config import ReportConfig
@@ -77,7 +77,7 @@ def accuracy_vs_k(summary: pd.DataFrame, out_dir: Path, value: str = "test") -> 
     """Accuracy vs k per dataset (rows) and method (columns): baseline vs +CoD, mean line and ± 1 std band."""
     set_style()
     data = summary[summary["value"] == value]
-    datasets, methods = sorted(data["dataset"].unique()), list(dict.fromkeys(data["method"]))
+    datasets, methods = sorted(data["dataset"].unique()), in_order(data["method"])
     ks = sorted(data["k"].unique())
     fig, axes = plt.subplots(
         len(datasets), len(methods), figsize=(4.2 * len(methods), 3.2 * len(datasets)), squeeze=False, sharey="row"
@@ -117,7 +117,7 @@ def cod_gain(gains: pd.DataFrame, out_dir: Path, min_cfe_share: float | None = N
     marked = excluded_any = 0
     for ax, dataset in zip(axes[0], datasets, strict=True):
         data = gains[gains["dataset"] == dataset]
-        methods = list(dict.fromkeys(data["method"]))
+        methods = in_order(data["method"])
         width = 0.08
         for m, method in enumerate(methods):
             cell = data[data["method"] == method].sort_values("k")
@@ -173,7 +173,7 @@ def lr_sensitivity(frame: pd.DataFrame, out: Path) -> list[Path]:
         sharey=True,
         layout="constrained",
     )
-    methods = list(dict.fromkeys(frame["method"]))
+    methods = in_order(frame["method"])
     palette = dict(zip(methods, sns.color_palette(n_colors=max(len(methods), 1)), strict=False))
     lrs = sorted(frame["lr"].unique())
     chose = False

@@ -78,16 +78,10 @@ def run_aggregate(params: Params) -> Aggregated:
     comparison = tables.comparison(paper, val, test, list(cfg.paper_tables), pair)
     comparison.to_csv(out / "paper_comparison.csv", index=False)
     unplaced = tables.direction(paper, val, test, skip=tables.placed(comparison))
-    tables.write_comparison(
-        comparison,
-        paths.reports_dir() / "paper_comparison.md",
-        setting(params),
-        pair,
-        ours=val,
-        unplaced=unplaced,
-        teachers=frames["teachers"],
-        runs=runs,
+    markdown = tables.comparison_markdown(
+        comparison, setting(params), pair, ours=val, unplaced=unplaced, teachers=frames["teachers"], runs=runs
     )
+    (paths.reports_dir() / "paper_comparison.md").write_text(markdown)
 
     headline = aggregate.headline(summary, frames[f"gains_{cfg.value}"], runs, frames["verdict"])
     headline["value"] = cfg.value

@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 
 from cod.data import registry
-from cod.method_registry import display_name
+from cod.method_registry import display_name, in_order
 
 PAIR_OF_TABLE = {
     "1": "DeBERTa-v3-base → small",
@@ -43,7 +43,10 @@ def table1(summary: pd.DataFrame) -> pd.DataFrame:
     """Paper Table 1 layout: rows dataset × (method, +CoD), columns k, cells mean±std over seeds (‡ = short CoD)."""
     short = short_cells(summary)
     rows = []
-    for (dataset, method), group in summary.groupby(["dataset", "method"], sort=False):
+    groups = dict(list(summary.groupby(["dataset", "method"], sort=False)))
+    datasets = list(dict.fromkeys(summary["dataset"]))
+    for dataset, method in [(d, m) for d in datasets for m in in_order(summary["method"]) if (d, m) in groups]:
+        group = groups[dataset, method]
         for mode in ("clean", "cod"):
             cells = group[group["mode"] == mode].set_index("k")
             if cells.empty:
@@ -638,21 +641,3 @@ def comparison_markdown(
     usage = compute(runs) if runs is not None else pd.DataFrame()
     parts += [to_markdown(usage) if len(usage) else "No ok run of ours yet.", ""]
     return "\n".join(parts)
-
-
-def write_comparison(
-    table: pd.DataFrame,
-    out: Path,
-    setting: str,
-    pair: str,
-    *,
-    ours: pd.DataFrame | None = None,
-    unplaced: pd.DataFrame | None = None,
-    teachers: pd.DataFrame | None = None,
-    runs: pd.DataFrame | None = None,
-    cpu: str = "",
-) -> Path:
-    """reports/paper_comparison.md: every paper number, ours beside the same pair's cells; Tables 4 and 8 too."""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(comparison_markdown(table, setting, pair, ours, unplaced, teachers, runs, cpu=cpu))
-    return out
