@@ -21,6 +21,8 @@ from cod.counterfactuals import prompts
 from cod.counterfactuals.answers import parse_counterfactual
 from cod.counterfactuals.cache import ResponseCache, ledger_summary
 from cod.counterfactuals.chat import LLM, EndpointError, LLMSettings, ReplayMiss, request_key
+from cod.counterfactuals.generators.llm import LLMGenerator
+from cod.counterfactuals.generators.local import LocalGenerator
 from cod.counterfactuals.local_chat import LocalLM
 from cod.errors import CodError, ConfigError
 from tests.conftest import REPO
@@ -204,18 +206,35 @@ def test_cache_keys_of_earlier_releases_stay_valid(tmp_path, monkeypatch):
     monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
     cache = ResponseCache(tmp_path)
     local = replace(BASE, model="Qwen/Qwen2.5-1.5B-Instruct")
+    cfg = config.load_params(REPO / "params.yaml").counterfactuals.model_copy(update={"backend": "local"})
     keys = {
         "api": request_key(LLM(BASE, cache).settings, conv("a good film")),
         "url": request_key(
             LLM(replace(BASE, base_url="http://127.0.0.1:8000/v1"), cache).settings, conv("a good film")
         ),
         "local": request_key(LocalLM(local, cache, gguf_file="m.gguf").settings, conv("a good film")),
+        # each chat generator as params.yaml configures it (its own section, counterfactuals.llm / .local)
+        "llm_generator": request_key(LLMGenerator(cfg).chat(cache).settings, conv("a good film")),
+        "local_generator": request_key(LocalGenerator(cfg).chat(cache).settings, conv("a good film")),
     }
     assert keys == {
         "api": "a63a932b60826711014e6d320013aed52966f0cc7d2d14eb22c273d9b20e1a32",
         "url": "444b6bea3e7998316ddab8559c3962a26de9282bfe8b45074e412339c03c343a",
         "local": "42cac8390833f349beb6cd4241606dd1912d9f97f10bf7752d4b3f490b5c1b39",
+        "llm_generator": "a63a932b60826711014e6d320013aed52966f0cc7d2d14eb22c273d9b20e1a32",
+        "local_generator": "1e718c87da098bad01c60d8ad31b45795b79d49243db747e556782e89b6c6eae",
     }
+
+
+def test_the_local_generator_reads_only_its_own_section(tmp_path):
+    cf = config.load_params(REPO / "params.yaml").counterfactuals.model_copy(update={"backend": "local"})
+    mine = LocalGenerator(cf).chat(ResponseCache(tmp_path)).settings
+    other = cf.llm.model_copy(update={"model": "x", "temperature": 0.7, "max_tokens": 64, "mode": "replay"})
+    assert LocalGenerator(cf.model_copy(update={"llm": other})).chat(ResponseCache(tmp_path)).settings == mine
+    assert (mine.concurrency, mine.base_url, mine.price_input_per_1k) == (1, None, 0.0)  # no endpoint, no price
+    replay = cf.model_copy(update={"local": cf.local.model_copy(update={"mode": "replay"})})
+    with pytest.raises(ReplayMiss, match=r"counterfactuals\.local\.mode: live"):
+        LocalGenerator(replay).chat(ResponseCache(tmp_path)).complete_many([conv("a good film")])
 
 
 def test_missing_key_is_one_clear_message(server, tmp_path, monkeypatch):

@@ -216,8 +216,11 @@ def test_local_causal_lm_backend_runs_the_same_prompts_behind_the_cache(bert_run
     )
     Qwen2ForCausalLM(cfg_lm).save_pretrained(folder)
     tok.save_pretrained(folder)
-    llm = bert_run.counterfactuals.llm.model_copy(update={"max_tokens": 16, "fallback": "none", "feedback_rounds": 0})
-    local = bert_run.counterfactuals.local.model_copy(update={"model": str(folder)})
+    local = bert_run.counterfactuals.local.model_copy(
+        update={"model": str(folder), "max_tokens": 16, "fallback": "none", "feedback_rounds": 0}
+    )
+    # section llm is never read by backend local: an unusable one proves it
+    llm = bert_run.counterfactuals.llm.model_copy(update={"mode": "replay", "cache_dir": "nowhere"})
     cfg = bert_run.counterfactuals.model_copy(update={"backend": "local", "llm": llm, "local": local})
     _, first = make_cod_set("rt_sentences", 8, 0, cfg)
     assert first["backend"] == "local" and first["llm_requests_sent"] == 4  # a random LM: answers, no valid JSON

@@ -6,6 +6,7 @@ from cod.config.checks import check_cfe_labels, check_choice, check_k, check_see
 from cod.config.loading import StageScalars, load, load_params, read_yaml
 from cod.config.sections import (
     DATA_MODES,
+    ChatConfig,
     CounterfactualsConfig,
     DataConfig,
     DistillConfig,
@@ -29,6 +30,7 @@ from cod.errors import ConfigError
 
 __all__ = [
     "DATA_MODES",
+    "ChatConfig",
     "ConfigError",
     "CounterfactualsConfig",
     "DataConfig",

@@ -242,17 +242,12 @@ class EditorSettings(_Strict):
     edit_penalty: float = Field(ge=0)
 
 
-class LLMConfig(_Strict):
-    """Section `counterfactuals.llm`: an OpenAI-compatible endpoint (OpenAI, vLLM, Ollama, llama.cpp server)."""
+class ChatConfig(_Strict):
+    """The keys both chat backends read: model, sampling, prompting, feedback, fallback and response cache."""
 
     model: str = Field(min_length=1)
-    base_url: str | None = None
-    api_key_env: str = Field(min_length=1)
     temperature: float = Field(ge=0)
     max_tokens: int = Field(ge=16)
-    timeout: float = Field(gt=0)
-    max_retries: int = Field(ge=0)
-    concurrency: int = Field(ge=1)
     mode: Literal["live", "replay"]
     prompt_variant: Literal["v1", "v2", "v3", "v4"]
     label_source: Literal["teacher", "gold"]
@@ -260,14 +255,23 @@ class LLMConfig(_Strict):
     critique_revision: bool
     fallback: Literal["editor", "none"]
     cache_dir: str = Field(min_length=1)
+
+
+class LLMConfig(ChatConfig):
+    """Section `counterfactuals.llm`: an OpenAI-compatible endpoint (OpenAI, vLLM, Ollama, llama.cpp server)."""
+
+    base_url: str | None = None
+    api_key_env: str = Field(min_length=1)
+    timeout: float = Field(gt=0)
+    max_retries: int = Field(ge=0)
+    concurrency: int = Field(ge=1)
     price_input_per_1k: float = Field(ge=0)
     price_output_per_1k: float = Field(ge=0)
 
 
-class LocalLMConfig(_Strict):
+class LocalLMConfig(ChatConfig):
     """Section `counterfactuals.local`: a Hugging Face causal LM run locally with the LLM prompts."""
 
-    model: str = Field(min_length=1)
     gguf_file: str | None = None
 
 

@@ -19,7 +19,7 @@ from cod.errors import CodError, ConfigError
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from cod.config import LLMConfig
+    from cod.config import ChatConfig
 
 OPENAI_URL = "https://api.openai.com/v1"
 # HTTP statuses that are faults of the endpoint, not of one request (with any status >= 500): bad or missing key
@@ -41,27 +41,29 @@ class EndpointError(CodError):
 class LLMSettings:
     """Everything that determines a response (except the key, which comes from the environment).
 
-    Built from section ``counterfactuals.llm`` by ``from_config``; its values and defaults live there."""
+    Built from a chat backend's section (``counterfactuals.llm`` or ``counterfactuals.local``) by ``from_config``;
+    its values and defaults live there. The endpoint fields keep neutral defaults for a local model."""
 
     model: str
-    base_url: str | None  # None = api.openai.com (the LLM backend resolves $OPENAI_BASE_URL as the client does)
-    api_key_env: str
     temperature: float
     max_tokens: int
-    timeout: float
-    max_retries: int
-    concurrency: int
     mode: str  # live | replay
-    price_input_per_1k: float
-    price_output_per_1k: float
     backend: Literal["llm", "local"] = "llm"
     gguf_file: str | None = None  # local backend only: which quantisation of ``model`` answers
+    # endpoint only (section counterfactuals.llm)
+    base_url: str | None = None  # None = api.openai.com (the LLM backend resolves $OPENAI_BASE_URL as the client does)
+    api_key_env: str = ""
+    timeout: float | None = None
+    max_retries: int = 0
+    concurrency: int = 1
+    price_input_per_1k: float = 0.0
+    price_output_per_1k: float = 0.0
 
     @classmethod
-    def from_config(cls, llm: LLMConfig) -> LLMSettings:
-        """The request settings of section ``counterfactuals.llm`` (the fields the two share)."""
-        shared = type(llm).model_fields
-        return cls(**{f.name: getattr(llm, f.name) for f in fields(cls) if f.name in shared})
+    def from_config(cls, section: ChatConfig) -> LLMSettings:
+        """The request settings of a chat backend's section (the fields the two share; the others keep defaults)."""
+        shared = type(section).model_fields
+        return cls(**{f.name: getattr(section, f.name) for f in fields(cls) if f.name in shared})
 
 
 def endpoint(base_url: str | None) -> str:
@@ -149,8 +151,8 @@ class CachedChat:
         if todo and self.settings.mode == "replay":
             missing = sum(k in todo for k in keys)
             raise ReplayMiss(
-                f"replay mode: {missing} of {len(convs)} requests are not in the cache "
-                f"({self.cache.log.path}); run with counterfactuals.llm.mode: live once, or `dvc pull` the cache"
+                f"replay mode: {missing} of {len(convs)} requests are not in the cache ({self.cache.log.path}); "
+                f"run with counterfactuals.{self.settings.backend}.mode: live once, or `dvc pull` the cache"
             )
         fresh = self._send(todo)
         return [fresh.get(k) or self.cache.get(k) for k in keys]  # type: ignore[misc]

@@ -6,12 +6,13 @@ from __future__ import annotations
 import difflib
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
 
 from cod import paths
+from cod.config import ChatConfig
 from cod.counterfactuals import prompts
 from cod.counterfactuals.answers import parse_counterfactual
 from cod.counterfactuals.cache import ResponseCache, ledger_summary
@@ -126,14 +127,20 @@ def edit_results(scorer: Scorer, a: Attempts, p0: np.ndarray) -> list[EditResult
 
 class LLMGenerator(Generator):
     """CFEs from the LLM of section ``counterfactuals.llm``; originals still without a valid CFE fall back to the
-    offline editor if ``llm.fallback: editor``."""
+    offline editor if the backend's section says ``fallback: editor``."""
 
     name = "llm"
     calls_are = "LLM requests"
+    client: ClassVar[type[CachedChat]] = LLM  # what answers the prompts: the endpoint of ``counterfactuals.llm``
+
+    @property
+    def section(self) -> ChatConfig:
+        """This backend's own section of ``counterfactuals`` (named after it): the only chat keys it reads."""
+        return getattr(self.cfg, self.name)
 
     def chat(self, cache: ResponseCache) -> CachedChat:
-        """The client answering the prompts: the endpoint of ``counterfactuals.llm``."""
-        return LLM(LLMSettings.from_config(self.cfg.llm), cache)
+        """The client answering the prompts, with the model and sampling of this backend's section."""
+        return self.client(LLMSettings.from_config(self.section), cache)
 
     def generate(
         self, originals: pd.DataFrame, scorer: Scorer, dataset: DatasetInfo, label_names: list[str]
@@ -146,7 +153,7 @@ class LLMGenerator(Generator):
                 f"{dataset.name!r} (its prompts carry one text); use backend: editor, which edits the second "
                 "text of each pair"
             )
-        c = self.cfg.llm
+        c = self.section
         chat = self.chat(ResponseCache(paths.root() / c.cache_dir))
         texts = originals["text"].tolist()
         p0 = scorer.probs(texts)
