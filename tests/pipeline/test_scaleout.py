@@ -71,7 +71,7 @@ def test_slices_on_two_machines_gathered_on_a_third_without_recomputing(setup):
     assert choice["lr"] in (2.0e-4, 6.0e-4) and "validation" in choice["rule"]
     assert (a / "results/tune/rt_sentences/decision.md").is_file()
     other = 6.0e-4 if choice["lr"] == 2.0e-4 else 2.0e-4  # seed 0 is the sensitivity seed: KD at the other lr too
-    assert (a / f"results/runs/rt_sentences/seed0/sensitivity/lr{other:g}/k8/kd-cod/metrics.json").is_file()
+    assert (a / f"results/runs/rt_sentences/kd/seed0/sensitivity/lr{other:g}/k8/cod/metrics.json").is_file()
     sh(a, "dvc", "push", "--run-cache")
 
     b = machine(template, tmp / "b")
@@ -111,7 +111,7 @@ def test_slices_on_two_machines_gathered_on_a_third_without_recomputing(setup):
     sh(d, "dvc", "pull")
     assert "up to date" in sh(d, "dvc", "status").stdout
     assert ran(sh(d, "dvc", "repro")) == []
-    assert (d / "results/runs/rt_sentences/seed0/k8/kd-cod/metrics.json").is_file()
+    assert (d / "results/runs/rt_sentences/kd/seed0/k8/cod/metrics.json").is_file()
 
     # one cell on two processes with accelerate (DDP over gloo on CPU; GPUs: drop --cpu)
     launch = sh(
@@ -143,5 +143,5 @@ def test_slices_on_two_machines_gathered_on_a_third_without_recomputing(setup):
         "--smoke",
     )
     assert "test_accuracy" in launch.stdout
-    metrics = json.loads((c / "results/runs/rt_sentences/seed0/k8/kd-cod/metrics.json").read_text())
+    metrics = json.loads((c / "results/runs/rt_sentences/kd/seed0/k8/cod/metrics.json").read_text())
     assert metrics["epochs_run"] == 2
