@@ -204,6 +204,12 @@ def can_be(word: str, tag: str) -> bool:
     )
 
 
+def _is_inflected(word: str) -> bool:
+    """Whether ``word`` differs from every lemma lemminflect gives it ("loves", "best"; not "love")."""
+    lemmas = {lemma for ls in _lemmas(word).values() for lemma in ls}
+    return bool(lemmas) and word not in lemmas
+
+
 def primary_tags(word: str) -> frozenset[str]:
     """The Penn tags of ``word``'s most evaluative part of speech: adjective, else verb, else adverb, else noun."""
     tags = tags_of(word)
@@ -216,7 +222,7 @@ def primary_tags(word: str) -> frozenset[str]:
 def verb_lemma(word: str) -> str | None:
     """The verb lemma of ``word`` (lower case), or None when it cannot be a verb."""
     lemmas = _lemmas(word).get("VERB")
-    return lemmas[0] if lemmas and word not in DETERMINERS | PRONOUNS | PREPOSITIONS else None
+    return lemmas[0] if lemmas and word not in DETERMINERS | PRONOUNS | PREPOSITIONS - {"like"} else None
 
 
 def inflect(lemma: str, tag: str) -> str | None:
@@ -292,8 +298,11 @@ def _antonyms(k: str) -> tuple[str, ...]:
     vals = lex.valences()
     v = vals.get(k) or _valence(k)
     tags = tags_of(k)
+    inflected = _is_inflected(k)  # "loves" takes "hates", not "hate" (a mass-noun NNS to lemminflect)
     cands = [
-        a for a in lex.opposite_words(k) if a.isalpha() and a != k and (not tags or any(can_be(a, t) for t in tags))
+        a
+        for a in lex.opposite_words(k)
+        if a.isalpha() and a != k and (not tags or any(can_be(a, t) for t in tags)) and _is_inflected(a) >= inflected
     ]
 
     def reciprocal(a: str) -> int:  # "good" <-> "bad" before "good" -> "disadvantageous" (<-> "advantageous")

@@ -1,0 +1,220 @@
+"""Semantic edit operators: inflection, case and punctuation kept, negation placement, polarity, CoLA round trips."""
+
+from __future__ import annotations
+
+import pytest
+
+from cod.counterfactuals import lexicon
+from cod.counterfactuals import operators as ops
+
+
+def apply(words: list[str], change: dict[int, str]) -> str:
+    return " ".join(s for s in (change.get(j, w) for j, w in enumerate(words)) if s)
+
+
+def outputs(family: str, text: str, i: int | str) -> list[str]:
+    """Rendered rewrites of ``family`` at slot i (or at the first slot whose text is i)."""
+    words = text.split()
+    slot = words.index(i) if isinstance(i, str) else i
+    return [apply(words, change) for _, change in ops.FAMILIES[family](words, slot)]
+
+
+@pytest.mark.parametrize(
+    ("text", "word", "expected"),
+    [
+        ("He loves it", "loves", "He hates it"),
+        ("I liked it", "liked", "I disliked it"),
+        ("The best film of the year", "best", "The worst film of the year"),
+        ("Happier than ever", "Happier", "Unhappier than ever"),
+        ("Good, solid fun", "Good,", "Bad, solid fun"),
+        ("It is GOOD!", "GOOD!", "It is BAD!"),
+    ],
+)
+def test_antonym_keeps_inflection_case_and_punctuation(text, word, expected):
+    out = outputs("antonym", text, word)
+    assert out[0] == expected
+
+
+def test_antonym_polarity_filter_and_inflection():
+    assert "He hate it" not in outputs("antonym", "He loves it", "loves")  # wrong inflection dropped
+    for word in ("good", "great", "superb", "loved", "best"):
+        v = lexicon.valences()[word]
+        for _, change in ops.antonym([word], 0):
+            assert lexicon.valences().get(change[0], 0.0) * v <= 0  # opposite or no polarity, never the same
+
+
+@pytest.mark.parametrize(
+    ("text", "word", "some"),
+    [
+        ("A masterpiece.", "masterpiece.", {"A disaster.", "A failure."}),
+        ("A captivating story", "captivating", {"A boring story"}),
+        ("wonderfully acted", "wonderfully", {"horribly acted", "terribly acted"}),
+        ("What a mess", "mess", {"What a hit", "What a treat"}),
+    ],
+)
+def test_polarity_swap_finds_opposite_words_of_the_same_form(text, word, some):
+    out = outputs("polarity_swap", text, word)
+    assert some & set(out) and len(out) <= 6
+    assert out == outputs("polarity_swap", text, word)  # deterministic
+
+
+def test_polarity_swap_has_opposite_sign_and_similar_magnitude():
+    for word in ("masterpiece", "captivating", "wonderfully", "delightful", "mess", "charming", "beautifully"):
+        v = ops._valence(word)
+        swaps = ops._polarity_swaps(word, 6)
+        assert swaps, word
+        for s in swaps:
+            assert ops._valence(s) * v < 0 and abs(abs(ops._valence(s)) - abs(v)) <= 1.0 + 1e-9
+            assert not ops._BLOCKED.match(s)
+    assert ops.polarity_swap(["good"], 0) == []  # WordNet's "bad" covers it
+    assert all(w.endswith("ly") for w in ops._polarity_swaps("wonderfully", 6))
+
+
+def test_article_follows_the_new_word():
+    assert "An appalling story" in outputs("polarity_swap", "A captivating story", 1)
+    assert "an awful film" not in outputs("antonym", "an awful film", 1)
+    assert outputs("antonym", "an awful film", 1)[0] == "a good film"
+
+
+NEGATION = [
+    # insertion after a copula / auxiliary / modal
+    ("The movie is good.", "good.", "The movie is not good."),
+    ("The performances were superb", "superb", "The performances were not superb"),
+    ("I can see why people like it", "see", "I cannot see why people like it"),
+    ("It will make you laugh", "laugh", "It will not make you laugh"),
+    ("It has been a joy", "joy", "It has not been a joy"),
+    ("It's a delight", "delight", "It's not a delight"),
+    ("I've seen better", "better", "I have not seen better"),
+    # do-support: past, 3rd person, plural/1st person, have as a main verb, subject elided
+    ("I loved it.", "loved", "I did not love it."),
+    ("Loved it.", "Loved", "Did not love it."),
+    ("She likes the ending", "likes", "She does not like the ending"),
+    ("I love this movie", "love", "I do not love this movie"),
+    ("The actors shine in every scene", "shine", "The actors do not shine in every scene"),
+    ("The film drags on forever.", "drags", "The film does not drag on forever."),
+    ("I really enjoyed it", "enjoyed", "I really did not enjoy it"),
+    ("It has a great cast", "great", "It does not have a great cast"),
+    ("The acting is great and the plot moves fast", "fast", "The acting is great and the plot does not move fast"),
+    # removal
+    ("The plot is not good.", "good.", "The plot is good."),
+    ("It isn't funny.", "funny.", "It is funny."),
+    ("It wasn’t worth it", "worth", "It was worth it"),
+    ("I didn't love it.", "love", "I loved it."),
+    ("Didn't love it.", "love", "Loved it."),
+    ("It doesn't really work", "work", "It really works"),
+    ("It does not work.", "work.", "It works."),
+    ("I cannot recommend it", "recommend", "I can recommend it"),
+    ("It never works.", "works.", "It works."),
+    ("This is no masterpiece.", "masterpiece.", "This is a masterpiece."),
+    ("There are no surprises here", "surprises", "There are some surprises here"),
+    ("Not bad at all.", "bad", "Bad."),
+    ("A film without charm", "charm", "A film with charm"),
+    ("Nothing works here", "Nothing", "Something works here"),
+]
+
+
+@pytest.mark.parametrize(("text", "word", "expected"), NEGATION, ids=[c[0] for c in NEGATION])
+def test_negation_placement(text, word, expected):
+    out = outputs("negation", text, word)
+    assert out and out[0] == expected
+
+
+def test_negation_names_and_round_trip():
+    words = "She likes the ending".split()
+    [(name, change)] = ops.negation(words, 1)
+    assert name == "negation_insert"
+    negated = apply(words, change).split()
+    back = ops.negation(negated, negated.index("like"))
+    assert back[0][0] == "negation_remove" and apply(negated, back[0][1]) == "She likes the ending"
+
+
+def test_intensifier_and_phrase_swap():
+    assert outputs("intensifier", "very good", 0) == ["barely good", "hardly good", "not very good"]
+    assert "I barely liked it" in outputs("intensifier", "I really liked it", 1)
+    assert "I not really liked it" not in outputs("intensifier", "I really liked it", 1)
+    assert outputs("intensifier", "barely watchable", 0)[0] == "really watchable"
+    assert outputs("intensifier", "An extremely fun ride", 1)[0] == "A barely fun ride"
+    assert outputs("intensifier", "more fun", 0) == ["less fun"]
+    assert outputs("phrase_swap", "A waste of time.", 2) == ["A joy to watch."]
+    assert outputs("phrase_swap", "The ending fell flat.", "fell") == ["The ending soared."]
+    assert outputs("phrase_swap", "A must-see!", 1) == ["A must-miss!"]
+    words = "It falls apart, sadly".split()
+    [(name, change)] = ops.phrase_swap(words, 2)
+    assert name == "phrase_swap" and change == {1: "comes together,", 2: ""}
+
+
+@pytest.mark.parametrize(
+    ("text", "word", "op", "broken"),
+    [
+        ("He will go home", "go", "verb_form", "He will goes home"),
+        ("She is going home", "going", "verb_form", "She is go home"),
+        ("The man has seen it", "seen", "verb_form", "The man has see it"),
+        ("The dog barks loudly.", "barks", "agreement", "The dog bark loudly."),
+        ("The dogs are here", "are", "agreement", "The dogs is here"),
+        ("The dog saw the cat", "the", "drop", "The dog saw cat"),
+        ("The dog barked loudly.", "barked", "swap", "The dog loudly. barked"),
+    ],
+)
+def test_acceptability_breakers_and_repairs_round_trip(text, word, op, broken):
+    words = text.split()
+    slot = words.index(word)
+    found = [c for name, c in ops.acceptability(words, slot) if name == op]
+    rendered = [apply(words, c) for c in found]
+    if op == "swap":  # punctuation stays with its position
+        assert "The dog loudly barked." in rendered
+        return
+    assert broken in rendered
+    bad = broken.split()
+    repaired = {apply(bad, c) for j in range(len(bad)) for _, c in ops.acceptability(bad, j)}
+    assert text in repaired
+
+
+def test_acceptability_capitals_and_repairs():
+    assert "Dog the barked" in outputs("acceptability", "The dog barked", 0)
+    assert "The cat the dog" in outputs("acceptability", "The cat the the dog", 2)  # dedupe
+    assert "John saw the dog" in outputs("acceptability", "John saw dog", 2)  # insert
+    assert "He will go home" in outputs("acceptability", "He will goes home", 2)  # verb_form_repair
+
+
+def test_dispatcher_picks_families_by_task():
+    words = "The acting is very good , not a waste of time".split()
+    names = {
+        t: {n for i in range(len(words)) for n, _ in ops.semantic_operators(words, i, t)} for t in ops.TASK_FAMILIES
+    }
+    assert names["sentiment"] <= ops.LEXICON_OPS
+    assert {"antonym", "intensifier", "phrase_swap", "negation_remove"} <= names["sentiment"]
+    assert "phrase_swap" not in names["generic"] and names["generic"] <= ops.LEXICON_OPS
+    assert names["acceptability"] <= ops.ACCEPTABILITY_OPS and not names["acceptability"] & ops.LEXICON_OPS
+    assert not ops.LEXICON_OPS & ops.ACCEPTABILITY_OPS
+    for t in ops.TASK_FAMILIES:  # no duplicates, no no-ops
+        for i in range(len(words)):
+            got = ops.semantic_operators(words, i, t)
+            sigs = [tuple(sorted(c.items())) for _, c in got]
+            assert len(sigs) == len(set(sigs))
+            assert all(any(words[s] != v for s, v in c.items()) for _, c in got)
+    with pytest.raises(KeyError):
+        ops.semantic_operators(words, 0, "unknown")
+
+
+def test_is_semantic_edit():
+    assert ops.is_semantic_edit("good,", "bad,")
+    assert ops.is_semantic_edit("is", "is not")
+    assert ops.is_semantic_edit("didn't", "")
+    assert ops.is_semantic_edit("captivating", "boring")  # boring is in VADER
+    assert not ops.is_semantic_edit("we", "they")
+    assert not ops.is_semantic_edit("the", "")
+    assert not ops.is_semantic_edit("film good", "good film")
+
+
+def test_operators_are_pure_and_cover_every_slot_of_long_reviews():
+    text = (
+        "Though it isn't perfect, the film never drags: the cast is terrific, the script sparkles and "
+        "the ending, which I loved, is a breath of fresh air. Two thumbs up!"
+    )
+    words = text.split()
+    before = list(words)
+    for task in ops.TASK_FAMILIES:
+        for i in range(len(words)):
+            for name, change in ops.semantic_operators(words, i, task):
+                assert isinstance(name, str) and change and all(0 <= s < len(words) for s in change)
+    assert words == before
