@@ -110,6 +110,13 @@ NEGATION = [
     ("Not bad at all.", "bad", "Bad."),
     ("A film without charm", "charm", "A film with charm"),
     ("Nothing works here", "Nothing", "Something works here"),
+    # the clause of slot i, not the sentence's first verb
+    (
+        "She shines in a film that lives up to the hype",
+        "lives",
+        "She shines in a film that does not live up to the hype",
+    ),
+    ("I loved that film", "film", "I did not love that film"),
 ]
 
 
@@ -138,6 +145,7 @@ def test_intensifier_and_phrase_swap():
     assert outputs("phrase_swap", "A waste of time.", 2) == ["A joy to watch."]
     assert outputs("phrase_swap", "The ending fell flat.", "fell") == ["The ending soared."]
     assert outputs("phrase_swap", "A must-see!", 1) == ["A must-miss!"]
+    assert outputs("phrase_swap", "Two thumbs up!", 1) == ["Two thumbs down!"]  # longest match only
     words = "It falls apart, sadly".split()
     [(name, change)] = ops.phrase_swap(words, 2)
     assert name == "phrase_swap" and change == {1: "comes together,", 2: ""}

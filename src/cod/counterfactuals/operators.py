@@ -40,7 +40,7 @@ Op = tuple[str, dict[int, str]]
 
 _SPLIT = re.compile(r"^(\W*)(.*?)(\W*)$", re.S)
 CLAUSE_END = re.compile(r"[,;:.!?)\]]$|--$|—$")
-CLAUSE_WORDS = {"but", "and", "or", "although", "though", "while", "because", "yet", "whereas", "which", "who"}
+CLAUSE_WORDS = {"but", "and", "or", "although", "though", "while", "because", "yet", "whereas", "which", "who", "that"}
 DETERMINERS = {
     "the",
     "a",
@@ -88,6 +88,8 @@ ADVERBS = {
     "totally",
     "completely",
 }
+PARTICLES = {"up", "down", "out", "off", "over", "back", "around", "through", "away", "here", "there", "now", "then"}
+NUMBERS = {"one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "first", "second", "last"}
 BE = {"am", "is", "are", "was", "were", "'s", "'re", "'m"}
 HAVE = {"has", "have", "had"}
 DO = {"do": "VBP", "does": "VBZ", "did": "VBD"}
@@ -124,6 +126,23 @@ NEGATIVE_WORDS = {
     "without": "with",
 }
 NEGATION_WORDS = lex.NEGATIONS | set(NEGATED_AUX) | set(NEGATIVE_WORDS) | {"neither", "nor"}
+DEGREE_WORDS = {"very", "so", "too", "really", "quite", "rather", "pretty", "more", "most", "less", "least", "much"}
+# Words no lexical operator rewrites (and never read as a main verb).
+STOPWORDS = (
+    DETERMINERS
+    | PREPOSITIONS
+    | PRONOUNS
+    | PARTICLES
+    | NUMBERS
+    | CLAUSE_WORDS
+    | DEGREE_WORDS
+    | BE
+    | HAVE
+    | set(DO)
+    | MODALS
+    | {"not", "be", "been", "being", "if", "then", "than", "as", "i"}
+)
+NOT_VERBS = STOPWORDS - BE - HAVE - set(DO) - {"like", "be", "been", "being"}
 
 
 def norm(word: str) -> str:
@@ -222,7 +241,7 @@ def primary_tags(word: str) -> frozenset[str]:
 def verb_lemma(word: str) -> str | None:
     """The verb lemma of ``word`` (lower case), or None when it cannot be a verb."""
     lemmas = _lemmas(word).get("VERB")
-    return lemmas[0] if lemmas and word not in DETERMINERS | PRONOUNS | PREPOSITIONS - {"like"} else None
+    return lemmas[0] if lemmas and word not in NOT_VERBS else None
 
 
 def inflect(lemma: str, tag: str) -> str | None:
@@ -281,16 +300,19 @@ def _sentence_start(words: list[str], i: int) -> int:
 # ------------------------------------------------------------------------------------------- antonym
 
 
-def antonym(words: list[str], i: int, n: int = 4) -> list[Op]:
+def antonym(words: list[str], i: int, n: int = 4, polar_only: bool = False) -> list[Op]:
     """WordNet antonyms re-inflected to the word's form (loves -> hates, best -> worst, liked -> disliked).
 
     Kept only when VADER gives the opposite polarity or none; when the word has a polarity and some
     antonym has the opposite one, antonyms without polarity are dropped ("great" -> "bad", not "small").
-    Order: opposite polarity by closeness of magnitude, then alphabetical; at most ``n``."""
+    Order: reciprocal antonyms first ("good" <-> "bad"), then closeness of magnitude, then alphabetical;
+    at most ``n``. Function words, particles and numbers get none ("up" -> "down" is left alone).
+    ``polar_only`` (sentiment) also drops antonyms without a VADER polarity ("middle" -> "end")."""
     k = norm(words[i])
-    if not k.isalpha():
+    if not k.isalpha() or k in STOPWORDS:
         return []
-    return [("antonym", replace(words, i, a)) for a in _antonyms(k)[:n]]
+    cands = [a for a in _antonyms(k) if not polar_only or lex.valences().get(a)]
+    return [("antonym", replace(words, i, a)) for a in cands[:n]]
 
 
 @lru_cache(maxsize=65536)
@@ -435,6 +457,8 @@ def _polarity_swaps(k: str, n: int) -> tuple[str, ...]:
     suffix = next((x for x in ("ly", "ing", "ed") if k.endswith(x)), "")
     if tags & {"VBG", "VBN"}:
         tags = (tags - {"VBG", "VBN"}) | {"JJ"}
+    # Finite verbs are left to antonym/negation: VADER's verb forms read as nouns ("the jokes" -> "the cuts").
+    tags -= {"VB", "VBP", "VBZ", "VBD"}
     found: dict[str, float] = {}
     for tag in sorted(tags):
         vs, ws = index.get(tag, ([], []))
@@ -451,7 +475,7 @@ def polarity_swap(words: list[str], i: int, n: int = 6) -> list[Op]:
     magnitude within 1, same part of speech and inflection (Penn tag via lemminflect); closest magnitude
     first, then alphabetical; at most ``n``. "masterpiece" -> "disaster", "captivating" -> "boring"."""
     k = norm(words[i])
-    if not k.isalpha() or _has_opposite_antonym(k):
+    if not k.isalpha() or k in STOPWORDS or _has_opposite_antonym(k):
         return []
     return [("polarity_swap", replace(words, i, w)) for w in _polarity_swaps(k, n)]
 
@@ -500,7 +524,7 @@ def _finite_verb(words: list[str], start: int, end: int) -> tuple[int, str] | No
         tags = tags_of(k)
         p = _prev_content(words, j, start)
         pk = norm(words[p]) if p is not None else ""
-        if pk in DETERMINERS | PREPOSITIONS | BE | HAVE | MODALS or pk in DO:
+        if pk in (DETERMINERS - SUBJECT_SG - SUBJECT_PL) | PREPOSITIONS | BE | HAVE | MODALS or pk in DO:
             continue
         p_noun = bool(pk) and "NOUN" in _lemmas(pk) and "ADJ" not in _lemmas(pk) and pk not in PRONOUNS
         p_plural = bool(pk) and "NNS" in tags_of(pk) and "NN" not in tags_of(pk) and pk not in SUBJECT_SG
@@ -680,6 +704,8 @@ def intensifier(words: list[str], i: int) -> list[Op]:
     out: list[Op] = []
     if k in STRONG:
         out += [("intensifier", replace(words, i, "barely")), ("intensifier", replace(words, i, "hardly"))]
+    if k == "that":  # "not that good", but "a drama that never ..." is a relative clause
+        modifies_adj = "ADJ" in _lemmas(nxt) and nxt not in STOPWORDS | NEGATION_WORDS
     if k in NOT_PREFIXABLE and modifies_adj and not (i > 0 and norm(words[i - 1]) == "not"):
         out.append(("intensifier", replace(words, i, f"not {k}")))
     if k in WEAK:
@@ -754,11 +780,15 @@ def phrase_swap(words: list[str], i: int) -> list[Op]:
     last slot's trailing punctuation), the other slots ""."""
     keys = [norm(w) for w in words]
     out: list[Op] = []
-    for n in range(_MAX_PHRASE, 0, -1):
+    covered: list[range] = []
+    for n in range(_MAX_PHRASE, 0, -1):  # longest first; a phrase inside a longer match is skipped
         for s in range(max(0, i - n + 1), min(i, len(words) - n) + 1):
             new = PHRASES.get(tuple(keys[s : s + n]))
             if new is None or any(split(words[m])[2] for m in range(s, s + n - 1)):
                 continue
+            if any(s in r and s + n - 1 in r for r in covered):
+                continue
+            covered.append(range(s, s + n))
             lead, core, _ = split(words[s])
             trail = split(words[s + n - 1])[2]
             change = {s: f"{lead}{match_case(core, new)}{trail}", **{m: "" for m in range(s + 1, s + n)}}
@@ -891,7 +921,8 @@ def semantic_operators(words: list[str], i: int, task: str) -> list[Op]:
     out: list[Op] = []
     seen: set[tuple] = set()
     for family in TASK_FAMILIES[task]:
-        for name, change in FAMILIES[family](words, i):
+        polar = (task, family) == ("sentiment", "antonym")  # sentiment: antonyms that carry a polarity
+        for name, change in antonym(words, i, polar_only=True) if polar else FAMILIES[family](words, i):
             sig = tuple(sorted(change.items()))
             if sig in seen or all(words[s] == t for s, t in change.items()):
                 continue
