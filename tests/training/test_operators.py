@@ -117,7 +117,17 @@ NEGATION = [
         "She shines in a film that does not live up to the hype",
     ),
     ("I loved that film", "film", "I did not love that film"),
+    ("We laughed and cried", "cried", "We laughed and did not cry"),
+    ("Skip it.", "Skip", "Do not skip it."),  # imperative
+    ("I'll watch it again", "watch", "I will not watch it again"),
+    ("Don't miss it!", "miss", "Miss it!"),
+    ("No one will care", "care", "Someone will care"),
+    ("It is no longer fun", "fun", "It is still fun"),
 ]
+
+
+def test_not_only_is_left_alone():
+    assert outputs("negation", "It was not only funny but moving", "funny") == []
 
 
 @pytest.mark.parametrize(("text", "word", "expected"), NEGATION, ids=[c[0] for c in NEGATION])

@@ -524,6 +524,8 @@ def _finite_verb(words: list[str], start: int, end: int) -> tuple[int, str] | No
         tags = tags_of(k)
         p = _prev_content(words, j, start)
         pk = norm(words[p]) if p is not None else ""
+        if pk in CLAUSE_WORDS - SUBJECT_SG - SUBJECT_PL:  # "We laughed and cried": "cried" opens its clause
+            p, pk = None, ""
         if pk in (DETERMINERS - SUBJECT_SG - SUBJECT_PL) | PREPOSITIONS | BE | HAVE | MODALS or pk in DO:
             continue
         p_noun = bool(pk) and "NOUN" in _lemmas(pk) and "ADJ" not in _lemmas(pk) and pk not in PRONOUNS
@@ -534,6 +536,9 @@ def _finite_verb(words: list[str], start: int, end: int) -> tuple[int, str] | No
             return j, "VBZ"
         if k == lemma and "VBP" in tags and (pk in SUBJECT_PL or p_plural):
             return j, "VBP"
+        obj = norm(words[j + 1]) if j + 1 < end else ""
+        if k == lemma and p is None and _is_capitalised(words[j]) and obj in PRONOUNS | DETERMINERS:
+            return j, "VBP"  # imperative: "Skip it." -> "Do not skip it."
     return None
 
 
@@ -636,6 +641,8 @@ def negation(words: list[str], i: int) -> list[Op]:
       without a verb (after "and"/"but") falls back to the sentence segment before it; a verbless
       fragment starting with slot i gets "not" in front ("Captivating" -> "Not captivating")."""
     start, end = clause_span(words, i)
+    if any(norm(words[j]) == "not" and norm(words[j + 1]) == "only" for j in range(start, min(end, len(words) - 1))):
+        return []  # "not only ... but" is no negation to toggle
     negs = _negations_in(words, start, end)
     if negs:
         out: list[Op] = []
