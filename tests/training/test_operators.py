@@ -128,6 +128,9 @@ NEGATION = [
 
 def test_not_only_is_left_alone():
     assert outputs("negation", "It was not only funny but moving", "funny") == []
+    assert outputs("negation", "A captivating, beautifully acted drama", "acted") == []  # a participle, no verb
+    assert outputs("negation", "Captivating, tender and wise.", 0) == ["Not captivating, tender and wise."]
+    assert outputs("negation", "Great cast. Loved it.", "Loved") == ["Great cast. Did not love it."]
 
 
 @pytest.mark.parametrize(("text", "word", "expected"), NEGATION, ids=[c[0] for c in NEGATION])

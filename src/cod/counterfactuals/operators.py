@@ -526,6 +526,8 @@ def _finite_verb(words: list[str], start: int, end: int) -> tuple[int, str] | No
         pk = norm(words[p]) if p is not None else ""
         if pk in CLAUSE_WORDS - SUBJECT_SG - SUBJECT_PL:  # "We laughed and cried": "cried" opens its clause
             p, pk = None, ""
+        elif p is None and start > 0 and not re.search(r"[.!?]$", words[start - 1]):
+            continue  # after a comma a bare participle is an adjective: "A captivating, beautifully acted drama"
         if pk in (DETERMINERS - SUBJECT_SG - SUBJECT_PL) | PREPOSITIONS | BE | HAVE | MODALS or pk in DO:
             continue
         p_noun = bool(pk) and "NOUN" in _lemmas(pk) and "ADJ" not in _lemmas(pk) and pk not in PRONOUNS
@@ -661,7 +663,7 @@ def negation(words: list[str], i: int) -> list[Op]:
         if verb is not None:
             return [("negation_insert", {verb[0]: _do_support(words, *verb)})]
     k = norm(words[i])
-    if i == start and k.isalpha() and k not in DETERMINERS | PRONOUNS and _valence(k):
+    if i == start and k.isalpha() and k not in STOPWORDS and "ADJ" in _lemmas(k) and _valence(k):
         return [
             (
                 "negation_insert",
