@@ -663,7 +663,13 @@ def negation(words: list[str], i: int) -> list[Op]:
         if verb is not None:
             return [("negation_insert", {verb[0]: _do_support(words, *verb)})]
     k = norm(words[i])
-    if i == start and k.isalpha() and k not in STOPWORDS and "ADJ" in _lemmas(k) and _valence(k):
+    if (
+        i == start
+        and k.isalpha()
+        and k not in STOPWORDS
+        and ("ADJ" in _lemmas(k) or "VBG" in tags_of(k))
+        and _valence(k)
+    ):
         return [
             (
                 "negation_insert",
