@@ -12,10 +12,12 @@
 # # 40 · Counterfactuals
 # For the CoD originals of one dataset — k/2 real examples per (seed, k) of the grid — generate one
 # counterfactual each, check it with the teacher, and write each CoD training set (originals +
-# teacher-verified CFEs) to `data/subsets/cod/<dataset>/seed<s>/k<k>/` with per-CFE records, and its
-# set-level quality to `results/counterfactuals/<dataset>/seed<s>/k<k>/metrics.json`. The originals of a
-# smaller k are a prefix of a larger k's for the same seed, so each seed's CFEs are made once, for its
-# largest k, and every smaller set takes its prefix.
+# teacher-accepted CFEs) to `data/subsets/cod/<dataset>/seed<s>/k<k>/` with per-CFE records, and its
+# set-level quality to `results/counterfactuals/<dataset>/seed<s>/k<k>/metrics.json`. Every other CoD data
+# mode of the grid (`cod-<kind>`: the counterfactual-kinds ablation) gets its own sets in a `cod-<kind>/`
+# folder beside them. The originals of a smaller k are a prefix of a larger k's for the same seed, so each
+# seed's CFEs are made once per kind, for its largest k, and every smaller set takes its prefix.
+# `reports/cfe_samples/<dataset>.md` shows 30 random pairs per kind.
 
 # %% tags=["parameters"]
 dataset = "rt_sentences"
@@ -30,25 +32,35 @@ from cod.counterfactuals import generate
 
 params = cod.config.load_params()
 cfg = cod.config.load("counterfactuals", dataset=dataset)
-records, summary = generate.make_cod_sets(dataset, params.grid.k, params.grid.seeds, cfg, smoke=smoke)
+records, summary = generate.make_cod_sets(
+    dataset, params.grid.k, params.grid.seeds, cfg, params.grid.data_modes, smoke=smoke
+)
 
 # %% [markdown]
-# Set-level quality per (seed, k): flip rate = share of originals whose CFE the teacher classifies
-# differently; `originals_without_valid_cfe` is how many CFEs the CoD budget is short.
+# Set-level quality per (mode, seed, k): flip rate = share of originals whose CFE the teacher accepts (its
+# class changed with p >= counterfactuals.min_confidence); `originals_without_valid_cfe` is how many CFEs the
+# CoD budget is short; `flipped_below_min_confidence` how many of those flipped less confidently; perplexity
+# ratio = the language model's perplexity of the CFE over the original's; lexicon share = edits on polarity
+# words or negations.
 
 # %%
 columns = [
+    "mode",
+    "kind",
     "seed",
     "k",
     "originals",
     "valid_cfes",
     "originals_without_valid_cfe",
+    "flipped_below_min_confidence",
     "flip_rate",
-    "delta_p_mean",
+    "p_target_median",
     "word_edits_median",
+    "ppl_ratio_median",
+    "lexicon_edit_share",
 ]
 display(summary[columns].round(3))
-display(pd.Series(summary[["originals", "valid_cfes"]].sum(), name="total"))
+display(summary.groupby("mode")[["originals", "valid_cfes"]].sum())
 
 # %% [markdown]
 # Examples — `[old→new]` replaced, `[-word]` deleted (insertions show as `[word→not word]`):

@@ -80,6 +80,26 @@ def save_qwen2(folder: Path, layers: int = 2, hidden: int = 32) -> str:
     return str(folder)
 
 
+def save_causal_lm(folder: Path, layers: int = 1, hidden: int = 32) -> str:
+    """A random tiny Qwen2 causal LM + tokenizer (a stand-in fluency LM or local chat model); returns its path."""
+    from transformers import Qwen2Config, Qwen2ForCausalLM
+
+    tok = tokenizer(folder)
+    torch.manual_seed(0)
+    cfg = Qwen2Config(
+        vocab_size=len(tok.get_vocab()),
+        hidden_size=hidden,
+        num_hidden_layers=layers,
+        num_attention_heads=4,
+        num_key_value_heads=2,
+        intermediate_size=2 * hidden,
+        max_position_embeddings=512,
+    )
+    Qwen2ForCausalLM(cfg).save_pretrained(folder)
+    tok.save_pretrained(folder)
+    return str(folder)
+
+
 def sentences(n: int, seed: int = 0) -> pd.DataFrame:
     """Separable toy reviews: positive words -> 1, negative words -> 0, varied lengths."""
     rng = np.random.default_rng(seed)

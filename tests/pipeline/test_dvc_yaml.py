@@ -28,16 +28,20 @@ DISTILL_SHARED = tuple(f"distill.{key}" for key in config.DistillConfig.model_fi
 STAGE_SECTIONS: dict[str, tuple[str, ...]] = {
     "prepare": ("data",),
     "teacher": ("teacher",),
+    "lm": ("counterfactuals.fluency_lm",),
     "subset": ("subset", "grid.k", "grid.seeds"),
     "counterfactuals": (
         "counterfactuals.backend",
         "counterfactuals.keep",
+        "counterfactuals.min_confidence",
         "counterfactuals.max_length",
+        "counterfactuals.fluency_lm",
         "counterfactuals.smoke_originals",
         "counterfactuals.editor",
         "counterfactuals.${counterfactuals.backend}",
         "grid.k",
         "grid.seeds",
+        "grid.data_modes",
     ),
     "tune": ("tune", *DISTILL_SHARED, f"distill.{BASELINE}", "subset.cfe_fraction"),
     "distill": (

@@ -26,6 +26,7 @@ def tiny_params(repo, teacher_spec: str, student_spec: str, **distill_overrides)
     for method in ("lwd", "ted"):
         raw["distill"][method].update(teacher_interval=2, student_interval=1)
     raw["distill"]["ted"].update(filter_epochs=3, filter_lr=1e-2)
+    raw["counterfactuals"]["fluency_lm"] = tiny.save_causal_lm(repo / "models" / "tiny-lm")
     (repo / "params.yaml").write_text(yaml.safe_dump(raw, sort_keys=False))
     return config.load_params()
 

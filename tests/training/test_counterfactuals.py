@@ -8,11 +8,11 @@ import yaml
 
 from cod import config
 from cod.counterfactuals import lexicon
-from cod.counterfactuals.editor import Editor, EditorConfig, EditResult, operators, render
+from cod.counterfactuals.editor import Editor, EditResult, operators, render
 from cod.counterfactuals.generate import make_cod_sets, summarise, training_rows
 from cod.counterfactuals.generators import Generated, Generator
 from cod.counterfactuals.generators.editor import EditorGenerator
-from cod.counterfactuals.metrics import BigramLM, word_levenshtein
+from cod.counterfactuals.metrics import word_levenshtein
 from cod.counterfactuals.scorer import Scorer
 from cod.models.teacher import load_teacher
 from tests.conftest import REPO
@@ -34,8 +34,9 @@ TEXTS = [
 
 @pytest.fixture
 def editor(bert_run):
+    """Today's adversarial search (lexical edits, free deletions, HotFlip) on the tiny teacher."""
     teacher, tok, _ = load_teacher("rt_sentences")
-    return Editor(Scorer(teacher, tok, max_length=32), "sentiment", EditorConfig())
+    return Editor(Scorer(teacher, tok, max_length=32), "sentiment", bert_run.counterfactuals.editor, "adversarial")
 
 
 def test_lexicons_give_polarity_filtered_antonyms():
@@ -74,12 +75,10 @@ def test_negation_and_acceptability_operators():
     assert acc2["verb_form"] in ({2: "go"}, {2: "goings"})
 
 
-def test_word_levenshtein_and_bigram_fluency_proxy():
+def test_word_levenshtein():
     assert word_levenshtein("a b c".split(), "a x c".split()) == 1
     assert word_levenshtein("a b c".split(), "a c".split()) == 1
     assert word_levenshtein([], "a b".split()) == 2
-    lm = BigramLM(["the movie was good", "the plot was bad"])
-    assert lm.logprob_per_word("the movie was good") > lm.logprob_per_word("good was movie the")
 
 
 def test_validity_filter_keeps_flips_only_and_reports_failures():
@@ -87,15 +86,20 @@ def test_validity_filter_keeps_flips_only_and_reports_failures():
     records = pd.DataFrame(
         {
             "idx": [5, 9],
+            "original": ["good", "bad"],
             "cfe": ["bad", "bad"],
             "gold": [1, 0],
             "teacher_cfe": [0, 0],
+            "flipped": [True, False],
             "valid": [True, False],
+            "p_new_class": [0.9, 0.6],
             "delta_p": [0.8, 0.0],
             "word_edits": [1, 0],
             "word_edits_norm": [1.0, 0.0],
+            "lexicon_edits": [1, 0],
             "closeness": [0.5, 1.0],
-            "fluency_delta": [0.0, 0.0],
+            "ppl_ratio": [1.2, 1.0],
+            "edits": [[{"slot": 0, "op": "antonym", "old": "good", "new": "bad"}], []],
             "calls": [10, 30],
             "seconds": [0.1, 0.2],
         }
@@ -108,6 +112,9 @@ def test_validity_filter_keeps_flips_only_and_reports_failures():
     s = summarise(records, len(rows), EditorGenerator(config.load_params(REPO / "params.yaml").counterfactuals))
     assert s["originals_without_valid_cfe"] == 1 and s["flip_rate"] == 0.5
     assert s["calls_per_valid_cfe"] == 40.0 and s["calls_are"] == "teacher forward passes"
+    assert s["lexicon_edit_share"] == 1.0 and s["p_target_median"] == 0.9 and s["ppl_ratio_median"] == 1.2
+    changed = training_rows(originals, records, "changed")  # the random control: every edited text
+    assert changed.loc[changed["is_cfe"], "idx"].tolist() == [5]
 
 
 def make_cod_set(dataset: str, k: int, seed: int, cfg):
@@ -141,7 +148,7 @@ def test_llm_backend_end_to_end_with_local_server_and_free_rerun(bert_run, monke
         )
         cfg = bert_run.counterfactuals.model_copy(update={"backend": "llm", "llm": llm})
         records, summary = make_cod_set("rt_sentences", 8, 0, cfg)
-        assert summary["backend"] == "llm" and summary["calls_are"] == "LLM requests"
+        assert summary["kind"] == "llm" and summary["calls_are"] == "LLM requests"
         assert summary["llm_requests_sent"] == summary["llm_calls"] >= 4
         if summary["valid_cfes"]:
             assert summary["llm_calls_per_valid_cfe"] == summary["llm_calls"] / summary["valid_cfes"]
@@ -160,7 +167,7 @@ class ReversedWords(Generator):
     name = "toy"
     calls_are = "toy calls"
 
-    def generate(self, originals, scorer, dataset, label_names):
+    def generate(self, originals, scorer, dataset, label_names, reference=None):
         texts = originals["text"].tolist()
         flipped = [" ".join(reversed(t.split())) for t in texts]
         return Generated(
@@ -181,7 +188,7 @@ def test_a_toy_generator_is_one_class_and_one_registry_line(bert_run, monkeypatc
     records, summary = make_cod_set("rt_sentences", 8, 0, cfg)
     assert records["cfe"].tolist() == [" ".join(reversed(t.split())) for t in records["original"]]
     assert records["calls"].tolist() == [2] * 4
-    assert summary["backend"] == "toy" and summary["calls_are"] == "toy calls"
+    assert summary["kind"] == "toy" and summary["calls_are"] == "toy calls"
     assert summary["toy_prompts"] == "sentiment" and summary["toy_valid"] == summary["valid_cfes"]
     rows = pd.read_json(paths.train_set("rt_sentences", 8, 0, "cod"), lines=True)
     assert len(rows) == 4 + summary["valid_cfes"]
@@ -191,31 +198,15 @@ def test_an_unknown_generator_names_the_key_and_the_choices():
     from cod.counterfactuals import generators
     from cod.errors import ConfigError
 
-    cfg = config.load_params(REPO / "params.yaml").counterfactuals.model_copy(update={"backend": "semantic"})
-    with pytest.raises(ConfigError, match=r"counterfactuals.backend: unknown generator 'semantic'.*'editor', 'llm'"):
+    cfg = config.load_params(REPO / "params.yaml").counterfactuals.model_copy(update={"backend": "nope"})
+    with pytest.raises(ConfigError, match=r"unknown kind of counterfactual 'nope' \(data mode cod\).*'adversarial'"):
         generators.build(cfg)
 
 
 def test_local_causal_lm_backend_runs_the_same_prompts_behind_the_cache(bert_run, tmp_path):
-    import torch
-    from transformers import Qwen2Config, Qwen2ForCausalLM
-
     from tests import tiny
 
-    folder = tmp_path / "tiny-lm"
-    tok = tiny.tokenizer(folder)
-    torch.manual_seed(0)
-    cfg_lm = Qwen2Config(
-        vocab_size=len(tok.get_vocab()),
-        hidden_size=32,
-        num_hidden_layers=1,
-        num_attention_heads=4,
-        num_key_value_heads=2,
-        intermediate_size=64,
-        max_position_embeddings=512,
-    )
-    Qwen2ForCausalLM(cfg_lm).save_pretrained(folder)
-    tok.save_pretrained(folder)
+    folder = tiny.save_causal_lm(tmp_path / "tiny-lm")
     local = bert_run.counterfactuals.local.model_copy(
         update={"model": str(folder), "max_tokens": 16, "fallback": "none", "feedback_rounds": 0}
     )
@@ -223,7 +214,7 @@ def test_local_causal_lm_backend_runs_the_same_prompts_behind_the_cache(bert_run
     llm = bert_run.counterfactuals.llm.model_copy(update={"mode": "replay", "cache_dir": "nowhere"})
     cfg = bert_run.counterfactuals.model_copy(update={"backend": "local", "llm": llm, "local": local})
     _, first = make_cod_set("rt_sentences", 8, 0, cfg)
-    assert first["backend"] == "local" and first["llm_requests_sent"] == 4  # a random LM: answers, no valid JSON
+    assert first["kind"] == "local" and first["llm_requests_sent"] == 4  # a random LM: answers, no valid JSON
     assert first["originals_without_valid_cfe"] == 4 - first["valid_cfes"]
     _, again = make_cod_set("rt_sentences", 8, 0, cfg)
     assert again["llm_requests_sent"] == 0

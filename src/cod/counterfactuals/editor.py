@@ -1,21 +1,30 @@
-"""Offline teacher-guided counterfactual editor: saliency → word operators → beam search → flip → prune.
+"""Offline counterfactual editor: saliency → word operators → beam search → teacher-accepted → ranked → pruned.
+
+Kinds (``counterfactuals.editor.kind``): ``semantic`` edits the words a person would change (antonyms, negation,
+intensifier and phrase swaps; cod.counterfactuals.operators) and ranks the teacher-accepted candidates by the
+teacher and a language model's fluency; ``adversarial`` adds HotFlip swaps and free deletions (the editor before
+the semantic kind); ``random`` (``random_edits``) is the unguided control.
 
 Text is split on whitespace into slots; an edit rewrites one slot (a replacement, "" for a deletion,
-"not good" for an insertion), so edits never shift each other's positions.
+"not good" for an insertion), so edits never shift each other's positions. Only the words the teacher reads
+(its first ``max_length`` tokens) are edited; a long text may take up to ``max_edit_share`` of them.
 """
 
 from __future__ import annotations
 
+import math
 import re
 import time
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, Protocol
 
 import numpy as np
 import torch
 
+from cod.config import EditorSettings
 from cod.counterfactuals import lexicon as lex
 from cod.counterfactuals.metrics import word_levenshtein
+from cod.counterfactuals.operators import semantic_operators
 from cod.counterfactuals.scorer import Scorer
 
 Task = Literal["sentiment", "acceptability", "generic"]
@@ -92,18 +101,6 @@ class EditResult:
     seconds: float = 0.0
 
 
-@dataclass(frozen=True)
-class EditorConfig:
-    """Search settings (section `counterfactuals.editor`)."""
-
-    max_edits: int = 3
-    beam_width: int = 4
-    top_words: int = 8
-    hotflip_candidates: int = 8
-    edit_penalty: float = 0.1
-    margin: float = 0.0
-
-
 def _with_core(word: str, new_core: str) -> str:
     """Replace the alphabetic core of ``word`` keeping surrounding punctuation ("good," -> "bad,")."""
     m = re.match(r"^(\W*)(.*?)(\W*)$", word)
@@ -159,17 +156,50 @@ def render(words: list[str], state: dict[int, str]) -> str:
     return " ".join(s for s in (state.get(i, w) for i, w in enumerate(words)) if s)
 
 
-class Editor:
-    """Beam search over word edits that makes the teacher predict ``target``, then prunes unneeded edits."""
+class Fluency(Protocol):
+    """What the semantic editor ranks by: a language model's mean log-probability per token of each text."""
 
-    def __init__(self, scorer: Scorer, task: Task, cfg: EditorConfig) -> None:
-        self.scorer, self.task, self.cfg = scorer, task, cfg
+    def logprobs(self, texts: list[str]) -> np.ndarray: ...
+
+
+def target_class(p: np.ndarray) -> int:
+    """The class a CFE aims for: the teacher's runner-up (binary: the other class; k classes: the closest other)."""
+    return int(np.argsort(p, kind="stable")[-2])
+
+
+Kind = Literal["semantic", "adversarial"]
+
+
+class Editor:
+    """Beam search over word edits until the teacher predicts ``target`` with at least ``min_confidence``, then
+    ranks the accepted candidates (semantic: by p(target) and LM fluency) and prunes unneeded edits."""
+
+    def __init__(
+        self,
+        scorer: Scorer,
+        task: Task,
+        settings: EditorSettings,
+        kind: Kind = "semantic",
+        *,
+        min_confidence: float = 0.0,
+        fluency: Fluency | None = None,
+    ) -> None:
+        if kind == "semantic" and settings.fluency_weight > 0 and fluency is None:
+            raise ValueError("the semantic editor ranks by fluency: pass a language model (or fluency_weight: 0)")
+        self.scorer, self.task, self.cfg, self.kind = scorer, task, settings, kind
+        self.min_confidence, self.fluency = min_confidence, fluency
         self.vocab_ids, self.vocab_words = (
-            hotflip_vocabulary(scorer.tokenizer) if task != "acceptability" else (torch.zeros(0), [])
+            hotflip_vocabulary(scorer.tokenizer)
+            if kind == "adversarial" and task != "acceptability"
+            else (torch.zeros(0, dtype=torch.long), [])
         )
 
     def _flipped(self, p: np.ndarray, target: int) -> bool:
-        return int(p.argmax()) == target and p[target] >= p.max() - 1e-12 and p[target] > 0.5 * self.cfg.margin
+        return int(p.argmax()) == target and p[target] >= p.max() - 1e-12
+
+    def _accepted(self, p: np.ndarray, target: int) -> bool:
+        """A kept CFE: the teacher predicts ``target`` with p(target) >= counterfactuals.min_confidence."""
+        return self._flipped(p, target) and float(p[target]) >= self.min_confidence
 
     def _probs(self, texts: list[str], first: str | None) -> np.ndarray:
         """The teacher's probabilities of ``texts``, each read as the second text after ``first`` if given."""
@@ -183,64 +213,105 @@ class Editor:
         dist = np.array([word_levenshtein(words, t.split()) / max(1, len(words)) for t in texts])
         return probs, list(probs[:, target] - self.cfg.edit_penalty * dist)
 
+    def depth(self, visible: int) -> int:
+        """Most edits one CFE may make: max_edits, or max_edit_share of the words the teacher reads if more."""
+        return max(self.cfg.max_edits, math.ceil(self.cfg.max_edit_share * visible))
+
     def edit(self, text: str, first: str | None = None) -> EditResult:
-        """Edit ``text`` until the teacher's prediction changes (binary: to the other class).
+        """Edit ``text`` until the teacher predicts its runner-up class (binary: the other class).
 
         For a sentence pair, ``first`` is the pair's first text (the premise): the teacher reads
         (first, text) and only ``text`` (the hypothesis) is edited; ``first`` stays as it is."""
         start, calls0 = time.perf_counter(), self.scorer.forward_passes
         words = text.split()
         p0 = self._probs([text], first)[0]
-        source = int(p0.argmax())
-        target = int(np.argsort(p0)[-2])  # binary: the other class; otherwise the runner-up
+        source, target = int(p0.argmax()), target_class(p0)
         result = EditResult(text, text, source, target, False, float(p0[target]), float(p0[target]))
         if not words:
             return result
         saliency, grads, first_ids = self.scorer.gradients(words, source, None if first is None else first.split())
-        top = [int(i) for i in np.argsort(-saliency)[: 2 * self.cfg.top_words] if int(i) in grads]
-        occluded = self._probs([render(words, {i: ""}) for i in top], first)[:, source]
-        top = [top[j] for j in np.argsort(occluded)[: self.cfg.top_words]]  # biggest drop of p(source) first
-        flips = {
-            i: self.scorer.hotflip(
-                grads[i], first_ids[i], self.vocab_ids, self.vocab_words, self.cfg.hotflip_candidates
-            )
-            for i in top
-        }
-        all_ops = {i: operators(words, i, self.task, flips[i]) for i in top}
-        lexical = {i: [o for o in cands if o[0] in LEXICAL_OPS] for i, cands in all_ops.items()}
+        depth = self.depth(len(grads))  # grads: the words the teacher reads
+        slots = max(self.cfg.top_words, 2 * depth)
+        if self.kind == "semantic":
+            semantic = {i: semantic_operators(words, i, self.task) for i in grads}
+            editable = [i for i in np.argsort(-saliency, kind="stable").tolist() if semantic.get(i)]
+            top = self._by_occlusion(words, editable[: 2 * slots], source, first)[:slots]
+            stages = [{i: semantic[i] for i in top}]
+        else:
+            ranked = [int(i) for i in np.argsort(-saliency, kind="stable")[: 2 * slots] if int(i) in grads]
+            top = self._by_occlusion(words, ranked, source, first)[:slots]
+            flips = {
+                i: self.scorer.hotflip(
+                    grads[i], first_ids[i], self.vocab_ids, self.vocab_words, self.cfg.hotflip_candidates
+                )
+                for i in top
+            }
+            all_ops = {i: operators(words, i, self.task, flips[i]) for i in top}
+            lexical = {i: [o for o in cands if o[0] in LEXICAL_OPS] for i, cands in all_ops.items()}
+            # Lexical edits (antonyms, negation, deletion) first; gradient swaps only when those cannot flip.
+            stages = [lexical, all_ops]
         edit_ops: dict[tuple, dict[int, str]] = {}
         best_state, best_p = None, None
-        # Lexical edits (antonyms, negation, deletion) first; gradient swaps only when those cannot flip.
-        for ops in (lexical, all_ops):
-            best_state, best_p = self._search(words, top, ops, target, edit_ops, first)
+        for ops in stages:
+            best_state, best_p = self._search(words, top, ops, target, edit_ops, first, depth)
             if best_state is not None:
                 break
         if best_state is not None:
-            best_state, best_p = self._prune(words, best_state, best_p, target, first)
+            if self._accepted(best_p, target):
+                best_state, best_p = self._prune(words, best_state, best_p, target, first)
             names = edit_ops.get(tuple(sorted(best_state.items())), {})
             result.text = render(words, best_state)
-            result.flipped = True
+            result.flipped = self._flipped(best_p, target)
             result.p_target_after = float(best_p[target])
             result.edits = [
-                Edit(s, names.get(s) or self._name_of(s, best_state[s], all_ops), words[s], best_state[s])
+                Edit(s, names.get(s) or self._name_of(s, best_state[s], stages[-1]), words[s], best_state[s])
                 for s in sorted(best_state)
             ]
         result.forward_passes = self.scorer.forward_passes - calls0
         result.seconds = time.perf_counter() - start
         return result
 
+    def _by_occlusion(self, words: list[str], slots: list[int], source: int, first: str | None) -> list[int]:
+        """``slots`` ordered by how much deleting each word lowers p(source) (the biggest drop first)."""
+        if not slots:
+            return []
+        occluded = self._probs([render(words, {i: ""}) for i in slots], first)[:, source]
+        return [slots[j] for j in np.argsort(occluded, kind="stable")]
+
+    def _choose(
+        self, words: list[str], cands: list[dict[int, str]], probs: np.ndarray, target: int, first: str | None
+    ) -> int:
+        """The accepted candidate to keep: the most confident, or (semantic with an LM) the best of the
+        ``fluency_candidates`` most confident by p(target) + fluency_weight × Δ log-prob per token."""
+        order = sorted(range(len(cands)), key=lambda j: -float(probs[j][target]))
+        if self.kind != "semantic" or self.fluency is None or self.cfg.fluency_weight == 0 or len(order) == 1:
+            return order[0]
+        short = order[: self.cfg.fluency_candidates]
+        lp = self.fluency.logprobs([" ".join(words)] + [render(words, cands[j]) for j in short])
+        score = [float(probs[j][target]) + self.cfg.fluency_weight * (lp[1 + n] - lp[0]) for n, j in enumerate(short)]
+        return short[int(np.argmax(score))]
+
     def _search(
-        self, words: list[str], top: list[int], ops: dict[int, list], target: int, edit_ops: dict, first: str | None
+        self,
+        words: list[str],
+        top: list[int],
+        ops: dict[int, list],
+        target: int,
+        edit_ops: dict,
+        first: str | None,
+        depth: int,
     ):
-        """Beam search over edit sets of growing size; the best-scoring flipped state, or (None, None)."""
+        """Beam search over edit sets of growing size (beam_width up to max_edits, then greedy): the chosen accepted
+        state of the first level that has one; else the most confident flip seen; else (None, None)."""
         beam: list[dict[int, str]] = [{}]
-        for _ in range(self.cfg.max_edits):
+        flipped_best: tuple[dict[int, str], np.ndarray] | None = None
+        for level in range(depth):
             cands, seen = [], set()
             for state in beam:
                 for i in top:
                     if i in state:
                         continue
-                    for name, change in ops[i]:
+                    for name, change in ops.get(i, []):
                         if any(s in state for s in change):
                             continue
                         new = {**state, **change}
@@ -255,13 +326,18 @@ class Editor:
             if not cands:
                 break
             probs, scores = self._score(words, cands, target, first)
-            flipped = [j for j in range(len(cands)) if self._flipped(probs[j], target)]
-            if flipped:
-                j = max(flipped, key=lambda j: scores[j])
-                return cands[j], probs[j]
-            order = np.argsort(scores)[::-1][: self.cfg.beam_width]
-            beam = [cands[j] for j in order]
-        return None, None
+            accepted = [j for j in range(len(cands)) if self._accepted(probs[j], target)]
+            if accepted:
+                pick = accepted[self._choose(words, [cands[j] for j in accepted], probs[accepted], target, first)]
+                return cands[pick], probs[pick]
+            for j in range(len(cands)):
+                if self._flipped(probs[j], target) and (
+                    flipped_best is None or probs[j][target] > flipped_best[1][target]
+                ):
+                    flipped_best = (cands[j], probs[j])
+            width = self.cfg.beam_width if level < self.cfg.max_edits else 1
+            beam = [cands[j] for j in np.argsort(scores, kind="stable")[::-1][:width]]
+        return flipped_best if flipped_best is not None else (None, None)
 
     @staticmethod
     def _name_of(slot: int, new: str, ops: dict[int, list]) -> str:
@@ -272,13 +348,28 @@ class Editor:
         return "edit"
 
     def _prune(self, words: list[str], state: dict[int, str], p: np.ndarray, target: int, first: str | None = None):
-        """Undo edits the flip does not need, one at a time, keeping the flip (minimality post-pass)."""
+        """Undo edits the accepted CFE does not need, one at a time (minimality post-pass)."""
         while len(state) > 1:
             trials = [{s: v for s, v in state.items() if s != drop} for drop in state]
             probs = self._probs([render(words, t) for t in trials], first)
-            ok = [j for j in range(len(trials)) if self._flipped(probs[j], target)]
+            ok = [j for j in range(len(trials)) if self._accepted(probs[j], target)]
             if not ok:
                 break
             j = max(ok, key=lambda j: probs[j][target])
             state, p = trials[j], probs[j]
         return state, p
+
+
+def random_edits(words: list[str], n: int, visible: int, vocabulary: list[str], rng: np.random.Generator) -> list[Edit]:
+    """The random control: ``n`` distinct slots among the first ``visible`` words, each replaced by a different word
+    drawn uniformly from ``vocabulary`` (no teacher, no lexicon)."""
+    n = min(n, visible, len(words))
+    slots = sorted(rng.choice(min(visible, len(words)), size=n, replace=False).tolist()) if n else []
+    edits = []
+    for slot in slots:
+        old = lex.key(words[slot])
+        new = old
+        while new == old:
+            new = vocabulary[int(rng.integers(len(vocabulary)))]
+        edits.append(Edit(slot, "random", words[slot], _with_core(words[slot], new)))
+    return edits

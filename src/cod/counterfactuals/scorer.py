@@ -89,6 +89,15 @@ class Scorer:
                 first_id[w] = int(enc["input_ids"][0, t])
         return saliency, first, first_id
 
+    def visible_words(self, words: list[str], first: list[str] | None = None) -> int:
+        """How many of ``words`` the teacher reads: the leading words with a token inside ``max_length`` (with
+        ``first``, the fixed first text of a pair, counted in the budget)."""
+        args = (words,) if first is None else (first, words)
+        enc = self.tokenizer(*args, is_split_into_words=True, truncation=True, max_length=self.max_length)
+        segment = 0 if first is None else 1
+        seen = {w for w, s in zip(enc.word_ids(0), enc.sequence_ids(0), strict=True) if w is not None and s == segment}
+        return len(seen)
+
     @cached_property
     def embedding_matrix(self) -> torch.Tensor:
         return self.model.get_input_embeddings().weight.detach()

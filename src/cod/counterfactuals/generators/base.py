@@ -8,7 +8,7 @@ from typing import Any, ClassVar
 import pandas as pd
 
 from cod.config import CounterfactualsConfig
-from cod.counterfactuals.editor import EditResult
+from cod.counterfactuals.editor import EditResult, Fluency
 from cod.counterfactuals.scorer import Scorer
 from cod.data.registry import DatasetInfo
 
@@ -22,18 +22,30 @@ class Generated:
 
 
 class Generator:
-    """A counterfactual generator, built from section ``counterfactuals``; registered in ``generators.GENERATORS``."""
+    """A kind of counterfactual, built from section ``counterfactuals``; registered in ``generators.GENERATORS``."""
 
-    name: ClassVar[str]  # its ``counterfactuals.backend`` value
+    name: ClassVar[str]  # its kind: ``cod-<name>`` data modes and the ``cod`` mode's counterfactuals.backend / kind
     calls_are: ClassVar[str]  # what the records' ``calls`` count (metrics.json ``calls_are``)
+    # the kind whose results this one needs for the same originals (the random control matches semantic's edits)
+    reference: ClassVar[str | None] = None
+    # which CFEs go into the training set: "valid" (teacher-accepted, or counterfactuals.keep: all) or "changed"
+    # (every edited text, labelled with the teacher's prediction: the random control)
+    keeps: ClassVar[str] = "valid"
 
-    def __init__(self, cfg: CounterfactualsConfig) -> None:
-        self.cfg = cfg
+    def __init__(self, cfg: CounterfactualsConfig, fluency: Fluency | None = None) -> None:
+        """``fluency``: the language model of ``counterfactuals.fluency_lm`` (the semantic editor ranks by it)."""
+        self.cfg, self.fluency = cfg, fluency
 
     def generate(
-        self, originals: pd.DataFrame, scorer: Scorer, dataset: DatasetInfo, label_names: list[str]
+        self,
+        originals: pd.DataFrame,
+        scorer: Scorer,
+        dataset: DatasetInfo,
+        label_names: list[str],
+        reference: list[EditResult] | None = None,
     ) -> Generated:
-        """One candidate CFE per original (``text``, or ``text_pair`` of a sentence pair), teacher-checked."""
+        """One candidate CFE per original (``text``, or ``text_pair`` of a sentence pair), teacher-checked;
+        ``reference``: the results of kind ``self.reference`` for the same originals, when it names one."""
         raise NotImplementedError
 
     def set_metrics(self, extra: dict[str, Any], valid_cfes: int) -> dict[str, Any]:

@@ -19,7 +19,7 @@ from cod.counterfactuals.cache import ResponseCache, ledger_summary
 from cod.counterfactuals.chat import LLM, CachedChat, LLMSettings
 from cod.counterfactuals.editor import Edit, EditResult
 from cod.counterfactuals.generators.base import Generated, Generator
-from cod.counterfactuals.generators.editor import EditorGenerator
+from cod.counterfactuals.generators.editor import AdversarialGenerator, SemanticGenerator
 from cod.counterfactuals.metrics import word_levenshtein
 from cod.counterfactuals.scorer import Scorer
 from cod.counterfactuals.texts import is_pair
@@ -56,9 +56,11 @@ def diff_edits(a: list[str], b: list[str]) -> list[Edit]:
     return edits
 
 
-def ask(chat: CachedChat, scorer: Scorer, a: Attempts, label_names: list[str], rounds: int) -> None:
-    """Up to ``rounds`` requests per original until the teacher's class changes; an invalid answer is retried with
-    the teacher's verdict as feedback."""
+def ask(
+    chat: CachedChat, scorer: Scorer, a: Attempts, label_names: list[str], rounds: int, min_confidence: float = 0.0
+) -> None:
+    """Up to ``rounds`` requests per original until the teacher's class changes with p >= ``min_confidence``; an
+    invalid answer is retried with the teacher's verdict as feedback."""
     pending = list(range(len(a.texts)))
     for _ in range(rounds):
         if not pending:
@@ -69,7 +71,7 @@ def ask(chat: CachedChat, scorer: Scorer, a: Attempts, label_names: list[str], r
         still = []
         for i, ans, cand, p in zip(pending, answers, cands, probs, strict=True):
             a.calls[i] += 1
-            if cand and cand != a.texts[i] and int(p.argmax()) != int(a.source[i]):
+            if cand and cand != a.texts[i] and int(p.argmax()) != int(a.source[i]) and p.max() >= min_confidence:
                 a.best[i] = cand
                 continue
             still.append(i)
@@ -143,7 +145,12 @@ class LLMGenerator(Generator):
         return self.client(LLMSettings.from_config(self.section), cache)
 
     def generate(
-        self, originals: pd.DataFrame, scorer: Scorer, dataset: DatasetInfo, label_names: list[str]
+        self,
+        originals: pd.DataFrame,
+        scorer: Scorer,
+        dataset: DatasetInfo,
+        label_names: list[str],
+        reference: list[EditResult] | None = None,
     ) -> Generated:
         """An unreachable or failing endpoint raises ``EndpointError`` (the fallback covers originals the LLM could
         not flip, not an endpoint that does not answer)."""
@@ -163,7 +170,7 @@ class LLMGenerator(Generator):
             for t, cu, tg in zip(texts, current, target, strict=True)
         ]
         a = Attempts(texts, convs, p0.argmax(-1), target, [None] * len(texts), [0] * len(texts))
-        ask(chat, scorer, a, label_names, 1 + c.feedback_rounds)
+        ask(chat, scorer, a, label_names, 1 + c.feedback_rounds, self.cfg.min_confidence)
         if c.critique_revision:
             revise(chat, scorer, a, label_names)
         results = edit_results(scorer, a, p0)
@@ -179,13 +186,15 @@ class LLMGenerator(Generator):
         )
 
     def fall_back(self, results: list[EditResult], a: Attempts, scorer: Scorer, dataset: DatasetInfo) -> int:
-        """Hand the originals still without a valid CFE to the offline editor; returns how many it flipped."""
-        editor = EditorGenerator(self.cfg).editor(scorer, dataset)
+        """Hand the originals still without a valid CFE to the offline editor (of counterfactuals.editor.kind; the
+        semantic editor when that is the random control, which is no fallback); returns how many it flipped."""
+        fallback = AdversarialGenerator if self.cfg.editor.kind == "adversarial" else SemanticGenerator
+        editor = fallback(self.cfg, self.fluency).editor(scorer, dataset)
         fell_back = 0
         for i, r in enumerate(results):
             if not r.flipped:
                 fb = editor.edit(a.texts[i])
-                if fb.flipped:
+                if fb.flipped and fb.p_target_after >= self.cfg.min_confidence:
                     fb.forward_passes = a.calls[i]  # LLM calls spent before falling back
                     results[i], fell_back = fb, fell_back + 1
         return fell_back
