@@ -57,13 +57,14 @@ def prepared_meta(dataset: str) -> Path:
 
 
 def subset_seed_dir(dataset: str, seed: int, mode: str = "clean") -> Path:
-    """Every few-shot training set of one seed and data mode (one stage output: all k of that seed)."""
-    return root() / "data" / "subsets" / mode / dataset / f"seed{seed}"
+    """Every few-shot training set of one seed, clean or CoD (one stage output: all k, and every CoD kind)."""
+    return root() / "data" / "subsets" / ("clean" if mode == "clean" else "cod") / dataset / f"seed{seed}"
 
 
 def subset_dir(dataset: str, k: int, seed: int, mode: str = "clean") -> Path:
-    """One few-shot training set: ``clean`` (subset stage) or ``cod`` (originals + their CFEs)."""
-    return subset_seed_dir(dataset, seed, mode) / f"k{k}"
+    """One few-shot training set: ``clean`` (subset stage), ``cod`` (originals + their CFEs) or ``cod-<kind>``
+    (the same originals with another kind's CFEs, in a folder beside the cod set's)."""
+    return subset_seed_dir(dataset, seed, mode) / (mode if mode.startswith("cod-") else "") / f"k{k}"
 
 
 def subset_file(dataset: str, k: int, seed: int, name: str, mode: str = "clean") -> Path:
@@ -91,15 +92,25 @@ def cfe_seed_dir(dataset: str, seed: int) -> Path:
     return root() / "results" / "counterfactuals" / dataset / f"seed{seed}"
 
 
-def cfe_metrics(dataset: str, k: int, seed: int) -> Path:
+def cfe_dir(dataset: str, k: int, seed: int, mode: str = "cod") -> Path:
+    """The counterfactuals of one CoD set (data mode ``cod`` or ``cod-<kind>``): metrics.json and cfes.jsonl."""
+    return cfe_seed_dir(dataset, seed) / (mode if mode.startswith("cod-") else "") / f"k{k}"
+
+
+def cfe_metrics(dataset: str, k: int, seed: int, mode: str = "cod") -> Path:
     """Set-level quality of one CoD set's counterfactuals."""
-    return cfe_seed_dir(dataset, seed) / f"k{k}" / "metrics.json"
+    return cfe_dir(dataset, k, seed, mode) / "metrics.json"
 
 
-def cfe_records(dataset: str, k: int, seed: int) -> Path:
+def cfe_records(dataset: str, k: int, seed: int, mode: str = "cod") -> Path:
     """Per-CFE records of one CoD set (verdicts, edits, timings): beside its metrics, not in the training set's
     folder, so the timings never change what the distill stages depend on."""
-    return cfe_seed_dir(dataset, seed) / f"k{k}" / "cfes.jsonl"
+    return cfe_dir(dataset, k, seed, mode) / "cfes.jsonl"
+
+
+def cfe_samples(dataset: str) -> Path:
+    """30 random original/CFE pairs of a dataset's CoD sets with their diffs, per kind (a report for reading)."""
+    return root() / "reports" / "cfe_samples" / f"{dataset}.md"
 
 
 def runs_seed_dir(dataset: str, method: str, seed: int) -> Path:

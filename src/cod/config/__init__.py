@@ -6,6 +6,7 @@ from cod.config.checks import check_cfe_labels, check_choice, check_k, check_see
 from cod.config.loading import StageScalars, load, load_params, read_yaml
 from cod.config.sections import (
     DATA_MODES,
+    EDITOR_KINDS,
     ChatConfig,
     CounterfactualsConfig,
     DataConfig,
@@ -25,11 +26,13 @@ from cod.config.sections import (
     TeacherConfig,
     TedSettings,
     TuneConfig,
+    cod_kind,
 )
 from cod.errors import ConfigError
 
 __all__ = [
     "DATA_MODES",
+    "EDITOR_KINDS",
     "ChatConfig",
     "ConfigError",
     "CounterfactualsConfig",
@@ -56,6 +59,7 @@ __all__ = [
     "check_k",
     "check_seed",
     "check_seeds",
+    "cod_kind",
     "load",
     "load_params",
     "read_yaml",

@@ -11,7 +11,12 @@ from cod.config.checks import check_cfe_labels, check_choice, check_k, check_see
 from cod.config.messages import unknown_dataset
 from cod.data import registry
 
-DATA_MODES = ("clean", "cod")
+# The offline generator's kinds of counterfactual (section counterfactuals.editor): semantic edits a person would make,
+# adversarial search (HotFlip swaps, free deletions) and an unguided random control.
+EDITOR_KINDS = ("semantic", "adversarial", "random")
+# clean = k real examples; cod = the CoD set of counterfactuals.backend (editor: of editor.kind); cod-<kind> = the CoD
+# set the offline editor makes with that kind (the counterfactual-kinds ablation)
+DATA_MODES = ("clean", "cod", *(f"cod-{kind}" for kind in EDITOR_KINDS))
 
 
 class _Strict(BaseModel):
@@ -233,13 +238,17 @@ class TuneConfig(_Strict):
 
 
 class EditorSettings(_Strict):
-    """Section `counterfactuals.editor`: the offline teacher-guided editor's search."""
+    """Section `counterfactuals.editor`: the offline editor's kind and search (shared by its three kinds)."""
 
+    kind: Literal["semantic", "adversarial", "random"]
     max_edits: int = Field(ge=1)
+    max_edit_share: float = Field(ge=0, le=1)
     beam_width: int = Field(ge=1)
     top_words: int = Field(ge=1)
     hotflip_candidates: int = Field(ge=0)
     edit_penalty: float = Field(ge=0)
+    fluency_weight: float = Field(ge=0)
+    fluency_candidates: int = Field(ge=1)
 
 
 class ChatConfig(_Strict):
@@ -280,7 +289,9 @@ class CounterfactualsConfig(_Strict):
 
     backend: Literal["editor", "llm", "local"]
     keep: Literal["valid", "all"]
+    min_confidence: float = Field(ge=0, le=1)
     max_length: int = Field(ge=8)
+    fluency_lm: str = Field(min_length=1)
     smoke_originals: int = Field(ge=1)
     editor: EditorSettings
     llm: LLMConfig
@@ -369,7 +380,38 @@ class Params(_Strict):
         if missing:
             raise ValueError(f"tune.sensitivity_k: {missing} are not in grid.k {self.grid.k}; pick k from grid.k")
         check_cfe_labels(self.counterfactuals.keep, self.distill.cfe_label)
+        check_cfe_kinds(self.grid.data_modes, self.counterfactuals, self.distill.cfe_label)
         return self
+
+    def cod_kind(self, mode: str) -> str:
+        """The kind of counterfactual a CoD data mode trains on: ``cod-<kind>``, or for ``cod`` the backend's."""
+        return cod_kind(mode, self.counterfactuals)
+
+
+def cod_kind(mode: str, cfg: CounterfactualsConfig) -> str:
+    """The kind of counterfactual of CoD data mode ``mode`` (``cod``: the editor's kind, or the LLM backend's name)."""
+    if mode.startswith("cod-"):
+        return mode[len("cod-") :]
+    if mode != "cod":
+        raise ValueError(f"data mode {mode!r} has no counterfactuals")
+    return cfg.editor.kind if cfg.backend == "editor" else cfg.backend
+
+
+def check_cfe_kinds(modes: list[str], cfg: CounterfactualsConfig, cfe_label: str) -> None:
+    """Refuse an ablation mode that repeats the ``cod`` arm, and the random control with 1 − y labels."""
+    cod_modes = [m for m in modes if m.startswith("cod")]
+    kinds = [cod_kind(m, cfg) for m in cod_modes]
+    for mode, kind in zip(cod_modes, kinds, strict=True):
+        if mode != "cod" and "cod" in modes and kind == cod_kind("cod", cfg):
+            raise ValueError(
+                f"grid.data_modes: {mode} repeats the cod arm (counterfactuals.editor.kind: {kind}); drop {mode} "
+                "or set counterfactuals.editor.kind to another kind"
+            )
+    if "random" in kinds and cfe_label != "teacher":
+        raise ValueError(
+            "grid.data_modes / counterfactuals.editor.kind: the random control keeps every edited text labelled "
+            "with the teacher's prediction; set distill.cfe_label: teacher"
+        )
 
 
 # The sections a stage can load by name (config.load), one per field of Params.
