@@ -288,3 +288,25 @@ def test_cfe_quality_reads_each_cod_modes_sets(repo):
     assert list(adversarial["flip_rate"]) == [0.5, 0.6] and set(adversarial["kind"]) == {"adversarial"}
     clean_only = params.grid.model_copy(update={"data_modes": ["clean"]})
     assert list(aggregate.cfe_quality(clean_only).columns) == aggregate.CFE_QUALITY_KEYS
+
+
+def test_the_report_stages_with_two_cod_kinds(repo):
+    from cod.report import figures, stage
+
+    write_kinds_repo(repo)
+    params = config.load_params()
+    agg = stage.run_aggregate(params)
+    gains = agg["kind_gains"].set_index("mode")
+    assert gains.loc["cod", "mean"] == pytest.approx(3.5) and gains.loc["cod-adversarial", "mean"] == pytest.approx(
+        -1.0
+    )
+    assert len(agg["verdict"]) == 1 and agg["verdict"].loc[0, "mean"] == pytest.approx(3.5)  # the cod arm only
+    text = (paths.tables_dir() / "cfe_kinds.md").read_text()
+    # gains 3 and 4 points: mean 3.5, std √0.5 = 0.71, t(0.975, 1) = 12.706 → half-width 12.706 · 0.71 / √2 = 6.35
+    assert "| rt_sentences | KD | 8 | semantic (cod) | +3.5 ± 0.7 | [−2.9, +9.9] | 2/2 |" in text
+    assert "| rt_sentences | 8 | adversarial | 2/2 | 55.0 | 0.80 | 1.5 | 1.50 | 25.0 |" in text
+    assert "kind `semantic`" in stage.setting(params) and "ablation kinds: adversarial" in stage.setting(params)
+    comparison = (paths.reports_dir() / "paper_comparison.md").read_text()
+    assert comparison.count("cod-adversarial") == 1  # in the compute table only, never beside a paper cell
+    files = figures.run_figures(stage.load_aggregated(), params.report)
+    assert {"cfe_kinds.png", "cfe_kinds.pdf", "cfe_quality.png"} <= {f.name for f in files}
