@@ -192,3 +192,121 @@ def test_zero_valid_cfes_do_not_crash_the_report_stages(repo):
 
     files = figures.run_figures(stage.load_aggregated(), config.load_params().report)
     assert {"cfe_examples.png", "cfe_quality.png", "cod_gain.png"} <= {f.name for f in files}
+
+
+def kinds_runs() -> pd.DataFrame:
+    """Two seeds, k=8: clean, cod (+4, +2 over clean) and cod-random (−1, −3); rows shuffled so pairing matters."""
+    runs = runs_table(
+        [
+            ("d", 8, 1, "kd", "cod-random", "ok", 0, 67.0),
+            ("d", 8, 0, "kd", "clean", "ok", 0, 50.0),
+            ("d", 8, 1, "kd", "clean", "ok", 0, 70.0),
+            ("d", 8, 0, "kd", "cod", "ok", 0, 54.0),
+            ("d", 8, 1, "kd", "cod", "ok", 0, 72.0),
+            ("d", 8, 0, "kd", "cod-random", "ok", 0, 49.0),
+        ]
+    )
+    runs["train_cfe_rows"] = [2, 0, 0, 4, 4, 4]
+    return aggregate.add_cfe_budget(runs)
+
+
+def test_cod_gain_default_is_the_cod_arm_whatever_other_cod_modes_exist():
+    runs = kinds_runs()
+    only_cod = runs[runs["mode"] != "cod-random"].reset_index(drop=True)
+    default = aggregate.cod_gain(runs, "test")
+    pd.testing.assert_frame_equal(default, aggregate.cod_gain(only_cod, "test"))
+    pd.testing.assert_frame_equal(default, aggregate.cod_gain(runs, "test", mode="cod"))
+    stats = ["mean", "std", "n", "n_expected", "n_missing", "ci_low", "ci_high"]
+    budget = ["cfe_short", "min_cfe_share", "mean_cfe_share"]
+    assert list(default) == ["dataset", "method", "k", "value", *stats, *budget]
+    assert default.loc[0, "mean"] == pytest.approx(3.0) and not default.loc[0, "cfe_short"]
+    empty = aggregate.cod_gain(only_cod, "test", mode="cod-random")
+    assert empty.empty and list(empty) == list(default)
+
+
+def test_kind_gains_pairs_each_cod_mode_with_clean_by_seed():
+    runs = kinds_runs()
+    gains = aggregate.kind_gains(runs, {"cod": "semantic"}, "test").set_index("mode")
+    assert list(gains.index) == ["cod-random", "cod"]  # the order the modes come in
+    assert list(gains.columns[:5]) == ["kind", "dataset", "method", "k", "value"]
+    assert gains.loc["cod", "kind"] == "semantic" and gains.loc["cod-random", "kind"] == "random"
+    random = gains.loc["cod-random"]
+    assert random["mean"] == pytest.approx(-2.0)  # seed 0: 49 − 50, seed 1: 67 − 70
+    assert random["std"] == pytest.approx(np.std([-1.0, -3.0], ddof=1)) and random["n"] == 2
+    assert random["cfe_short"] and random["mean_cfe_share"] == pytest.approx(0.75)  # (4/4 + 2/4) / 2
+    assert gains.loc["cod", "mean"] == pytest.approx(3.0)
+    pd.testing.assert_series_equal(
+        gains.loc["cod"].drop(["kind"]).rename(None),
+        aggregate.cod_gain(runs, "test").iloc[0].reindex(gains.columns.drop("kind")).rename(None),
+        check_dtype=False,
+    )
+    none = aggregate.kind_gains(runs[runs["mode"] == "clean"], {}, "test")
+    assert none.empty and list(none)[:2] == ["mode", "kind"]
+
+
+def test_add_cfe_budget_counts_every_cod_mode_as_cod():
+    out = kinds_runs().set_index(["mode", "seed"])
+    assert out.loc[("cod-random", 1), "cfe_asked"] == 4
+    assert out.loc[("cod-random", 1), "cfe_share"] == pytest.approx(0.5)
+    assert out.loc[("clean", 0), "cfe_asked"] == 0 and math.isnan(out.loc[("clean", 0), "cfe_share"])
+    assert not aggregate.is_cod_mode("clean") and not aggregate.is_cod_mode("codex")
+    assert aggregate.cod_modes(["clean", "cod-adversarial", "cod", "cod"]) == ["cod-adversarial", "cod"]
+
+
+def write_kinds_repo(repo) -> None:
+    """One dataset, k=8, two seeds, data modes clean, cod and cod-adversarial: runs and both CoD modes' CFE metrics."""
+    write_grid(
+        repo,
+        datasets=["rt_sentences"],
+        k=[8],
+        seeds=[0, 1],
+        methods=["kd"],
+        data_modes=["clean", "cod", "cod-adversarial"],
+    )
+    for seed in (0, 1):
+        for mode, flip in (("cod", 0.9), ("cod-adversarial", 0.5 + 0.1 * seed)):
+            file = paths.cfe_metrics("rt_sentences", 8, seed, mode)
+            file.parent.mkdir(parents=True, exist_ok=True)
+            quality = {"kind": mode.removeprefix("cod-") if mode != "cod" else "semantic", "mode": mode}
+            quality |= {"flip_rate": flip, "p_target_median": 0.8, "word_edits_median": 1.0 + seed}
+            quality |= {"ppl_ratio_median": 1.5, "lexicon_edit_share": 0.25, "originals": 4, "valid_cfes": 4}
+            file.write_text(json.dumps(quality))
+        for mode, acc in (("clean", 0.50), ("cod", 0.53), ("cod-adversarial", 0.49)):
+            run = paths.run_dir("rt_sentences", 8, seed, "kd", mode)
+            run.mkdir(parents=True)
+            metrics = {"best_val_accuracy": 0.6, "test_accuracy": acc + 0.01 * seed * (mode == "cod")}
+            (run / "metrics.json").write_text(json.dumps({**metrics, "train_cfe_rows": 0 if mode == "clean" else 4}))
+
+
+def test_cfe_quality_reads_each_cod_modes_sets(repo):
+    write_kinds_repo(repo)
+    params = config.load_params()
+    cfes = aggregate.cfe_quality(params.grid, {"cod": "semantic", "cod-adversarial": "adversarial"})
+    assert list(cfes.columns[:6]) == ["dataset", "k", "seed", "mode", "kind", "status"]
+    assert list(cfes["mode"]) == ["cod", "cod-adversarial"] * 2 and (cfes["status"] == "ok").all()
+    adversarial = cfes[cfes["mode"] == "cod-adversarial"]
+    assert list(adversarial["flip_rate"]) == [0.5, 0.6] and set(adversarial["kind"]) == {"adversarial"}
+    clean_only = params.grid.model_copy(update={"data_modes": ["clean"]})
+    assert list(aggregate.cfe_quality(clean_only).columns) == aggregate.CFE_QUALITY_KEYS
+
+
+def test_the_report_stages_with_two_cod_kinds(repo):
+    from cod.report import figures, stage
+
+    write_kinds_repo(repo)
+    params = config.load_params()
+    agg = stage.run_aggregate(params)
+    gains = agg["kind_gains"].set_index("mode")
+    assert gains.loc["cod", "mean"] == pytest.approx(3.5) and gains.loc["cod-adversarial", "mean"] == pytest.approx(
+        -1.0
+    )
+    assert len(agg["verdict"]) == 1 and agg["verdict"].loc[0, "mean"] == pytest.approx(3.5)  # the cod arm only
+    text = (paths.tables_dir() / "cfe_kinds.md").read_text()
+    # gains 3 and 4 points: mean 3.5, std √0.5 = 0.71, t(0.975, 1) = 12.706 → half-width 12.706 · 0.71 / √2 = 6.35
+    assert "| rt_sentences | KD | 8 | semantic (cod) | +3.5 ± 0.7 | [−2.9, +9.9] | 2/2 |" in text
+    assert "| rt_sentences | 8 | adversarial | 2/2 | 55.0 | 0.80 | 1.5 | 1.50 | 25.0 |" in text
+    assert "kind `semantic`" in stage.setting(params) and "ablation kinds: adversarial" in stage.setting(params)
+    comparison = (paths.reports_dir() / "paper_comparison.md").read_text()
+    assert comparison.count("cod-adversarial") == 1  # in the compute table only, never beside a paper cell
+    files = figures.run_figures(stage.load_aggregated(), params.report)
+    assert {"cfe_kinds.png", "cfe_kinds.pdf", "cfe_quality.png"} <= {f.name for f in files}

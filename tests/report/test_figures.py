@@ -114,3 +114,58 @@ def test_lr_sensitivity(tmp_path):
     pdf = (tmp_path / "lr_sensitivity.pdf").read_bytes()
     assert b"CreationDate" not in pdf  # reruns give the same bytes
     written(figures.lr_sensitivity(frame.drop(columns="chosen").head(4), tmp_path), tmp_path, "lr_sensitivity")
+
+
+def kinds_runs() -> pd.DataFrame:
+    """runs() plus a cod-random arm (0.5 points below clean on average)."""
+    table = runs()
+    random = table[table["mode"] == "clean"].assign(mode="cod-random")
+    random["test_accuracy"] -= 0.5
+    return pd.concat([table, random], ignore_index=True)
+
+
+def test_cfe_kinds_gain_figure(tmp_path):
+    gains = aggregate.kind_gains(kinds_runs(), {"cod": "semantic", "cod-random": "random"})
+    assert set(gains["kind"]) == {"semantic", "random"}
+    written(figures.cfe_kinds(gains, tmp_path, 0.9), tmp_path, "cfe_kinds")
+
+
+def test_cfe_quality_by_kind_and_without_the_new_columns(tmp_path):
+    rows = [
+        ("rt_sentences", k, s, mode, kind, "ok", 0.9 - 0.3 * (mode != "cod"), 0.8, 1.0 + s, 1.4, 0.3)
+        for k in (8, 16)
+        for s in range(3)
+        for mode, kind in (("cod", "semantic"), ("cod-adversarial", "adversarial"), ("cod-random", "random"))
+    ]
+    columns = ["dataset", "k", "seed", "mode", "kind", "status", "flip_rate", "p_target_median"]
+    columns += ["word_edits_median", "ppl_ratio_median", "lexicon_edit_share"]
+    written(figures.cfe_quality(pd.DataFrame(rows, columns=columns), tmp_path), tmp_path, "cfe_quality")
+    old = pd.DataFrame(rows, columns=columns).drop(
+        columns=["p_target_median", "ppl_ratio_median", "lexicon_edit_share"]
+    )
+    written(figures.cfe_quality(old[old["mode"] == "cod"], tmp_path), tmp_path, "cfe_quality")
+
+
+def test_run_figures_draws_cfe_kinds_only_with_several_kinds(repo):
+    from cod import config, paths
+    from cod.report.stage import Aggregated
+
+    table = aggregate.add_cfe_budget(kinds_runs().assign(train_cfe_rows=4))
+    kinds = {"cod": "semantic", "cod-random": "random"}
+    frames = {
+        "summary_val": aggregate.summarise(table, "val"),
+        "summary_test": aggregate.summarise(table, "test"),
+        "gains_val": aggregate.cod_gain(table, "val"),
+        "gains_test": aggregate.cod_gain(table, "test"),
+        "kind_gains": aggregate.kind_gains(table, kinds),
+        "cfes": pd.DataFrame(columns=aggregate.CFE_QUALITY_KEYS),
+        "teachers": pd.DataFrame(columns=["dataset", "model", "validation_accuracy", "test_accuracy", "status"]),
+        "sensitivity": pd.DataFrame({"n": []}),
+    }
+    cfg = config.load_params().report
+    names = {f.name for f in figures.run_figures(Aggregated(frames), cfg)}
+    assert {"cfe_kinds.png", "cfe_kinds.pdf"} <= names and (paths.figures_dir() / "cfe_kinds.png").is_file()
+    one = aggregate.kind_gains(table[table["mode"] != "cod-random"], kinds)
+    (paths.figures_dir() / "cfe_kinds.png").unlink()
+    names = {f.name for f in figures.run_figures(Aggregated({**frames, "kind_gains": one}), cfg)}
+    assert "cfe_kinds.png" not in names and not (paths.figures_dir() / "cfe_kinds.png").exists()

@@ -260,3 +260,52 @@ def test_comparison_markdown_has_the_report_sections():
     table = tables.comparison(tables.paper_results(), val, test, ["1"], MINILM_PAIR)
     text = tables.comparison_markdown(table, "setting", MINILM_PAIR, cpu="x")
     assert text.startswith("# Our runs beside the paper's numbers") and "## Table 4: teacher accuracy" in text
+
+
+def kinds_fixture() -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Runs of clean, cod and cod-random (3 seeds, k=8) and their CoD sets' quality (cod-random seed 2 missing)."""
+    tests = {"clean": [60.0, 70.0, 80.0], "cod": [64.0, 72.0, 83.0], "cod-random": [59.0, 71.0, 80.0]}
+    rows = [
+        ("rt_sentences", 8, seed, "kd", mode, "ok", 0.0, acc)
+        for mode, accs in tests.items()
+        for seed, acc in enumerate(accs)
+    ]
+    runs = pd.DataFrame(rows, columns=[*aggregate.RUN_KEYS, "status", "best_val_accuracy", "test_accuracy"])
+    runs["train_cfe_rows"] = [0, 0, 0, 4, 4, 4, 4, 4, 3]  # cod-random, seed 2: 3 of the 4 CFEs asked for
+    columns = ["dataset", "k", "seed", "mode", "kind", "status", "flip_rate", "p_target_median"]
+    columns += ["word_edits_median", "ppl_ratio_median", "lexicon_edit_share"]
+    cfes = pd.DataFrame(
+        [
+            ("rt_sentences", 8, 0, "cod", "semantic", "ok", 0.9, 0.7, 1.0, 1.1, 0.5),
+            ("rt_sentences", 8, 1, "cod", "semantic", "ok", 0.8, 0.9, 2.0, 1.3, 0.25),
+            ("rt_sentences", 8, 2, "cod", "semantic", "ok", 1.0, 0.8, 4.0, 1.2, 0.75),
+            ("rt_sentences", 8, 0, "cod-random", "random", "ok", 0.5, np.nan, 3.0, 2.0, 0.0),
+            ("rt_sentences", 8, 1, "cod-random", "random", "ok", 0.25, np.nan, 5.0, 3.0, 0.1),
+            ("rt_sentences", 8, 2, "cod-random", "random", "missing", np.nan, np.nan, np.nan, np.nan, np.nan),
+        ],
+        columns=columns,
+    )
+    return aggregate.add_cfe_budget(runs), cfes
+
+
+def test_cfe_kinds_markdown_gain_and_quality_per_kind():
+    runs, cfes = kinds_fixture()
+    kinds = {"cod": "semantic", "cod-random": "random"}
+    text = tables.cfe_kinds_markdown(aggregate.kind_gains(runs, kinds), cfes, kinds, 0.95)
+    # cod: gains 4, 2, 3 → mean 3, std 1, t(0.975, 2) = 4.3027 → half-width 4.3027 / √3 = 2.48 → [0.5, 5.5]
+    assert "| rt_sentences | KD | 8 | semantic (cod) | +3.0 ± 1.0 | [+0.5, +5.5] | 3/3 |" in text
+    # random: gains −1, 1, 0 → mean 0, std 1, same half-width; seed 2 trained on 3 of 4 CFEs → ‡
+    assert "| rt_sentences | KD | 8 | random | +0.0 ± 1.0 ‡ | [−2.5, +2.5] | 3/3 |" in text
+    assert "| dataset | method | k | kind | gain over clean | 95% CI | n |" in text
+    # quality: medians over the ok sets; p(target) not recorded for random → '–'
+    assert "| rt_sentences | 8 | semantic (cod) | 3/3 | 90.0 | 0.80 | 2.0 | 1.20 | 50.0 |" in text
+    assert "| rt_sentences | 8 | random | 2/3 | 37.5 | – | 4.0 | 2.50 | 5.0 |" in text
+    assert text.index("semantic (cod) | +3.0") < text.index("random | +0.0")  # grid order: the cod arm first
+    assert "‡ in at least one seed" in text
+
+
+def test_cfe_kinds_markdown_is_a_note_with_one_cod_mode():
+    runs, cfes = kinds_fixture()
+    text = tables.cfe_kinds_markdown(aggregate.kind_gains(runs, {}), cfes, {"cod": "semantic"})
+    assert text.count("\n") == 1 and "ablation off" in text and "`cod profile cfe_kinds`" in text
+    assert "`cod` (semantic)" in text

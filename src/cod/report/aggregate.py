@@ -81,6 +81,16 @@ def collect_runs(grid: Grid, cfe_fraction: float = 0.5) -> pd.DataFrame:
     return add_cfe_budget(table, cfe_fraction)
 
 
+def is_cod_mode(mode: str) -> bool:
+    """Whether a data mode trains on counterfactuals: ``cod`` (the CoD arm) or an ablation mode ``cod-<kind>``."""
+    return mode == "cod" or mode.startswith("cod-")
+
+
+def cod_modes(modes) -> list[str]:
+    """The CoD modes among ``modes``, once each, in their order."""
+    return [m for m in dict.fromkeys(modes) if is_cod_mode(str(m))]
+
+
 def cfe_asked(k: int, cfe_fraction: float = 0.5) -> int:
     """CFEs a CoD set of budget k asks for: k − round(k·(1 − cfe_fraction)) (k/2 at the default 0.5)."""
     return int(k - round(k * (1 - cfe_fraction)))
@@ -89,7 +99,7 @@ def cfe_asked(k: int, cfe_fraction: float = 0.5) -> int:
 def add_cfe_budget(runs: pd.DataFrame, cfe_fraction: float = 0.5) -> pd.DataFrame:
     """``runs`` plus cfe_asked (CoD runs: the budget's CFE count; clean: 0) and cfe_share = train_cfe_rows / asked."""
     out = runs.copy()
-    is_cod = (out["mode"] == "cod").to_numpy()
+    is_cod = out["mode"].astype(str).map(is_cod_mode).to_numpy(dtype=bool)
     asked = np.array([cfe_asked(int(k), cfe_fraction) for k in out["k"]], dtype=int)
     out["cfe_asked"] = np.where(is_cod, asked, 0)
     had = out["train_cfe_rows"].astype(float) if "train_cfe_rows" in out else pd.Series(np.nan, index=out.index)
@@ -129,17 +139,20 @@ def summarise(
     return pd.DataFrame(rows)
 
 
-def cod_gain(runs: pd.DataFrame, value: str = "test", confidence: float = 0.95) -> pd.DataFrame:
-    """CoD − clean per dataset × method × k, paired by seed, with the CFE budget of the paired CoD runs."""
+GAIN_STATS = ["mean", "std", "n", "n_expected", "n_missing", "ci_low", "ci_high"]
+GAIN_BUDGET = ["cfe_short", "min_cfe_share", "mean_cfe_share"]
+
+
+def cod_gain(runs: pd.DataFrame, value: str = "test", confidence: float = 0.95, mode: str = "cod") -> pd.DataFrame:
+    """CoD mode ``mode`` − clean per dataset × method × k, paired by seed, with the CFE budget of its paired runs."""
     column = VALUES[value]
     ok = runs[runs["status"] == "ok"]
     cell = ["dataset", "method", "k"]
     wide = ok.pivot_table(index=[*cell, "seed"], columns="mode", values=column)
-    if not {"clean", "cod"} <= set(wide.columns):
-        stats = ["mean", "std", "n", "n_expected", "n_missing", "ci_low", "ci_high"]
-        return pd.DataFrame(columns=[*cell, "value", *stats, "cfe_short", "min_cfe_share", "mean_cfe_share"])
-    diff = (wide["cod"] - wide["clean"]).rename("gain").dropna().reset_index()
-    cod = ok[ok["mode"] == "cod"].set_index([*cell, "seed"])
+    if not {"clean", mode} <= set(wide.columns):
+        return pd.DataFrame(columns=[*cell, "value", *GAIN_STATS, *GAIN_BUDGET])
+    diff = (wide[mode] - wide["clean"]).rename("gain").dropna().reset_index()
+    cod = ok[ok["mode"] == mode].set_index([*cell, "seed"])
     shares = cod["cfe_share"] if "cfe_share" in cod else pd.Series(np.nan, index=cod.index)
     diff["cfe_share"] = shares.reindex(pd.MultiIndex.from_frame(diff[[*cell, "seed"]])).to_numpy()
     expected = runs.groupby(cell)["seed"].nunique()
@@ -149,6 +162,24 @@ def cod_gain(runs: pd.DataFrame, value: str = "test", confidence: float = 0.95) 
         budget = cfe_budget(group["cfe_share"])
         rows.append({"dataset": dataset, "method": method, "k": k, "value": value, **stats, **budget})
     return pd.DataFrame(rows)
+
+
+def kind_gains(
+    runs: pd.DataFrame, kinds: dict[str, str], value: str = "test", confidence: float = 0.95
+) -> pd.DataFrame:
+    """Every CoD mode's gain over clean (cod_gain, paired by seed), one block per mode with its mode and kind.
+
+    ``kinds`` maps a CoD data mode to its kind of counterfactual (Params.cod_kind); a mode it lacks is named
+    by its suffix (``cod-random`` → random). Modes come in the order of ``runs`` (the grid's data_modes).
+    """
+    columns = ["mode", "kind", "dataset", "method", "k", "value", *GAIN_STATS, *GAIN_BUDGET]
+    parts = []
+    for mode in cod_modes(runs["mode"]):
+        gains = cod_gain(runs, value, confidence, mode)
+        if len(gains):
+            kind = kinds.get(mode, mode.removeprefix("cod-"))
+            parts.append(gains.assign(mode=mode, kind=kind)[columns])
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
 
 
 def verdict_of(ci_low: float, ci_high: float, n: int, excluded: bool) -> str:
@@ -231,14 +262,23 @@ def problems(runs: pd.DataFrame, verdicts: pd.DataFrame | None = None) -> pd.Dat
     return table
 
 
-def cfe_quality(grid: Grid) -> pd.DataFrame:
-    """One row per CoD set of the grid: the counterfactuals stage's quality metrics (missing sets included)."""
+CFE_QUALITY_KEYS = ["dataset", "k", "seed", "mode", "kind", "status"]
+
+
+def cfe_quality(grid: Grid, kinds: dict[str, str] | None = None) -> pd.DataFrame:
+    """One row per CoD set of the grid (dataset × k × seed × CoD data mode): the counterfactuals stage's quality
+    metrics (missing sets included). ``kind`` is the set's own (metrics.json), else ``kinds[mode]``."""
+    kinds = kinds or {}
     rows = []
-    for dataset, k, seed in itertools.product(grid.datasets, grid.k, grid.seeds):
-        file = paths.cfe_metrics(dataset, k, seed)
+    modes = cod_modes(grid.data_modes)
+    for dataset, k, seed, mode in itertools.product(grid.datasets, grid.k, grid.seeds, modes):
+        file = paths.cfe_metrics(dataset, k, seed, mode)
         metrics = json.loads(file.read_text()) if file.is_file() else {}
-        rows.append({"dataset": dataset, "k": k, "seed": seed, "status": "ok" if metrics else "missing", **metrics})
-    return pd.DataFrame(rows)
+        kind = metrics.get("kind") or kinds.get(mode, mode.removeprefix("cod-"))
+        status = "ok" if metrics else "missing"
+        row = {"dataset": dataset, "k": k, "seed": seed, "mode": mode, "kind": kind, "status": status}
+        rows.append({**row, **metrics, "mode": mode, "kind": kind, "status": status})
+    return pd.DataFrame(rows) if rows else pd.DataFrame(columns=CFE_QUALITY_KEYS)
 
 
 def teacher_quality(grid: Grid) -> pd.DataFrame:
@@ -295,7 +335,7 @@ def cfe_examples(grid: Grid, n: int, label_names: dict[str, list[str]]) -> pd.Da
     columns = ["dataset", "idx", "original", "cfe", "original_label", "cfe_label", "delta_p", "word_edits"]
     rows = []
     for dataset in grid.datasets:
-        file = paths.cfe_records(dataset, max(grid.k), seed)
+        file = paths.cfe_records(dataset, max(grid.k), seed, "cod")  # the CoD arm's sets, not the ablation kinds
         if not file.is_file() or dataset not in label_names or not file.read_text().strip():
             continue
         records = pd.read_json(file, lines=True)

@@ -15,7 +15,8 @@ from cod.report import aggregate, sensitivity, tables
 
 # every results/aggregate/<name>.csv the aggregate stage writes and load_aggregated reads back
 FRAMES = tuple(
-    "runs summary_val summary_test gains_val gains_test verdict problems cfes teachers examples sensitivity".split()
+    "runs summary_val summary_test gains_val gains_test kind_gains verdict problems cfes teachers examples "
+    "sensitivity".split()
 )
 
 
@@ -29,13 +30,20 @@ class Aggregated:
         return self.frames[name]
 
 
+def cod_kinds(params: Params) -> dict[str, str]:
+    """Each CoD data mode of the grid (``cod``, ``cod-<kind>``) → its kind of counterfactual, in grid order."""
+    return {mode: params.cod_kind(mode) for mode in aggregate.cod_modes(params.grid.data_modes)}
+
+
 def setting(params: Params) -> str:
-    """One line naming the teacher → student pair and the grid of our runs."""
+    """One line naming the teacher → student pair, the CoD arm's kind of counterfactual and the grid of our runs."""
     g, d = params.grid, params.distill
     layers = f" (layers {d.student_layers})" if d.student_layers is not None else ""
+    others = [kind for mode, kind in cod_kinds(params).items() if mode != "cod"]
+    ablation = f" (ablation kinds: {', '.join(others)})" if others else ""
     return (
-        f"teacher {params.teacher.model} → student {d.student}{layers}, CFEs by `{params.counterfactuals.backend}`, "
-        f"k={g.k}, seeds={g.seeds}"
+        f"teacher {params.teacher.model} → student {d.student}{layers}, CFEs of kind `{params.cod_kind('cod')}`"
+        f"{ablation}, k={g.k}, seeds={g.seeds}"
     )
 
 
@@ -43,14 +51,17 @@ def run_aggregate(params: Params) -> Aggregated:
     """Collect and summarise every run of the grid; write the CSVs, tables, paper comparison, metrics and plot data."""
     cfg = params.report
     runs = aggregate.collect_runs(params.grid, params.subset.cfe_fraction)
+    kinds = cod_kinds(params)
     frames = {"runs": runs}
     for value in ("val", "test"):
         frames[f"summary_{value}"] = aggregate.summarise(runs, value, confidence=cfg.confidence)
         frames[f"gains_{value}"] = aggregate.cod_gain(runs, value, confidence=cfg.confidence)
+    # the counterfactual-kinds ablation: every CoD mode's paired gain over clean, on the honest (test) number
+    frames["kind_gains"] = aggregate.kind_gains(runs, kinds, "test", confidence=cfg.confidence)
     # the verdict is always on the honest number (test accuracy at the best-val epoch), whatever report.value shows
     frames["verdict"] = aggregate.verdict(frames["gains_test"], cfg.min_cfe_share, cfg.target_half_width)
     frames["problems"] = aggregate.problems(runs, frames["verdict"])
-    frames["cfes"] = aggregate.cfe_quality(params.grid)
+    frames["cfes"] = aggregate.cfe_quality(params.grid, kinds)
     frames["teachers"] = aggregate.teacher_quality(params.grid)
     label_names = {d: load_meta(d)["label_names"] for d in params.grid.datasets if paths.prepared_meta(d).is_file()}
     frames["examples"] = aggregate.cfe_examples(params.grid, cfg.examples, label_names)
@@ -70,11 +81,18 @@ def run_aggregate(params: Params) -> Aggregated:
     tables.write_verdict(
         frames["verdict"], paths.tables_dir() / "verdict.md", cfg.confidence, cfg.target_half_width, cfg.min_cfe_share
     )
+    (paths.tables_dir() / "cfe_kinds.md").write_text(
+        tables.cfe_kinds_markdown(frames["kind_gains"], frames["cfes"], kinds, cfg.confidence)
+    )
     (paths.tables_dir() / "sensitivity.md").write_text(sensitivity.render(frames["sensitivity"]))
     (paths.tables_dir() / "tune.md").write_text(sensitivity.tune_decisions(params.grid.datasets))
     # ours sit beside a paper cell only for the same teacher -> student pair; the rest are listed once, by direction
     pair = tables.pair_key(params.teacher.model, params.distill.student, params.distill.student_layers)
-    paper, val, test = tables.paper_results(), frames["summary_val"], frames["summary_test"]
+    # the paper has no counterfactual-kinds ablation: only the clean and cod arms are compared with it
+    val, test = (
+        frame[frame["mode"].isin(["clean", "cod"])] for frame in (frames["summary_val"], frames["summary_test"])
+    )
+    paper = tables.paper_results()
     comparison = tables.comparison(paper, val, test, list(cfg.paper_tables), pair)
     comparison.to_csv(out / "paper_comparison.csv", index=False)
     unplaced = tables.direction(paper, val, test, skip=tables.placed(comparison))

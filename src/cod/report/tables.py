@@ -159,6 +159,135 @@ def write_verdict(
     return out
 
 
+# the CFE quality columns of reports/tables/cfe_kinds.md: metrics.json key → (header, scale, decimals)
+CFE_KIND_QUALITY = {
+    "flip_rate": ("flip rate (%)", 100.0, 1),
+    "p_target_median": ("median p(target)", 1.0, 2),
+    "word_edits_median": ("median word edits", 1.0, 1),
+    "ppl_ratio_median": ("median perplexity ratio", 1.0, 2),
+    "lexicon_edit_share": ("lexicon edit share (%)", 100.0, 1),
+}
+
+
+def _number(value: object, scale: float = 1.0, decimals: int = 1) -> str:
+    """``value`` × ``scale`` with ``decimals`` decimals ('–' when missing or not a number)."""
+    try:
+        number = float(value) * scale  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return "–"
+    return "–" if math.isnan(number) else f"{number:.{decimals}f}"
+
+
+def kind_label(mode: str, kind: str) -> str:
+    """A kind as named in the ablation tables: the CoD arm's own kind carries '(cod)'."""
+    return f"{kind} (cod)" if mode == "cod" else str(kind)
+
+
+def cfe_kind_gains_table(gains: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:
+    """Display form of kind_gains: one row per dataset × method × k × kind, gain mean ± std, interval and n."""
+    level = f"{confidence:.0%} CI"
+    order = {mode: i for i, mode in enumerate(dict.fromkeys(gains["mode"]))}
+    methods = {m: i for i, m in enumerate(in_order(gains["method"]))}
+    rows = []
+    short = gains["cfe_short"].eq(True) if "cfe_short" in gains else False
+    ranked = gains.assign(_m=gains["method"].map(methods), _o=gains["mode"].map(order), short_mark=short)
+    for r in ranked.sort_values(["dataset", "_m", "k", "_o"]).itertuples(index=False):
+        std = "" if math.isnan(float(r.std)) else f" ± {float(r.std):.1f}"
+        mark = f" {SHORT_MARK}" if r.short_mark else ""
+        low, high = float(r.ci_low), float(r.ci_high)
+        interval = "–" if math.isnan(low) or math.isnan(high) else f"[{_signed(low)}, {_signed(high)}]"
+        rows.append(
+            {
+                "dataset": r.dataset,
+                "method": display_name(r.method),
+                "k": int(r.k),
+                "kind": kind_label(str(r.mode), str(r.kind)),
+                "gain over clean": _signed(r.mean) + std + mark,
+                level: interval,
+                "n": f"{int(r.n)}/{int(r.n_expected)}",
+            }
+        )
+    return pd.DataFrame(rows, columns=["dataset", "method", "k", "kind", "gain over clean", level, "n"])
+
+
+def cfe_kind_quality_table(cfes: pd.DataFrame) -> pd.DataFrame:
+    """Per dataset × k × kind: the median over seeds of each CFE quality metric of the ok sets ('–' if absent)."""
+    headers = [header for header, _, _ in CFE_KIND_QUALITY.values()]
+    columns = ["dataset", "k", "kind", "sets", *headers]
+    if cfes.empty:
+        return pd.DataFrame(columns=columns)
+    modes = cfes["mode"].astype(str) if "mode" in cfes else pd.Series("cod", index=cfes.index)
+    data = cfes.assign(mode=modes, kind=(cfes["kind"].fillna(modes) if "kind" in cfes else modes).astype(str))
+    order = {mode: i for i, mode in enumerate(dict.fromkeys(data["mode"]))}
+    rows = []
+    for (dataset, k, _, mode), group in data.assign(_o=data["mode"].map(order)).groupby(
+        ["dataset", "k", "_o", "mode"], sort=True
+    ):
+        ok = group[group["status"] == "ok"]
+        row = {
+            "dataset": dataset,
+            "k": int(k),
+            "kind": kind_label(mode, str(group["kind"].iloc[0])),
+            "sets": f"{len(ok)}/{len(group)}",
+        }
+        for column, (header, scale, decimals) in CFE_KIND_QUALITY.items():
+            values = pd.to_numeric(ok[column], errors="coerce") if column in ok else pd.Series(dtype=float)
+            row[header] = _number(values.median(), scale, decimals)
+        rows.append(row)
+    return pd.DataFrame(rows, columns=columns)
+
+
+def cfe_kinds_markdown(gains: pd.DataFrame, cfes: pd.DataFrame, kinds: dict[str, str], confidence: float = 0.95) -> str:
+    """The text of reports/tables/cfe_kinds.md: each CoD kind's paired gain over clean and its CFE quality.
+
+    ``kinds`` maps each CoD data mode of the grid to its kind (grid order); with one CoD mode the ablation is off
+    and the text is a one-line note on how to run it.
+    """
+    if len(kinds) < 2:
+        named = ", ".join(f"`{mode}` ({kind})" for mode, kind in kinds.items()) or "none"
+        return (
+            f"Counterfactual-kinds ablation off: the grid has {len(kinds) or 'no'} CoD data mode ({named}); run it "
+            "with `cod profile cfe_kinds` (profiles/cfe_kinds.yaml: grid.data_modes with `cod-<kind>` modes), "
+            "then reproduce the pipeline.\n"
+        )
+    level = f"{confidence:.0%}"
+    parts = [
+        "# Counterfactual kinds: gain over clean and CFE quality",
+        "",
+        f"Kinds compared: {', '.join(f'`{mode}` = {kind}' for mode, kind in kinds.items())} (`cod` is the CoD arm "
+        "of the verdict; the others are ablation arms, same budget k and seeds).",
+        "",
+        "## Gain over clean",
+        "",
+        "Gain = test accuracy (points, at the best-validation epoch) of the kind's CoD runs − the same method on "
+        "clean data, paired by seed: mean ± sample std (ddof=1); n = paired seeds / expected; "
+        f"{level} Student-t interval of the mean.",
+        "",
+    ]
+    table = cfe_kind_gains_table(gains, confidence)
+    parts.append(to_markdown(table) if len(table) else "No kind has both CoD and clean runs yet: no gain.")
+    if len(table) and "cfe_short" in gains and gains["cfe_short"].eq(True).any():
+        parts += [
+            "",
+            f"{SHORT_MARK} in at least one seed the student trained on fewer counterfactuals than its budget asked "
+            "for.",
+        ]
+    parts += [
+        "",
+        "## Counterfactual quality",
+        "",
+        "Per CoD set (dataset × k × seed × kind) the counterfactuals stage's metrics, median over seeds of the sets "
+        "written (`sets` = written / expected): flip rate = share of originals with a teacher-verified CFE; "
+        "p(target) = teacher's probability of the new class (median over kept CFEs); word edits (median over kept "
+        "CFEs); perplexity ratio = LM perplexity of the CFE / of the original (median); lexicon edit share = share "
+        "of edits on polarity-lexicon words or negations. '–' = not recorded or no valid CFE.",
+        "",
+    ]
+    quality = cfe_kind_quality_table(cfes)
+    parts.append(to_markdown(quality) if len(quality) else "No CoD set in the grid.")
+    return "\n".join(parts) + "\n"
+
+
 def _better_mask(summary: pd.DataFrame) -> set[tuple[str, str, str, int]]:
     """(dataset, method, mode, k) cells whose mean beats the other data mode of the same method (bold in LaTeX)."""
     best = set()
