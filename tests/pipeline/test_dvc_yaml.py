@@ -56,6 +56,8 @@ STAGE_SECTIONS: dict[str, tuple[str, ...]] = {
     "aggregate": (
         "grid",
         "subset.cfe_fraction",
+        "counterfactuals.backend",
+        "counterfactuals.editor.kind",
         "tune",
         "teacher.model",
         "distill.student",
@@ -101,9 +103,12 @@ def test_stage_sections_exist_in_params():
                 METHODS, get_args(CounterfactualsConfig.model_fields["backend"].annotation)
             ):
                 name = entry.replace("${item.method}", method).replace("${counterfactuals.backend}", backend)
-                section, _, key = name.partition(".")
+                section, *keys = name.split(".")
                 assert section in good and section in config.Params.model_fields
-                assert not key or key in good[section], entry
+                node = good[section]
+                for key in keys:  # a key of the section, or of one of its subsections (`counterfactuals.editor.kind`)
+                    assert key in node, entry
+                    node = node[key]
 
 
 @pytest.mark.parametrize("stage", sorted(STAGES))

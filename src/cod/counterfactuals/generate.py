@@ -231,7 +231,8 @@ def make_cod_sets(
     modes = cod_modes(modes or ["cod"])
     teacher, tokenizer, _ = load_teacher(dataset)
     scorer = Scorer(teacher, tokenizer, cfg.max_length, device=device())  # the process's device, a GPU if any
-    fluency = FluencyLM.from_spec(cfg.fluency_lm, device=device())
+    fluency = FluencyLM.from_spec(cfg.fluency_lm)
+    fluency.model.to(device())
     label_names = load_meta(dataset)["label_names"]
     info = registry.describe(dataset)
     kinds = {mode: generators.build(cfg, mode).name for mode in modes}
