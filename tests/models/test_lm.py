@@ -103,6 +103,9 @@ def test_fluency_batched_equals_one_by_one(tmp_path: Path) -> None:
     single = np.array([FluencyLM(model, tok).logprobs([t])[0] for t in TEXTS])
     assert batched.shape == (len(TEXTS),) and np.isfinite(batched).all() and (batched < 0).all()
     np.testing.assert_allclose(batched, single, atol=1e-5)
+    budgeted = FluencyLM(model, tok, max_tokens=8)
+    assert budgeted._batches([2, 4, 4, 9, 3]) == [[0, 4], [1, 2], [3]]  # shortest first, <= 8 padded tokens
+    np.testing.assert_allclose(budgeted.logprobs(TEXTS), single, atol=1e-5)
     ppl = FluencyLM(model, tok).perplexity(TEXTS)
     np.testing.assert_allclose(ppl, np.exp(-batched), rtol=1e-6)
 

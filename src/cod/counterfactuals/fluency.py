@@ -16,10 +16,13 @@ class FluencyLM:
     """Scores texts with a causal LM (BOS prepended, as Gemma expects); each distinct text is run once.
 
     ``calls`` counts the texts the model scored (cache hits excluded), ``seconds`` the time spent doing so.
-    The cache keeps the ``cache_size`` most recently used texts.
+    The cache keeps the ``cache_size`` most recently used texts. A batch holds at most ``batch_size`` texts and
+    ``max_tokens`` padded tokens: the logits over a large vocabulary (Gemma: 262k) take 1 MB per token.
     """
 
-    def __init__(self, model: Any, tokenizer: Any, batch_size: int = 16, cache_size: int = 100_000) -> None:
+    def __init__(
+        self, model: Any, tokenizer: Any, batch_size: int = 16, max_tokens: int = 512, cache_size: int = 100_000
+    ) -> None:
         prefix = tokenizer.bos_token_id if tokenizer.bos_token_id is not None else tokenizer.eos_token_id
         if prefix is None:
             raise ConfigError("the language model's tokenizer has no BOS or EOS token to start a text with")
@@ -28,6 +31,7 @@ class FluencyLM:
         self.prefix = int(prefix)
         self.pad = int(tokenizer.pad_token_id if tokenizer.pad_token_id is not None else prefix)
         self.batch_size = batch_size
+        self.max_tokens = max_tokens
         self.cache_size = cache_size
         self.cache: OrderedDict[str, float] = OrderedDict()
         self.calls = 0
@@ -51,15 +55,24 @@ class FluencyLM:
             raise ValueError(f"cannot score an empty text ({text!r})")
         return [self.prefix, *ids]
 
+    def _batches(self, lengths: list[int]) -> list[list[int]]:
+        """Row indices grouped shortest first, each group within ``batch_size`` rows and ``max_tokens`` padded."""
+        batches: list[list[int]] = []
+        for i in sorted(range(len(lengths)), key=lambda i: lengths[i]):
+            rows = batches[-1] if batches else []
+            if rows and len(rows) < self.batch_size and (len(rows) + 1) * lengths[i] <= self.max_tokens:
+                rows.append(i)
+            else:
+                batches.append([i])
+        return batches
+
     @torch.no_grad()
     def _score(self, texts: list[str]) -> list[float]:
         """Mean token log-probability of each text, in batches of similar length (right padding)."""
         encoded = [self._ids(t) for t in texts]
-        order = sorted(range(len(texts)), key=lambda i: len(encoded[i]))
         out = [0.0] * len(texts)
         device = self.device
-        for start in range(0, len(order), self.batch_size):
-            rows = order[start : start + self.batch_size]
+        for rows in self._batches([len(e) for e in encoded]):
             width = max(len(encoded[i]) for i in rows)
             ids = torch.full((len(rows), width), self.pad, dtype=torch.long)
             mask = torch.zeros((len(rows), width), dtype=torch.long)
