@@ -82,6 +82,11 @@ def teacher_dir(dataset: str) -> Path:
     return root() / "models" / "teachers" / dataset
 
 
+def lm_dir(name: str) -> Path:
+    """A generative language model converted for ``from_pretrained`` (output of the lm stage)."""
+    return root() / "models" / "lm" / name
+
+
 def teacher_predictions(dataset: str, split: str) -> Path:
     """The teacher's logits on a prepared split (rows in split order), saved once by the teacher stage."""
     return teacher_dir(dataset) / "predictions" / f"{split}.npy"
