@@ -19,14 +19,16 @@
 # Licence: Gemma Terms of Use (shipped in the main wheel).
 
 # %% tags=["parameters"]
-model = "embedded:gemma-3-270m"
 smoke = False
 
 # %%
 import time
 
+import cod.config
 from cod import paths
 from cod.models import lm
+
+model = cod.config.load("counterfactuals").fluency_lm
 
 if model.startswith(lm.EMBEDDED_PREFIX):
     name = model[len(lm.EMBEDDED_PREFIX) :]

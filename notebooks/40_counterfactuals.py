@@ -24,7 +24,6 @@ dataset = "rt_sentences"
 smoke = False
 
 # %%
-import pandas as pd
 from IPython.display import display
 
 import cod.config

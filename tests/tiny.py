@@ -80,22 +80,24 @@ def save_qwen2(folder: Path, layers: int = 2, hidden: int = 32) -> str:
     return str(folder)
 
 
-def save_causal_lm(folder: Path, layers: int = 1, hidden: int = 32) -> str:
-    """A random tiny Qwen2 causal LM + tokenizer (a stand-in fluency LM or local chat model); returns its path."""
-    from transformers import Qwen2Config, Qwen2ForCausalLM
+def save_causal_lm(folder: Path, layers: int = 1, hidden: int = 32, arch: str = "bert") -> str:
+    """A random tiny causal LM + tokenizer saved to ``folder`` (a stand-in fluency LM or local chat model).
+
+    ``bert``: a BERT decoder (BertLMHeadModel), whose model type keeps the WordPiece tokenizer when
+    AutoTokenizer reloads it; ``qwen2``: a Qwen2 decoder (AutoTokenizer then maps it to Qwen2's tokenizer)."""
+    from transformers import BertConfig, BertLMHeadModel, Qwen2Config, Qwen2ForCausalLM
 
     tok = tokenizer(folder)
+    tok.bos_token = "[CLS]"  # what a text starts with when the LM scores it
     torch.manual_seed(0)
-    cfg = Qwen2Config(
-        vocab_size=len(tok.get_vocab()),
-        hidden_size=hidden,
-        num_hidden_layers=layers,
-        num_attention_heads=4,
-        num_key_value_heads=2,
-        intermediate_size=2 * hidden,
-        max_position_embeddings=512,
-    )
-    Qwen2ForCausalLM(cfg).save_pretrained(folder)
+    common = {"vocab_size": len(tok.get_vocab()), "hidden_size": hidden, "num_hidden_layers": layers}
+    common |= {"num_attention_heads": 4, "intermediate_size": 2 * hidden, "max_position_embeddings": 512}
+    common |= {"bos_token_id": tok.bos_token_id, "pad_token_id": tok.pad_token_id}
+    if arch == "bert":
+        model = BertLMHeadModel(BertConfig(is_decoder=True, **common))
+    else:
+        model = Qwen2ForCausalLM(Qwen2Config(num_key_value_heads=2, **common))
+    model.save_pretrained(folder)
     tok.save_pretrained(folder)
     return str(folder)
 

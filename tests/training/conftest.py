@@ -27,6 +27,7 @@ def tiny_params(repo, teacher_spec: str, student_spec: str, **distill_overrides)
         raw["distill"][method].update(teacher_interval=2, student_interval=1)
     raw["distill"]["ted"].update(filter_epochs=3, filter_lr=1e-2)
     raw["counterfactuals"]["fluency_lm"] = tiny.save_causal_lm(repo / "models" / "tiny-lm")
+    raw["counterfactuals"]["min_confidence"] = 0.0  # a tiny teacher's flips sit near p = 0.5
     (repo / "params.yaml").write_text(yaml.safe_dump(raw, sort_keys=False))
     return config.load_params()
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from cod.counterfactuals.fluency import FluencyLM
 
 from cod import config, paths
 from cod.counterfactuals import generate
 from cod.counterfactuals.editor import Editor, random_edits, target_class
+from cod.counterfactuals.fluency import FluencyLM
 from cod.counterfactuals.generators.random import RandomGenerator
 from cod.counterfactuals.metrics import word_levenshtein
 from cod.counterfactuals.operators import LEXICON_OPS

@@ -206,7 +206,7 @@ def test_an_unknown_generator_names_the_key_and_the_choices():
 def test_local_causal_lm_backend_runs_the_same_prompts_behind_the_cache(bert_run, tmp_path):
     from tests import tiny
 
-    folder = tiny.save_causal_lm(tmp_path / "tiny-lm")
+    folder = tiny.save_causal_lm(tmp_path / "tiny-lm", arch="qwen2")
     local = bert_run.counterfactuals.local.model_copy(
         update={"model": str(folder), "max_tokens": 16, "fallback": "none", "feedback_rounds": 0}
     )

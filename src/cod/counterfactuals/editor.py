@@ -24,7 +24,7 @@ import torch
 from cod.config import EditorSettings
 from cod.counterfactuals import lexicon as lex
 from cod.counterfactuals.metrics import word_levenshtein
-from cod.counterfactuals.operators import semantic_operators
+from cod.counterfactuals.operators import salient_swap, semantic_operators
 from cod.counterfactuals.scorer import Scorer
 
 Task = Literal["sentiment", "acceptability", "generic"]
@@ -163,11 +163,15 @@ class Fluency(Protocol):
 
 
 def target_class(p: np.ndarray) -> int:
-    """The class a CFE aims for: the teacher's runner-up (binary: the other class; k classes: the closest other)."""
-    return int(np.argsort(p, kind="stable")[-2])
+    """The class a CFE aims for: the teacher's runner-up (binary: the other class; k classes: the closest other;
+    ties: the lower class index, never the argmax itself)."""
+    return int(np.argsort(-p, kind="stable")[1])
 
 
 Kind = Literal["semantic", "adversarial"]
+OPS_PER_SLOT = 3  # semantic: the best single edits of a slot kept for the beam search
+SALIENT_MIN_VALENCE = 1.5  # semantic: salient words may become lexicon words at least this polar (VADER)
+SALIENT_CANDIDATES = 40  # semantic: gradient-ranked lexicon words checked for a salient word's part of speech
 
 
 class Editor:
@@ -189,8 +193,8 @@ class Editor:
         self.scorer, self.task, self.cfg, self.kind = scorer, task, settings, kind
         self.min_confidence, self.fluency = min_confidence, fluency
         self.vocab_ids, self.vocab_words = (
-            hotflip_vocabulary(scorer.tokenizer)
-            if kind == "adversarial" and task != "acceptability"
+            hotflip_vocabulary(scorer.tokenizer, 1.0 if kind == "adversarial" else SALIENT_MIN_VALENCE)
+            if task != "acceptability"
             else (torch.zeros(0, dtype=torch.long), [])
         )
 
@@ -233,10 +237,18 @@ class Editor:
         depth = self.depth(len(grads))  # grads: the words the teacher reads
         slots = max(self.cfg.top_words, 2 * depth)
         if self.kind == "semantic":
-            semantic = {i: semantic_operators(words, i, self.task) for i in grads}
-            editable = [i for i in np.argsort(-saliency, kind="stable").tolist() if semantic.get(i)]
-            top = self._by_occlusion(words, editable[: 2 * slots], source, first)[:slots]
-            stages = [{i: semantic[i] for i in top}]
+            salient = [int(i) for i in np.argsort(-saliency, kind="stable")[:slots] if int(i) in grads]
+            swaps = {
+                i: self.scorer.hotflip(grads[i], first_ids[i], self.vocab_ids, self.vocab_words, SALIENT_CANDIDATES)
+                for i in salient
+            }
+            # edits of the lexicon first; swaps of salient words to polarity words only when those cannot flip
+            stages, tops = [], []
+            for extra in ({}, swaps):
+                top_s, ops_s = self._semantic_proposals(words, sorted(grads), target, first, slots, extra)
+                stages.append(ops_s)
+                tops.append(top_s)
+            top = tops[-1]
         else:
             ranked = [int(i) for i in np.argsort(-saliency, kind="stable")[: 2 * slots] if int(i) in grads]
             top = self._by_occlusion(words, ranked, source, first)[:slots]
@@ -251,10 +263,14 @@ class Editor:
             # Lexical edits (antonyms, negation, deletion) first; gradient swaps only when those cannot flip.
             stages = [lexical, all_ops]
         edit_ops: dict[tuple, dict[int, str]] = {}
-        best_state, best_p = None, None
+        best_state, best_p = None, None  # the first stage's accepted state, else the most confident flip of any
         for ops in stages:
-            best_state, best_p = self._search(words, top, ops, target, edit_ops, first, depth)
-            if best_state is not None:
+            state, p = self._search(
+                words, list(ops) if self.kind == "semantic" else top, ops, target, edit_ops, first, depth
+            )
+            if state is not None and (best_p is None or self._accepted(p, target) or p[target] > best_p[target]):
+                best_state, best_p = state, p
+            if best_p is not None and self._accepted(best_p, target):
                 break
         if best_state is not None:
             if self._accepted(best_p, target):
@@ -270,6 +286,41 @@ class Editor:
         result.forward_passes = self.scorer.forward_passes - calls0
         result.seconds = time.perf_counter() - start
         return result
+
+    def _semantic_proposals(
+        self,
+        words: list[str],
+        visible: list[int],
+        target: int,
+        first: str | None,
+        slots: int,
+        swaps: dict[int, list[str]],
+    ) -> tuple[list[int], dict[int, list]]:
+        """Every distinct semantic edit of the words the teacher reads (and, for its most salient words, swaps to
+        polarity words of the same part of speech from ``swaps``), each filed under the first slot it rewrites (a
+        clause's negation is proposed from each of its words but is one edit), scored alone by the teacher; the
+        ``slots`` slots whose best edit raises p(target) most, each with its ``OPS_PER_SLOT`` best edits."""
+        by_slot: dict[int, list[tuple[str, dict[int, str]]]] = {}
+        seen: set[tuple] = set()
+        for i in visible:
+            ops = semantic_operators(words, i, self.task)
+            if self.task != "acceptability" and i in swaps:
+                ops += salient_swap(words, i, swaps[i])
+            for name, change in ops:
+                sig = tuple(sorted(change.items()))
+                if sig not in seen:
+                    seen.add(sig)
+                    by_slot.setdefault(min(change), []).append((name, change))
+        flat = [(slot, op) for slot, ops in by_slot.items() for op in ops]
+        if not flat:
+            return [], {}
+        p = self._probs([render(words, change) for _, (_, change) in flat], first)[:, target]
+        scored: dict[int, list[tuple[float, tuple[str, dict[int, str]]]]] = {}
+        for (slot, op), q in zip(flat, p, strict=True):
+            scored.setdefault(slot, []).append((float(q), op))
+        best = sorted(scored, key=lambda slot: (-max(q for q, _ in scored[slot]), slot))[:slots]
+        ops = {slot: [op for _, op in sorted(scored[slot], key=lambda x: -x[0])[:OPS_PER_SLOT]] for slot in best}
+        return best, ops
 
     def _by_occlusion(self, words: list[str], slots: list[int], source: int, first: str | None) -> list[int]:
         """``slots`` ordered by how much deleting each word lowers p(source) (the biggest drop first)."""
@@ -361,10 +412,11 @@ class Editor:
 
 
 def random_edits(words: list[str], n: int, visible: int, vocabulary: list[str], rng: np.random.Generator) -> list[Edit]:
-    """The random control: ``n`` distinct slots among the first ``visible`` words, each replaced by a different word
-    drawn uniformly from ``vocabulary`` (no teacher, no lexicon)."""
-    n = min(n, visible, len(words))
-    slots = sorted(rng.choice(min(visible, len(words)), size=n, replace=False).tolist()) if n else []
+    """The random control: ``n`` distinct words (slots with a letter, not bare punctuation) among the first ``visible``,
+    each replaced by a different word drawn uniformly from ``vocabulary`` (no teacher, no lexicon)."""
+    pool = [i for i in range(min(visible, len(words))) if any(c.isalpha() for c in words[i])]
+    n = min(n, len(pool))
+    slots = sorted(int(pool[j]) for j in rng.choice(len(pool), size=n, replace=False)) if n else []
     edits = []
     for slot in slots:
         old = lex.key(words[slot])

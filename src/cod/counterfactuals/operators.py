@@ -915,12 +915,13 @@ OPERATOR_NAMES: dict[str, frozenset[str]] = {
     "negation": frozenset({"negation_insert", "negation_remove"}),
     "intensifier": frozenset({"intensifier"}),
     "phrase_swap": frozenset({"phrase_swap"}),
+    "salient_swap": frozenset({"salient_swap"}),  # the editor's: candidates ranked by the teacher's gradient
     "acceptability": frozenset(
         {"agreement", "verb_form", "verb_form_repair", "drop", "duplicate", "dedupe", "insert", "swap"}
     ),
 }
 LEXICON_OPS = frozenset().union(
-    *(OPERATOR_NAMES[f] for f in ("antonym", "polarity_swap", "negation", "intensifier", "phrase_swap"))
+    *(OPERATOR_NAMES[f] for f in ("antonym", "polarity_swap", "negation", "intensifier", "phrase_swap", "salient_swap"))
 )
 ACCEPTABILITY_OPS = OPERATOR_NAMES["acceptability"]
 TASK_FAMILIES = {
@@ -936,13 +937,34 @@ def semantic_operators(words: list[str], i: int, task: str) -> list[Op]:
     out: list[Op] = []
     seen: set[tuple] = set()
     for family in TASK_FAMILIES[task]:
-        polar = (task, family) == ("sentiment", "antonym")  # sentiment: antonyms that carry a polarity
+        # sentiment: a polarity word's antonyms must carry a polarity too ("unimaginative", outside the lexicon, may
+        # still become "imaginative")
+        polar = (task, family) == ("sentiment", "antonym") and lex.valences().get(norm(words[i])) is not None
         for name, change in antonym(words, i, polar_only=True) if polar else FAMILIES[family](words, i):
             sig = tuple(sorted(change.items()))
             if sig in seen or all(words[s] == t for s, t in change.items()):
                 continue
             seen.add(sig)
             out.append((name, change))
+    return out
+
+
+def salient_swap(words: list[str], i: int, candidates: list[str], n: int = 4) -> list[Op]:
+    """Replace an adjective, adverb or noun the teacher relies on by one of ``candidates`` (polarity words ranked by
+    the caller, e.g. by the teacher's gradient) whose main part of speech and inflection are the same ("garbage" ->
+    "gem", never "gems" or "glorious"); for salient words no antonym or lexicon entry covers."""
+    k = norm(split(words[i])[1])
+    if not k.isalpha() or k in STOPWORDS:
+        return []
+    tags = primary_tags(k)
+    if not any(t.startswith(("JJ", "RB", "NN")) for t in tags):  # verbs: "scores" -> "hugs" reads as nonsense
+        return []
+    out: list[Op] = []
+    for cand in candidates:
+        if cand != k and tags & primary_tags(cand) and not _BLOCKED.search(cand):
+            out.append(("salient_swap", replace(words, i, cand)))
+            if len(out) == n:
+                break
     return out
 
 
