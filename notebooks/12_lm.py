@@ -38,4 +38,5 @@ if model.startswith(lm.EMBEDDED_PREFIX):
     for file in sorted(folder.iterdir()):
         print(f"  {file.name:28s} {file.stat().st_size / 1e6:8.1f} MB")
 else:
-    print(f"{model!r} is a hub id or local folder: nothing to convert, it is loaded with from_pretrained")
+    note = lm.note_external(model)
+    print(f"{model!r} is a hub id or local folder: nothing to convert (noted in {note.relative_to(paths.root())})")

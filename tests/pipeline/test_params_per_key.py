@@ -57,7 +57,9 @@ def recorded(tmp_path_factory: pytest.TempPathFactory) -> Path:
     for path in (
         "data/prepared/rt_sentences",
         "models/teachers/rt_sentences",
+        "models/lm",
         "results/counterfactuals/rt_sentences",
+        "reports/cfe_samples/rt_sentences.md",
         "results/tune/rt_sentences/choice.json",
         "reports/executed/40_counterfactuals/rt_sentences.ipynb",
         "reports/executed/45_tune/rt_sentences.ipynb",

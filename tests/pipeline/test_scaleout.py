@@ -14,13 +14,14 @@ import pytest
 import yaml
 
 from cod import workspace
+from tests import tiny
 from tests.conftest import REPO
 
 pytestmark = pytest.mark.slow
 
-EXPENSIVE = ("prepare", "teacher", "subset", "counterfactuals", "tune", "distill")
+EXPENSIVE = ("prepare", "lm", "teacher", "subset", "counterfactuals", "tune", "distill")
 SEED0, SEED1, SEED2 = "distill@rt_sentences-kd-0", "distill@rt_sentences-kd-1", "distill@rt_sentences-kd-2"
-UPSTREAM = ["counterfactuals@rt_sentences", "prepare@rt_sentences", "subset@rt_sentences", "teacher@rt_sentences"]
+UPSTREAM = ["counterfactuals@rt_sentences", "lm", "prepare@rt_sentences", "subset@rt_sentences", "teacher@rt_sentences"]
 
 
 def sh(cwd: Path, *cmd: str) -> subprocess.CompletedProcess:
@@ -51,6 +52,8 @@ def setup(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     params["distill"].update(epochs=2, min_steps=0, evaluations=2, lr="tuned")
     params["tune"].update(lrs=[2.0e-4, 6.0e-4], seeds=[1000], k=None, sensitivity_seeds=1, sensitivity_k=[8])
     params["synthetic"].update(n_train=200, n_test=200, teacher_epochs=60, student_epochs=60, seeds=2)
+    # a tiny causal LM scores fluency (the embedded Gemma's download and conversion are tested in tests/models)
+    params["counterfactuals"]["fluency_lm"] = tiny.save_causal_lm(tmp / "tiny-lm")
     (template / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
     for stale in ("reports/figures", "reports/tables", "reports/synthetic", "reports/plots"):
         shutil.rmtree(template / stale, ignore_errors=True)

@@ -213,3 +213,12 @@ def load_lm(spec: str) -> tuple[Any, Any]:
     model = AutoModelForCausalLM.from_pretrained(where, dtype=torch.float32)
     model.eval()
     return model, tokenizer
+
+
+def note_external(spec: str) -> Path:
+    """The lm stage's output for a hub id or local folder (nothing to convert): models/lm/external.json naming it,
+    so the stage still has an output for DVC and the counterfactuals stages see which LM scored them."""
+    out = paths.lm_dir("external.json")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps({"fluency_lm": spec, "converted": False}, indent=2) + "\n")
+    return out
