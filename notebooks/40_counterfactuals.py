@@ -17,7 +17,7 @@
 # mode of the grid (`cod-<kind>`: the counterfactual-kinds ablation) gets its own sets in a `cod-<kind>/`
 # folder beside them. The originals of a smaller k are a prefix of a larger k's for the same seed, so each
 # seed's CFEs are made once per kind, for its largest k, and every smaller set takes its prefix.
-# `reports/cfe_samples/<dataset>.md` shows 30 random pairs per kind.
+# The aggregate stage shows 30 random pairs per kind in `reports/cfe_samples/<dataset>.md`.
 
 # %% tags=["parameters"]
 dataset = "rt_sentences"

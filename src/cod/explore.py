@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 from cod import paths
-from cod.counterfactuals.generate import highlight
+from cod.counterfactuals.texts import highlight
 from cod.errors import CodError, DataError
 
 

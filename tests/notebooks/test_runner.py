@@ -14,6 +14,7 @@ import pytest
 from cod import nb, paths
 from cod.data import subsets
 from cod.errors import ConfigError
+from tests import tiny
 from tests.conftest import write_params
 
 pytestmark = pytest.mark.slow
@@ -101,13 +102,17 @@ def test_teacher_and_distill_notebooks_in_smoke_mode_on_the_embedded_default(rep
         grid={"k": [8], "seeds": [0, 1], "methods": ["kd", "lwd"], "data_modes": ["clean", "cod"]},
         tune={"lrs": [2.0e-4], "seeds": [1000], "k": None, "sensitivity_seeds": 0},
         distill={"lr": "tuned"},
+        # a tiny LM scores fluency here (the embedded Gemma's conversion is tested in tests/models/test_lm.py)
+        counterfactuals={"fluency_lm": tiny.save_causal_lm(repo / "tiny-lm")},
     )
+    nb.run("notebooks/12_lm.py", {"smoke": True})  # a local folder: nothing to convert, a note for DVC
+    assert json.loads(paths.lm_dir("external.json").read_text())["converted"] is False
     nb.run("notebooks/30_subset.py", {"dataset": "rt_sentences"})
     nb.run("notebooks/45_tune.py", {"dataset": "rt_sentences", "smoke": True})
     assert json.loads(paths.tune_choice("rt_sentences").read_text())["lr"] == 2.0e-4
     nb.run("notebooks/40_counterfactuals.py", {"dataset": "rt_sentences", "smoke": True})
     cfe = json.loads(paths.cfe_metrics("rt_sentences", 8, 0).read_text())
-    assert cfe["originals"] == 4 and cfe["backend"] == "editor" and 0 <= cfe["flip_rate"] <= 1
+    assert cfe["originals"] == 4 and cfe["kind"] == "semantic" and 0 <= cfe["flip_rate"] <= 1
     for method in ("kd", "lwd"):  # one stage per method and seed; seed 1 left missing
         nb.run("notebooks/50_distill.py", {"dataset": "rt_sentences", "seed": 0, "method": method, "smoke": True})
     run = paths.run_dir("rt_sentences", 8, 0, "lwd", "clean")
@@ -133,6 +138,7 @@ def test_teacher_and_distill_notebooks_in_smoke_mode_on_the_embedded_default(rep
     assert (problems["kind"] == "run").sum() == 4
     assert (paths.reports_dir() / "paper_comparison.md").is_file()
     assert (paths.tables_dir() / "table1_test.tex").is_file()
+    assert paths.cfe_samples("rt_sentences").read_text().startswith("# Counterfactual samples: rt_sentences")
     nb.run("notebooks/70_figures.py", {})
     assert (paths.figures_dir() / "accuracy_vs_k_test.png").is_file()
     nb.run("notebooks/80_synthetic.py", {"smoke": True})

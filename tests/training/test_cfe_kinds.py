@@ -17,6 +17,7 @@ from cod.counterfactuals.scorer import Scorer
 from cod.data.registry import describe
 from cod.errors import ConfigError
 from cod.models.teacher import load_teacher
+from cod.report import samples
 from tests.conftest import REPO
 
 TEXTS = ["the movie was good", "a very dull plot", "love the movie", "the movie was bad", "hate the plot"]
@@ -132,8 +133,15 @@ def test_ablation_modes_write_each_kind_beside_the_cod_set_and_samples(bert_run)
     random_rows = records[records["mode"] == "cod-random"]
     semantic_rows = records[records["mode"] == "cod"]
     assert [len(e) for e in random_rows["edits"]] == [max(1, len(e)) for e in semantic_rows["edits"]]
-    sample = paths.cfe_samples("rt_sentences").read_text()
+    kinds = {"cod": "semantic", "cod-adversarial": "adversarial", "cod-random": "random"}
+    grid = bert_run.grid.model_copy(update={"k": [8], "seeds": [0], "data_modes": modes})
+    [written] = samples.write_all(bert_run.model_copy(update={"grid": grid}), kinds)
+    sample = written.read_text()
     assert "## cod: semantic" in sample and "## cod-random: random" in sample and "## cod-adversarial" in sample
+    shown = sample.count("\n| 0 | ")  # rows of seed 0: every kept CFE (fewer than 30 here)
+    assert shown == int(summaries["valid_cfes"][summaries["mode"] != "cod-random"].sum()) + int(
+        (random_rows["cfe"] != random_rows["original"]).sum()
+    )
 
 
 def test_ablation_mode_repeating_the_cod_arm_and_random_with_flip_labels_are_refused(repo):

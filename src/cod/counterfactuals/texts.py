@@ -1,6 +1,8 @@
-"""Which text of an original a CFE edits: the text, or the second text (hypothesis) of a sentence pair."""
+"""Which text of an original a CFE edits (the text, or the second text of a sentence pair), and its edits marked."""
 
 from __future__ import annotations
+
+from typing import Any
 
 import pandas as pd
 
@@ -18,3 +20,14 @@ def edited_texts(originals: pd.DataFrame) -> list[str]:
 def fixed_texts(originals: pd.DataFrame) -> list[str] | None:
     """The first texts of a sentence-pair dataset (kept as they are in the CFEs); None for single texts."""
     return originals["text"].tolist() if is_pair(originals) else None
+
+
+def highlight(record: dict[str, Any]) -> str:
+    """Original → CFE with edited words marked: [old→new], [-deleted], [+inserted]."""
+    marks = []
+    words = record["original"].split()
+    changed = {e["slot"]: e for e in record["edits"]}
+    for i, w in enumerate(words):
+        e = changed.get(i)
+        marks.append(w if e is None else (f"[-{w}]" if not e["new"] else f"[{w}→{e['new']}]"))
+    return " ".join(marks)

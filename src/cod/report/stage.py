@@ -11,7 +11,7 @@ import pandas as pd
 from cod import paths
 from cod.config import Params
 from cod.data.corpus import load_meta
-from cod.report import aggregate, sensitivity, tables
+from cod.report import aggregate, samples, sensitivity, tables
 
 # every results/aggregate/<name>.csv the aggregate stage writes and load_aggregated reads back
 FRAMES = tuple(
@@ -81,6 +81,7 @@ def run_aggregate(params: Params) -> Aggregated:
     tables.write_verdict(
         frames["verdict"], paths.tables_dir() / "verdict.md", cfg.confidence, cfg.target_half_width, cfg.min_cfe_share
     )
+    samples.write_all(params, kinds)  # reports/cfe_samples/<dataset>.md
     (paths.tables_dir() / "cfe_kinds.md").write_text(
         tables.cfe_kinds_markdown(frames["kind_gains"], frames["cfes"], kinds, cfg.confidence)
     )
