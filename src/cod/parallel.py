@@ -19,10 +19,11 @@ from collections.abc import Sequence
 from cod import paths
 from cod.errors import CodError
 
-# Waves of stages run side by side; a wave's stages never depend on each other (tune needs no CFEs).
+# Waves of stages run side by side; a wave's stages never depend on each other (tune needs no CFEs), only on
+# earlier waves' (tests/pipeline/test_dvc_yaml.py checks this against dvc.yaml's deps and outs).
 WAVES: tuple[tuple[str, ...], ...] = (
     ("prepare",),
-    ("teacher",),
+    ("teacher", "lm"),
     ("subset",),
     ("counterfactuals", "tune"),
     ("distill",),

@@ -253,3 +253,21 @@ def test_a_distill_stage_depends_on_its_own_method_module_only():
     deps = STAGES["distill"]["deps"]
     assert "src/cod/training/methods/${item.method}.py" in deps
     assert not any(d.rstrip("/") in ("src/cod/training", "src/cod/training/methods") for d in deps)
+
+
+def test_parallel_waves_run_every_stage_after_the_stages_it_depends_on():
+    """`cod repro --jobs N` runs the groups of cod.parallel.WAVES in order: a waved group's inputs must come from
+    groups of earlier waves (a group left out of the waves runs last, after every wave)."""
+    from cod.parallel import WAVES
+
+    def static(path: str | dict) -> str:
+        text = path if isinstance(path, str) else next(iter(path))
+        return text.split("${")[0].rstrip("/")
+
+    producer = {static(out): group for group, spec in STAGES.items() for out in spec.get("outs", [])}
+    wave_of = {group: n for n, wave in enumerate(WAVES) for group in wave}
+    for group, n in wave_of.items():
+        for dep in STAGES[group]["deps"]:
+            made_by = [g for out, g in producer.items() if out and static(dep).startswith(out) and g != group]
+            for upstream in made_by:
+                assert upstream in wave_of and wave_of[upstream] < n, (group, dep, upstream)

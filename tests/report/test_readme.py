@@ -71,6 +71,17 @@ def test_sensitivity_region_embeds_the_figure(root):
     )
 
 
+def test_section_region_takes_one_section_of_a_report_file(root):
+    bench = paths.reports_dir() / "benchmarks" / "counterfactuals.md"
+    assert "does not exist" in readme.render_section(bench, "Kinds", "benchmark")
+    bench.parent.mkdir(parents=True)
+    bench.write_text("# B\n\nintro\n\n## Kinds of counterfactual on d\n\n| a |\n|---|\n\n## Long texts\n\nlong\n")
+    text = readme.render_section(bench, "Kinds of counterfactual", "benchmark")
+    assert text.endswith("| a |\n|---|") and "reports/benchmarks/counterfactuals.md" in text and "long" not in text
+    assert readme.render_section(bench, "Long texts", "benchmark").endswith("long")
+    assert "no section" in readme.render_section(bench, "Nope", "benchmark")
+
+
 def test_a_region_is_one_dict_entry(root, monkeypatch):
     monkeypatch.setitem(readme.REGIONS, "teachers", lambda: "teacher table")
     text = "<!-- generated:teachers -->\nold\n<!-- /generated:teachers -->\n"

@@ -24,55 +24,10 @@ import torch
 from cod.config import EditorSettings
 from cod.counterfactuals import lexicon as lex
 from cod.counterfactuals.metrics import word_levenshtein
-from cod.counterfactuals.operators import salient_swap, semantic_operators
+from cod.counterfactuals.operators import ACCEPTABILITY_OPS, acceptability, salient_swap, semantic_operators
 from cod.counterfactuals.scorer import Scorer
 
 Task = Literal["sentiment", "acceptability", "generic"]
-AGREEMENT = {
-    "is": "are",
-    "are": "is",
-    "was": "were",
-    "were": "was",
-    "has": "have",
-    "have": "has",
-    "does": "do",
-    "do": "does",
-    "am": "is",
-    "this": "these",
-    "these": "this",
-    "that": "those",
-    "those": "that",
-    "a": "some",
-    "an": "some",
-}
-FUNCTION_WORDS = {
-    "the",
-    "a",
-    "an",
-    "to",
-    "of",
-    "in",
-    "on",
-    "at",
-    "for",
-    "by",
-    "with",
-    "is",
-    "are",
-    "was",
-    "were",
-    "be",
-    "been",
-    "has",
-    "have",
-    "had",
-    "will",
-    "would",
-    "can",
-    "could",
-    "that",
-    "it",
-}
 
 
 @dataclass(frozen=True)
@@ -119,17 +74,7 @@ def operators(words: list[str], i: int, task: Task, flips: list[str]) -> list[tu
     w, k = words[i], lex.key(words[i])
     out: list[tuple[str, dict[int, str]]] = []
     if task == "acceptability":
-        if k in AGREEMENT:
-            out.append(("agreement", {i: _with_core(w, AGREEMENT[k])}))
-        if k.isalpha() and len(k) > 2:
-            out.append(("verb_form", {i: _with_core(w, k[:-1] if k.endswith("s") else k + "s")}))
-            if k.endswith("ing") and len(k) > 5:
-                out.append(("verb_form", {i: _with_core(w, k[:-3])}))
-        if k in FUNCTION_WORDS:
-            out.append(("drop", {i: ""}))
-        if i + 1 < len(words):
-            out.append(("swap", {i: words[i + 1], i + 1: w}))
-        return out
+        return acceptability(words, i)
     for ant in lex.opposite_words(w)[:4]:
         out.append(("antonym", {i: _with_core(w, ant)}))
     if k in lex.NEGATIONS:
@@ -148,7 +93,7 @@ def operators(words: list[str], i: int, task: Task, flips: list[str]) -> list[tu
     return out
 
 
-LEXICAL_OPS = {"antonym", "negation_remove", "negation_insert", "delete", "agreement", "verb_form", "drop", "swap"}
+LEXICAL_OPS = {"antonym", "negation_remove", "negation_insert", "delete"} | ACCEPTABILITY_OPS
 
 
 def render(words: list[str], state: dict[int, str]) -> str:

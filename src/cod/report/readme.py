@@ -99,12 +99,29 @@ def render_synthetic() -> str:
     return "\n".join(lines)
 
 
+def render_section(file: Path, heading: str, what: str) -> str:
+    """The part of a report file under its first ``## <heading>…`` heading (to the next ``## ``), under its source."""
+    if not file.is_file():
+        return f"_No {what} yet: `{_rel(file)}` does not exist._"
+    parts = re.split(r"^## ", file.read_text(), flags=re.M)
+    section = next((p for p in parts[1:] if p.startswith(heading)), None)
+    if section is None:
+        return f"_No {what} in `{_rel(file)}` (no section starting {heading!r})._"
+    return f"{_source(file)}\n\n{section.split(chr(10), 1)[1].strip()}"
+
+
 REGIONS: dict[str, Callable[[], str]] = {
     "verdict": render_verdict,
     "sensitivity": render_sensitivity,
     "table1": lambda: render_file(paths.tables_dir() / "table1_test.md", "accuracy table"),
     "tune": lambda: render_file(paths.tables_dir() / "tune.md", "learning-rate decision"),
     "synthetic": render_synthetic,
+    "cfe_kinds_benchmark": lambda: render_section(
+        paths.reports_dir() / "benchmarks" / "counterfactuals.md", "Kinds of counterfactual", "counterfactual benchmark"
+    ),
+    "cfe_long_texts": lambda: render_section(
+        paths.reports_dir() / "benchmarks" / "counterfactuals.md", "Long texts", "long-text benchmark"
+    ),
 }
 
 
