@@ -161,3 +161,25 @@ def test_ablation_mode_repeating_the_cod_arm_and_random_with_flip_labels_are_ref
     (repo / "params.yaml").write_text(yaml.safe_dump(raw))
     with pytest.raises(ConfigError, match=r"cod-bogus"):
         config.load_params()
+
+
+def test_a_multi_slot_change_is_undone_as_one_edit():
+    ops = {
+        2: [("phrase_swap", {2: "joy to watch", 3: "", 4: ""})],
+        0: [("antonym", {0: "bad"})],
+        5: [("swap", {5: "b", 6: "a"})],
+    }
+    state = {0: "bad", 2: "joy to watch", 3: "", 4: "", 5: "b", 6: "a"}
+    assert Editor.edit_groups(state, ops) == [(0,), (2, 3, 4), (5, 6)]
+    assert Editor.edit_groups({1: "x"}, ops) == [(1,)]  # a change no operator explains stands alone
+
+
+def test_pruning_keeps_a_phrase_swap_whole(bert_run, scorer, monkeypatch):
+    editor = Editor(scorer, "sentiment", bert_run.counterfactuals.editor, "adversarial")
+    words = "it was a waste of time".split()
+    ops = {3: [("phrase_swap", {3: "joy to watch", 4: "", 5: ""})], 1: [("negation_insert", {1: "was not"})]}
+    state = {1: "was not", 3: "joy to watch", 4: "", 5: ""}
+    accepted = lambda p, target: True  # noqa: E731  every trial keeps the flip: prune as far as groups allow
+    monkeypatch.setattr(editor, "_accepted", accepted)
+    pruned, _ = editor._prune(words, state, np.array([0.5, 0.5]), 1, None, ops)
+    assert pruned in ({1: "was not"}, {3: "joy to watch", 4: "", 5: ""})  # one whole edit left, never "of time"

@@ -219,7 +219,8 @@ class Editor:
                 break
         if best_state is not None:
             if self._accepted(best_p, target):
-                best_state, best_p = self._prune(words, best_state, best_p, target, first)
+                every = {i: [op for ops in stages for op in ops.get(i, [])] for i in {i for ops in stages for i in ops}}
+                best_state, best_p = self._prune(words, best_state, best_p, target, first, every)
             names = edit_ops.get(tuple(sorted(best_state.items())), {})
             result.text = render(words, best_state)
             result.flipped = self._flipped(best_p, target)
@@ -343,16 +344,44 @@ class Editor:
                     return name
         return "edit"
 
-    def _prune(self, words: list[str], state: dict[int, str], p: np.ndarray, target: int, first: str | None = None):
-        """Undo edits the accepted CFE does not need, one at a time (minimality post-pass)."""
-        while len(state) > 1:
-            trials = [{s: v for s, v in state.items() if s != drop} for drop in state]
+    @staticmethod
+    def edit_groups(state: dict[int, str], ops: dict[int, list]) -> list[tuple[int, ...]]:
+        """The slots of ``state`` grouped by the operator change that made them: a phrase swap or an adjacent
+        swap rewrites several slots at once and is undone as one edit (a slot no change explains stands alone)."""
+
+        def change_of(slot: int) -> tuple[int, ...]:
+            for cands in ops.values():
+                for _, change in cands:
+                    if change.get(slot) == state[slot] and all(state.get(t) == v for t, v in change.items()):
+                        return tuple(sorted(change))
+            return (slot,)
+
+        groups: list[tuple[int, ...]] = []
+        for slot in sorted(state):
+            if not any(slot in g for g in groups):
+                groups.append(change_of(slot))
+        return groups
+
+    def _prune(
+        self,
+        words: list[str],
+        state: dict[int, str],
+        p: np.ndarray,
+        target: int,
+        first: str | None = None,
+        ops: dict[int, list] | None = None,
+    ):
+        """Undo edits the accepted CFE does not need, one edit (all the slots of one change) at a time."""
+        groups = self.edit_groups(state, ops or {})
+        while len(groups) > 1:
+            trials = [{s: v for s, v in state.items() if s not in drop} for drop in groups]
             probs = self._probs([render(words, t) for t in trials], first)
             ok = [j for j in range(len(trials)) if self._accepted(probs[j], target)]
             if not ok:
                 break
             j = max(ok, key=lambda j: probs[j][target])
             state, p = trials[j], probs[j]
+            groups = groups[:j] + groups[j + 1 :]
         return state, p
 
 
