@@ -138,6 +138,8 @@ def movie_reviews(cfg, fluency, n: int) -> str:
     teacher, tokenizer, _ = load_teacher(dataset)
     scorer = Scorer(teacher, tokenizer, cfg.max_length)
     originals = load_split(dataset, "train").sample(n=n, random_state=0).reset_index(drop=True)
+    if "idx" not in originals:  # a prepared split's rows are numbered by the subset stage; number these here
+        originals.insert(0, "idx", range(n))
     words = originals["text"].str.split().str.len()
     s, records, results = run_kind(
         "semantic", cfg, originals, scorer, fluency, dataset, load_meta(dataset)["label_names"]
