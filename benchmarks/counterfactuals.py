@@ -145,13 +145,26 @@ def movie_reviews(cfg, fluency, n: int) -> str:
         "semantic", cfg, originals, scorer, fluency, dataset, load_meta(dataset)["label_names"]
     )
     edits = [len(r.edits) for r in results if r.flipped]
+    flipped = sum(r.flipped for r in results) / max(1, len(results))
+    p_source = pd.Series([1.0 - r.p_target_before for r in results])  # binary: p(the teacher's class)
     return (
         f"{n} training reviews drawn with seed 0 (median {int(words.median())} words; the teacher reads the first "
-        f"{cfg.max_length} tokens, so the editor edits only those): semantic flip rate **{s['flip_rate']:.1%}** "
-        f"(target ≥ 70 % {met(s['flip_rate'], ('>=', 0.7))}), median p(new class) {s['p_target_median'] or float('nan'):.2f}, "
-        f"median word edits {s['word_edits_median']}, most edits in one CFE {max(edits) if edits else 0}, "
-        f"median perplexity ratio {s['ppl_ratio_median'] or float('nan'):.2f}, {s['seconds_per_cfe']:.1f} s per CFE."
+        f"{cfg.max_length} tokens, so the editor edits only those). The teacher is weak on long reviews (test "
+        f"accuracy {teacher_accuracy(dataset):.1%}): its median confidence in its own class on these originals is "
+        f"{p_source.median():.2f}, and {(p_source >= cfg.min_confidence).mean():.0%} of them reach p ≥ "
+        f"{cfg.min_confidence:g}.\n\n"
+        f"- semantic flip rate (the teacher's prediction moves to the other class): **{flipped:.1%}** "
+        f"(target ≥ 70 % {met(flipped, ('>=', 0.7))})\n"
+        f"- kept at p(new class) ≥ {cfg.min_confidence:g} (counterfactuals.min_confidence): {s['flip_rate']:.1%}\n"
+        f"- median p(new class) of the kept {s['p_target_median'] or float('nan'):.2f}, median word edits "
+        f"{s['word_edits_median']}, most edits in one flip {max(edits) if edits else 0}, median perplexity ratio "
+        f"{s['ppl_ratio_median'] or float('nan'):.2f}, {s['seconds_per_cfe']:.1f} s per original."
     )
+
+
+def teacher_accuracy(dataset: str) -> float:
+    """The teacher's test accuracy from its metrics file."""
+    return float(json.loads((paths.teacher_dir(dataset) / "metrics.json").read_text())["test_accuracy"])
 
 
 def main() -> None:

@@ -79,6 +79,7 @@ def test_word_levenshtein():
     assert word_levenshtein("a b c".split(), "a x c".split()) == 1
     assert word_levenshtein("a b c".split(), "a c".split()) == 1
     assert word_levenshtein([], "a b".split()) == 2
+    assert word_levenshtein("a b c d".split(), "b a c".split()) == 3  # no transpositions: 2 swaps + 1 delete
 
 
 def test_validity_filter_keeps_flips_only_and_reports_failures():

@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 import re
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
@@ -24,7 +25,7 @@ import torch
 from cod.config import EditorSettings
 from cod.counterfactuals import lexicon as lex
 from cod.counterfactuals.metrics import word_levenshtein
-from cod.counterfactuals.operators import ACCEPTABILITY_OPS, acceptability, salient_swap, semantic_operators
+from cod.counterfactuals.operators import acceptability, salient_swap, semantic_operators
 from cod.counterfactuals.scorer import Scorer
 
 Task = Literal["sentiment", "acceptability", "generic"]
@@ -91,9 +92,6 @@ def operators(words: list[str], i: int, task: Task, flips: list[str]) -> list[tu
             out.append(("hotflip", {i: _with_core(w, cand)}))
     out.append(("delete", {i: ""}))
     return out
-
-
-LEXICAL_OPS = {"antonym", "negation_remove", "negation_insert", "delete"} | ACCEPTABILITY_OPS
 
 
 def render(words: list[str], state: dict[int, str]) -> str:
@@ -178,95 +176,102 @@ class Editor:
         result = EditResult(text, text, source, target, False, float(p0[target]), float(p0[target]))
         if not words:
             return result
+        stages = self._stages(words, source, target, first)
+        every: dict[int, list] = {}  # every stage's operators per slot: what names the edits and groups them
+        best_state, best_p = None, None  # the first stage's accepted state, else the most confident flip of any
+        for ops, depth in stages:
+            for slot, cands in ops.items():
+                every.setdefault(slot, []).extend(cands)
+            state, p = self._search(words, ops, target, first, depth)
+            if state is not None and (best_p is None or self._accepted(p, target) or p[target] > best_p[target]):
+                best_state, best_p = state, p
+            if best_p is not None and self._accepted(best_p, target):
+                break  # later stages (and their proposals) are never built
+        if best_state is not None:
+            if self._accepted(best_p, target):
+                best_state, best_p = self._prune(words, best_state, best_p, target, first, every)
+            result.text = render(words, best_state)
+            result.flipped = self._flipped(best_p, target)
+            result.p_target_after = float(best_p[target])
+            result.edits = [
+                Edit(s, self.change_of(s, best_state, every)[0], words[s], best_state[s]) for s in sorted(best_state)
+            ]
+        result.forward_passes = self.scorer.forward_passes - calls0
+        result.seconds = time.perf_counter() - start
+        return result
+
+    def _stages(
+        self, words: list[str], source: int, target: int, first: str | None
+    ) -> Iterator[tuple[dict[int, list], int]]:
+        """The search's stages, each (operators per slot, depth), built lazily: a stage's proposals are made only
+        when the stages before it found no accepted CFE. semantic: the lexicon's edits, then swaps of the most
+        salient words to polarity words; adversarial: lexical edits, then HotFlip swaps too."""
         saliency, grads, first_ids = self.scorer.gradients(words, source, None if first is None else first.split())
         depth = self.depth(len(grads))  # grads: the words the teacher reads
         slots = max(self.cfg.top_words, 2 * depth)
         if self.kind == "semantic":
+            scored: dict[int, list[tuple[float, tuple[str, dict[int, str]]]]] = {}
+            seen: set[tuple] = set()
+            visible = sorted(grads)
+            self._score_proposals(
+                words, visible, lambda i: semantic_operators(words, i, self.task), target, first, scored, seen
+            )
+            yield self._best_slots(scored, slots), depth
+            if self.task == "acceptability":
+                return
             salient = [int(i) for i in np.argsort(-saliency, kind="stable")[:slots] if int(i) in grads]
             swaps = {
                 i: self.scorer.hotflip(grads[i], first_ids[i], self.vocab_ids, self.vocab_words, SALIENT_CANDIDATES)
                 for i in salient
             }
-            # edits of the lexicon first; swaps of salient words to polarity words only when those cannot flip
-            stages, tops = [], []
-            for extra in ({}, swaps):
-                top_s, ops_s = self._semantic_proposals(words, sorted(grads), target, first, slots, extra)
-                stages.append(ops_s)
-                tops.append(top_s)
-            top = tops[-1]
+            self._score_proposals(
+                words, salient, lambda i: salient_swap(words, i, swaps[i]), target, first, scored, seen
+            )
+            yield self._best_slots(scored, slots), depth
         else:
             ranked = [int(i) for i in np.argsort(-saliency, kind="stable")[: 2 * slots] if int(i) in grads]
             top = self._by_occlusion(words, ranked, source, first)[:slots]
+            # Lexical edits (antonyms, negation, deletion) first; gradient swaps only when those cannot flip.
+            yield {i: operators(words, i, self.task, []) for i in top}, depth
             flips = {
                 i: self.scorer.hotflip(
                     grads[i], first_ids[i], self.vocab_ids, self.vocab_words, self.cfg.hotflip_candidates
                 )
                 for i in top
             }
-            all_ops = {i: operators(words, i, self.task, flips[i]) for i in top}
-            lexical = {i: [o for o in cands if o[0] in LEXICAL_OPS] for i, cands in all_ops.items()}
-            # Lexical edits (antonyms, negation, deletion) first; gradient swaps only when those cannot flip.
-            stages = [lexical, all_ops]
-        edit_ops: dict[tuple, dict[int, str]] = {}
-        best_state, best_p = None, None  # the first stage's accepted state, else the most confident flip of any
-        for ops in stages:
-            state, p = self._search(
-                words, list(ops) if self.kind == "semantic" else top, ops, target, edit_ops, first, depth
-            )
-            if state is not None and (best_p is None or self._accepted(p, target) or p[target] > best_p[target]):
-                best_state, best_p = state, p
-            if best_p is not None and self._accepted(best_p, target):
-                break
-        if best_state is not None:
-            if self._accepted(best_p, target):
-                every = {i: [op for ops in stages for op in ops.get(i, [])] for i in {i for ops in stages for i in ops}}
-                best_state, best_p = self._prune(words, best_state, best_p, target, first, every)
-            names = edit_ops.get(tuple(sorted(best_state.items())), {})
-            result.text = render(words, best_state)
-            result.flipped = self._flipped(best_p, target)
-            result.p_target_after = float(best_p[target])
-            result.edits = [
-                Edit(s, names.get(s) or self._name_of(s, best_state[s], stages[-1]), words[s], best_state[s])
-                for s in sorted(best_state)
-            ]
-        result.forward_passes = self.scorer.forward_passes - calls0
-        result.seconds = time.perf_counter() - start
-        return result
+            yield {i: operators(words, i, self.task, flips[i]) for i in top}, depth
 
-    def _semantic_proposals(
+    def _score_proposals(
         self,
         words: list[str],
-        visible: list[int],
+        slots: list[int],
+        propose: Callable[[int], list[tuple[str, dict[int, str]]]],
         target: int,
         first: str | None,
-        slots: int,
-        swaps: dict[int, list[str]],
-    ) -> tuple[list[int], dict[int, list]]:
-        """Every distinct semantic edit of the words the teacher reads (and, for its most salient words, swaps to
-        polarity words of the same part of speech from ``swaps``), each filed under the first slot it rewrites (a
-        clause's negation is proposed from each of its words but is one edit), scored alone by the teacher; the
-        ``slots`` slots whose best edit raises p(target) most, each with its ``OPS_PER_SLOT`` best edits."""
-        by_slot: dict[int, list[tuple[str, dict[int, str]]]] = {}
-        seen: set[tuple] = set()
-        for i in visible:
-            ops = semantic_operators(words, i, self.task)
-            if self.task != "acceptability" and i in swaps:
-                ops += salient_swap(words, i, swaps[i])
-            for name, change in ops:
+        scored: dict[int, list],
+        seen: set[tuple],
+    ) -> None:
+        """Score each new distinct edit that ``propose(i)`` makes for the slots alone by the teacher's p(target),
+        filed into ``scored`` under the first slot it rewrites (a clause's negation is proposed from each of its
+        words but is one edit, scored once)."""
+        new: list[tuple[str, dict[int, str]]] = []
+        for i in slots:
+            for name, change in propose(i):
                 sig = tuple(sorted(change.items()))
                 if sig not in seen:
                     seen.add(sig)
-                    by_slot.setdefault(min(change), []).append((name, change))
-        flat = [(slot, op) for slot, ops in by_slot.items() for op in ops]
-        if not flat:
-            return [], {}
-        p = self._probs([render(words, change) for _, (_, change) in flat], first)[:, target]
-        scored: dict[int, list[tuple[float, tuple[str, dict[int, str]]]]] = {}
-        for (slot, op), q in zip(flat, p, strict=True):
-            scored.setdefault(slot, []).append((float(q), op))
+                    new.append((name, change))
+        if not new:
+            return
+        p = self._probs([render(words, change) for _, change in new], first)[:, target]
+        for op, q in zip(new, p, strict=True):
+            scored.setdefault(min(op[1]), []).append((float(q), op))
+
+    @staticmethod
+    def _best_slots(scored: dict[int, list], slots: int) -> dict[int, list]:
+        """The ``slots`` slots whose best edit raises p(target) most, each with its ``OPS_PER_SLOT`` best edits."""
         best = sorted(scored, key=lambda slot: (-max(q for q, _ in scored[slot]), slot))[:slots]
-        ops = {slot: [op for _, op in sorted(scored[slot], key=lambda x: -x[0])[:OPS_PER_SLOT]] for slot in best}
-        return best, ops
+        return {slot: [op for _, op in sorted(scored[slot], key=lambda x: -x[0])[:OPS_PER_SLOT]] for slot in best}
 
     def _by_occlusion(self, words: list[str], slots: list[int], source: int, first: str | None) -> list[int]:
         """``slots`` ordered by how much deleting each word lowers p(source) (the biggest drop first)."""
@@ -288,16 +293,7 @@ class Editor:
         score = [float(probs[j][target]) + self.cfg.fluency_weight * (lp[1 + n] - lp[0]) for n, j in enumerate(short)]
         return short[int(np.argmax(score))]
 
-    def _search(
-        self,
-        words: list[str],
-        top: list[int],
-        ops: dict[int, list],
-        target: int,
-        edit_ops: dict,
-        first: str | None,
-        depth: int,
-    ):
+    def _search(self, words: list[str], ops: dict[int, list], target: int, first: str | None, depth: int):
         """Beam search over edit sets of growing size (beam_width up to max_edits, then greedy): the chosen accepted
         state of the first level that has one; else the most confident flip seen; else (None, None)."""
         beam: list[dict[int, str]] = [{}]
@@ -305,10 +301,10 @@ class Editor:
         for level in range(depth):
             cands, seen = [], set()
             for state in beam:
-                for i in top:
+                for i, changes in ops.items():
                     if i in state:
                         continue
-                    for name, change in ops.get(i, []):
+                    for _, change in changes:
                         if any(s in state for s in change):
                             continue
                         new = {**state, **change}
@@ -316,10 +312,6 @@ class Editor:
                         if sig not in seen:
                             seen.add(sig)
                             cands.append(new)
-                            edit_ops[sig] = {
-                                **edit_ops.get(tuple(sorted(state.items())), {}),
-                                **{s: name for s in change},
-                            }
             if not cands:
                 break
             probs, scores = self._score(words, cands, target, first)
@@ -337,29 +329,23 @@ class Editor:
         return flipped_best if flipped_best is not None else (None, None)
 
     @staticmethod
-    def _name_of(slot: int, new: str, ops: dict[int, list]) -> str:
+    def change_of(slot: int, state: dict[int, str], ops: dict[int, list]) -> tuple[str, tuple[int, ...]]:
+        """The operator change of ``ops`` that made ``state``'s rewrite of ``slot``: (its name, the slots it
+        rewrote); ("edit", (slot,)) when no change of ``ops`` explains it."""
         for cands in ops.values():
             for name, change in cands:
-                if change.get(slot) == new:
-                    return name
-        return "edit"
+                if change.get(slot) == state[slot] and all(state.get(t) == v for t, v in change.items()):
+                    return name, tuple(sorted(change))
+        return "edit", (slot,)
 
-    @staticmethod
-    def edit_groups(state: dict[int, str], ops: dict[int, list]) -> list[tuple[int, ...]]:
+    @classmethod
+    def edit_groups(cls, state: dict[int, str], ops: dict[int, list]) -> list[tuple[int, ...]]:
         """The slots of ``state`` grouped by the operator change that made them: a phrase swap or an adjacent
         swap rewrites several slots at once and is undone as one edit (a slot no change explains stands alone)."""
-
-        def change_of(slot: int) -> tuple[int, ...]:
-            for cands in ops.values():
-                for _, change in cands:
-                    if change.get(slot) == state[slot] and all(state.get(t) == v for t, v in change.items()):
-                        return tuple(sorted(change))
-            return (slot,)
-
         groups: list[tuple[int, ...]] = []
         for slot in sorted(state):
             if not any(slot in g for g in groups):
-                groups.append(change_of(slot))
+                groups.append(cls.change_of(slot, state, ops)[1])
         return groups
 
     def _prune(
