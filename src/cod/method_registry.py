@@ -24,6 +24,7 @@ METHODS: dict[str, MethodEntry] = {
     "kd": MethodEntry("KD", "cod.training.methods.kd"),
     "lwd": MethodEntry("LWD", "cod.training.methods.lwd"),
     "ted": MethodEntry("TED", "cod.training.methods.ted"),
+    "rkd": MethodEntry("RKD", "cod.training.methods.rkd"),
 }
 
 # The baseline the declared lr rule tunes (clean, validation only) and the lr-sensitivity runs retrain.
