@@ -310,3 +310,30 @@ def test_the_report_stages_with_two_cod_kinds(repo):
     assert comparison.count("cod-adversarial") == 1  # in the compute table only, never beside a paper cell
     files = figures.run_figures(stage.load_aggregated(), params.report)
     assert {"cfe_kinds.png", "cfe_kinds.pdf", "cfe_quality.png"} <= {f.name for f in files}
+
+
+def test_rationale_gain_pairs_a_method_with_the_one_it_adds_to_by_seed():
+    from cod.method_registry import added_to
+    from cod.report import tables
+
+    runs = runs_table(
+        [
+            ("d", 8, 0, "kd", "clean", "ok", 0, 50.0),
+            ("d", 8, 1, "kd", "clean", "ok", 0, 70.0),
+            ("d", 8, 2, "kd", "clean", "ok", 0, 60.0),
+            ("d", 8, 0, "rkd", "clean", "ok", 0, 53.0),
+            ("d", 8, 1, "rkd", "clean", "ok", 0, 71.0),
+            ("d", 8, 2, "rkd", "clean", "failed", np.nan, np.nan),  # counted as expected, not dropped silently
+            ("d", 8, 0, "kd", "cod", "ok", 0, 55.0),
+            ("d", 8, 0, "rkd", "cod", "ok", 0, 54.0),
+        ]
+    )
+    assert added_to() == {"rkd": "kd"}
+    gains = aggregate.method_gains(runs, added_to(), "test").set_index("mode")
+    assert gains.loc["clean", "mean"] == pytest.approx(2.0) and gains.loc["clean", "std"] == pytest.approx(math.sqrt(2))
+    assert (gains.loc["clean", "n"], gains.loc["clean", "n_expected"]) == (2, 3)
+    assert gains.loc["cod", "mean"] == pytest.approx(-1.0) and gains.loc["cod", "n"] == 1
+    text = tables.rationale_gains_markdown(gains.reset_index())
+    assert "| d | RKD − KD | clean | 8 | +2.0 ± 1.4 |" in text and "2/3" in text
+    assert aggregate.method_gains(runs[runs["method"] == "kd"], added_to()).empty
+    assert "No rationale method" in tables.rationale_gains_markdown(aggregate.method_gains(runs.iloc[:0], added_to()))

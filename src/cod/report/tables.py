@@ -7,6 +7,7 @@ import os
 from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -192,22 +193,64 @@ def cfe_kind_gains_table(gains: pd.DataFrame, confidence: float = 0.95) -> pd.Da
     short = gains["cfe_short"].eq(True) if "cfe_short" in gains else False
     ranked = gains.assign(_m=gains["method"].map(methods), _o=gains["mode"].map(order), short_mark=short)
     for r in ranked.sort_values(["dataset", "_m", "k", "_o"]).itertuples(index=False):
-        std = "" if math.isnan(float(r.std)) else f" ± {float(r.std):.1f}"
-        mark = f" {SHORT_MARK}" if r.short_mark else ""
-        low, high = float(r.ci_low), float(r.ci_high)
-        interval = "–" if math.isnan(low) or math.isnan(high) else f"[{_signed(low)}, {_signed(high)}]"
+        gain, interval, n = gain_cells(r)
         rows.append(
             {
                 "dataset": r.dataset,
                 "method": display_name(r.method),
                 "k": int(r.k),
                 "kind": kind_label(str(r.mode), str(r.kind)),
-                "gain over clean": _signed(r.mean) + std + mark,
+                "gain over clean": gain + (f" {SHORT_MARK}" if r.short_mark else ""),
                 level: interval,
-                "n": f"{int(r.n)}/{int(r.n_expected)}",
+                "n": n,
             }
         )
     return pd.DataFrame(rows, columns=["dataset", "method", "k", "kind", "gain over clean", level, "n"])
+
+
+def gain_cells(r: Any) -> tuple[str, str, str]:
+    """A paired gain row's display cells: "+mean ± std", "[low, high]" ('–' without an interval), "n/expected"."""
+    std = "" if math.isnan(float(r.std)) else f" ± {float(r.std):.1f}"
+    low, high = float(r.ci_low), float(r.ci_high)
+    interval = "–" if math.isnan(low) or math.isnan(high) else f"[{_signed(low)}, {_signed(high)}]"
+    return _signed(r.mean) + std, interval, f"{int(r.n)}/{int(r.n_expected)}"
+
+
+def rationale_gains_markdown(gains: pd.DataFrame, confidence: float = 0.95) -> str:
+    """The text of reports/tables/rationale_gains.md: each rationale method's paired gain over the method it adds to
+    (method_gains), or a note on how to run one."""
+    if gains.empty:
+        return (
+            "No rationale method in this run's grid: add `rkd` to grid.methods beside `kd` (settings: distill.rkd), "
+            "or run `cod profile rationales`, then reproduce the pipeline.\n"
+        )
+    level = f"{confidence:.0%} CI"
+    rows = []
+    for r in gains.sort_values(["dataset", "method", "k", "mode"]).itertuples(index=False):
+        gain, interval, n = gain_cells(r)
+        rows.append(
+            {
+                "dataset": r.dataset,
+                "method": f"{display_name(r.method)} − {display_name(r.base)}",
+                "data": r.mode,
+                "k": int(r.k),
+                "rationale gain": gain,
+                level: interval,
+                "n": n,
+            }
+        )
+    return "\n".join(
+        [
+            "# Rationale gain",
+            "",
+            "Gain = test accuracy (points, at the best-validation epoch) of the rationale method − the same student "
+            "without rationales, same data, k and seed (paired by seed): mean ± sample std (ddof=1); n = paired seeds "
+            f"/ expected; {level} Student-t interval of the mean.",
+            "",
+            to_markdown(pd.DataFrame(rows)),
+            "",
+        ]
+    )
 
 
 def cfe_kind_quality_table(cfes: pd.DataFrame) -> pd.DataFrame:
