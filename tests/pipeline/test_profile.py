@@ -157,3 +157,5 @@ def test_rationales_profile_runs_on_a_reduced_grid(tmp_path):
     assert fields <= {"text", "text_pair"} and "text_pair" in fields  # the hypothesis is read too
     table = (root / "reports/tables/rationale_gains.md").read_text()
     assert "RKD − KD" in table and "snli" in table and "rt_sentences" in table
+    comparison = (root / "reports/paper_comparison.md").read_text()
+    assert "the related papers beside ours" in comparison and "RKD vs KD (cod data)" in comparison

@@ -336,4 +336,11 @@ def test_rationale_gain_pairs_a_method_with_the_one_it_adds_to_by_seed():
     text = tables.rationale_gains_markdown(gains.reset_index())
     assert "| d | RKD − KD | clean | 8 | +2.0 ± 1.4 |" in text and "2/3" in text
     assert aggregate.method_gains(runs[runs["method"] == "kd"], added_to()).empty
+    related = tables.related_results()
+    assert set(related["paper"]) == {"R1", "R2"} and len(related) == 8
+    side = tables.related_markdown(related, gains.reset_index())
+    assert "| R2 | CommonsenseQA | T5-base (220M) | MT vs CF | 64.4 vs 51.7 (+12.7) | up |" in side
+    assert "| R1 | e-SNLI |" in side and "baseline not transcribed" in side
+    assert "| d | RKD vs KD (clean data) | 8 | +2.0 ± 1.4 |" in side and "direction, not level" not in side
+    assert "not comparable in level" in side
     assert "No rationale method" in tables.rationale_gains_markdown(aggregate.method_gains(runs.iloc[:0], added_to()))

@@ -106,7 +106,8 @@ def run_aggregate(params: Params) -> Aggregated:
     markdown = tables.comparison_markdown(
         comparison, setting(params), pair, ours=val, unplaced=unplaced, teachers=frames["teachers"], runs=runs
     )
-    (paths.reports_dir() / "paper_comparison.md").write_text(markdown)
+    related = tables.related_markdown(tables.related_results(), frames["rationale_gains"], cfg.confidence)
+    (paths.reports_dir() / "paper_comparison.md").write_text(markdown.rstrip("\n") + "\n\n" + related)
 
     headline = aggregate.headline(summary, frames[f"gains_{cfg.value}"], runs, frames["verdict"])
     headline["value"] = cfg.value
