@@ -344,3 +344,51 @@ def test_rationale_gain_pairs_a_method_with_the_one_it_adds_to_by_seed():
     assert "| d | RKD vs KD (clean data) | 8 | +2.0 ± 1.4 |" in side and "direction, not level" not in side
     assert "not comparable in level" in side
     assert "No rationale method" in tables.rationale_gains_markdown(aggregate.method_gains(runs.iloc[:0], added_to()))
+
+
+def test_rationale_quality_reads_the_runs_rationales_and_the_cfes(repo):
+    from cod.report import rationales as R
+
+    write_grid(repo, datasets=["rt_sentences"], k=[4], seeds=[0], methods=["kd", "rkd"], data_modes=["clean", "cod"])
+    grid = config.load_params().grid
+
+    def jsonl(path, rows):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+
+    jsonl(
+        paths.train_set("rt_sentences", 4, 0, "cod"),
+        [
+            {"idx": 1, "text": "it is good fun", "label": 1, "is_cfe": False},
+            {"idx": 2, "text": "a dull plot", "label": 0, "is_cfe": False},
+            {"idx": 1, "text": "it is bad fun", "label": 0, "is_cfe": True},
+        ],
+    )
+    jsonl(
+        paths.cfe_records("rt_sentences", 4, 0),
+        [
+            {"idx": 1, "valid": True, "edits": [{"slot": 2, "old": "good", "new": "bad"}]},
+            {"idx": 2, "valid": False, "edits": [{"slot": 1, "old": "dull", "new": "fine"}]},
+        ],
+    )
+
+    def word(index, text, field="text"):
+        return {"field": field, "index": index, "start": 0, "end": len(text), "word": text, "score": 1.0}
+
+    jsonl(
+        paths.run_rationales(paths.run_dir("rt_sentences", 4, 0, "rkd", "cod")),
+        [
+            {"idx": 1, "is_cfe": False, "rationale": [word(2, "good"), word(0, "it")]},
+            {"idx": 2, "is_cfe": False, "rationale": [word(1, "dull")]},
+            {"idx": 1, "is_cfe": True, "rationale": [word(2, "bad")]},
+        ],
+    )
+    quality = R.rationale_quality(grid)
+    assert len(quality) == 1  # the clean rkd run wrote nothing: no row, and kd is no rationale method
+    row = quality.iloc[0]
+    assert (row["method"], row["mode"], row["runs"], row["rows"]) == ("rkd", "cod", 1, 3)
+    assert row["words_per_rationale"] == pytest.approx(4 / 3) and row["lexicon_share"] == pytest.approx(0.75)
+    assert math.isnan(row["hypothesis_share"]) and row["cfe_originals"] == 1  # idx 2 has no kept CFE
+    assert row["changed_word_in_rationale"] == 1.0
+    assert row["changed_word_in_random_k"] == pytest.approx(0.5)  # 2 of 4 words at random hit the 1 changed word
+    assert R.chance_of_hit(10, 3, 2) == pytest.approx(1 - 56 / 120) and R.chance_of_hit(3, 5, 1) == 1.0

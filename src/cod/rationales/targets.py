@@ -25,7 +25,7 @@ def teacher_rationales(
     steps: int,
     seed: int,
 ) -> list[list[dict[str, Any]]]:
-    """Per row of ``frame``, its rationale: the ``top_k`` words (field, start, end, word, score) of the teacher's
+    """Per row of ``frame``, its rationale: the ``top_k`` words (field, index, start, end, word, score) of the teacher's
     attribution toward class ``targets[i]``, or ``top_k`` random words when ``attribution`` is ``random``."""
     from cod.rationales.attribution import random_k, word_scores, words_of
     from cod.rationales.attribution import top_k as best_k
@@ -54,6 +54,7 @@ def teacher_rationales(
             [
                 {
                     "field": w.field,
+                    "index": w.index,
                     "start": w.start,
                     "end": w.end,
                     "word": w.word,

@@ -12,7 +12,7 @@ from cod import paths
 from cod.config import Params
 from cod.data.corpus import load_meta
 from cod.method_registry import added_to
-from cod.report import aggregate, samples, sensitivity, tables
+from cod.report import aggregate, rationales, samples, sensitivity, tables
 
 # every results/aggregate/<name>.csv the aggregate stage writes and load_aggregated reads back
 FRAMES = tuple(
@@ -61,6 +61,7 @@ def run_aggregate(params: Params) -> Aggregated:
     frames["kind_gains"] = aggregate.kind_gains(runs, kinds, "test", confidence=cfg.confidence)
     # rationale methods (rkd) against the method they add to (kd), paired by seed, on the honest number
     frames["rationale_gains"] = aggregate.method_gains(runs, added_to(), "test", confidence=cfg.confidence)
+    frames["rationale_quality"] = rationales.rationale_quality(params.grid)
     # the verdict is always on the honest number (test accuracy at the best-val epoch), whatever report.value shows
     frames["verdict"] = aggregate.verdict(frames["gains_test"], cfg.min_cfe_share, cfg.target_half_width)
     frames["problems"] = aggregate.problems(runs, frames["verdict"])
@@ -90,7 +91,7 @@ def run_aggregate(params: Params) -> Aggregated:
     )
     (paths.tables_dir() / "sensitivity.md").write_text(sensitivity.render(frames["sensitivity"]))
     (paths.tables_dir() / "rationale_gains.md").write_text(
-        tables.rationale_gains_markdown(frames["rationale_gains"], cfg.confidence)
+        tables.rationale_gains_markdown(frames["rationale_gains"], cfg.confidence, frames["rationale_quality"])
     )
     (paths.tables_dir() / "tune.md").write_text(sensitivity.tune_decisions(params.grid.datasets))
     # ours sit beside a paper cell only for the same teacher -> student pair; the rest are listed once, by direction

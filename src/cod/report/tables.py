@@ -289,9 +289,9 @@ def gain_cells(r: Any) -> tuple[str, str, str]:
     return _signed(r.mean) + std, interval, f"{int(r.n)}/{int(r.n_expected)}"
 
 
-def rationale_gains_markdown(gains: pd.DataFrame, confidence: float = 0.95) -> str:
+def rationale_gains_markdown(gains: pd.DataFrame, confidence: float = 0.95, quality: pd.DataFrame | None = None) -> str:
     """The text of reports/tables/rationale_gains.md: each rationale method's paired gain over the method it adds to
-    (method_gains), or a note on how to run one."""
+    (method_gains) and what its rationales pick (report.rationales.rationale_quality), or a note on how to run one."""
     if gains.empty:
         return (
             "No rationale method in this run's grid: add `rkd` to grid.methods beside `kd` (settings: distill.rkd), "
@@ -322,8 +322,44 @@ def rationale_gains_markdown(gains: pd.DataFrame, confidence: float = 0.95) -> s
             "",
             to_markdown(pd.DataFrame(rows)),
             "",
+            *rationale_quality_section(quality),
         ]
     )
+
+
+def rationale_quality_section(quality: pd.DataFrame | None) -> list[str]:
+    """Lines of the rationale quality table (percentages; '–' where a measure does not apply)."""
+    if quality is None or quality.empty:
+        return []
+
+    def pct(v: float) -> str:
+        return "–" if pd.isna(v) else f"{100 * float(v):.0f} %"
+
+    rows = [
+        {
+            "dataset": r.dataset,
+            "method": display_name(r.method),
+            "data": r.mode,
+            "k": int(r.k),
+            "rows (runs)": f"{int(r.rows)} ({int(r.runs)})",
+            "words": f"{float(r.words_per_rationale):.1f}",
+            "polarity words": pct(r.lexicon_share),
+            "from the hypothesis": pct(r.hypothesis_share),
+            "CFE's word in rationale": pct(r.changed_word_in_rationale),
+            "… in random k words": pct(r.changed_word_in_random_k),
+        }
+        for r in quality.itertuples(index=False)
+    ]
+    return [
+        "## What the rationales pick",
+        "",
+        "Over every rationale the runs trained on: words per rationale, share of them that are VADER polarity words, "
+        "share from the hypothesis (sentence pairs); for the originals of CoD sets with a kept CFE, how often a word "
+        "the CFE rewrote is in the teacher's rationale vs the exact chance for as many random words of the row.",
+        "",
+        to_markdown(pd.DataFrame(rows)),
+        "",
+    ]
 
 
 def cfe_kind_quality_table(cfes: pd.DataFrame) -> pd.DataFrame:
