@@ -217,6 +217,20 @@ def test_dispatcher_picks_families_by_task():
         ops.semantic_operators(words, 0, "unknown")
 
 
+@pytest.mark.parametrize(
+    ("text", "i", "neutral"),
+    [("the supply was scant .", 3, "sufficient"), ("a complex plot", 1, "simple"), ("the setting sun", 1, "rising")],
+)
+def test_sentiment_antonyms_carry_a_polarity_and_the_rest_is_the_last_resort(text, i, neutral):
+    words = text.split()
+    sentiment = {c[i] for n, c in ops.semantic_operators(words, i, "sentiment") if n == "antonym"}
+    generic = {c[i] for n, c in ops.semantic_operators(words, i, "generic") if n == "antonym"}
+    last = {c[i] for _, c in ops.neutral_antonym(words, i)}
+    assert neutral in generic and neutral in last and neutral not in sentiment
+    assert all(lexicon.valences().get(w) for w in sentiment)
+    assert not ops.neutral_antonym("it is great".split(), 2)  # "bad" is polar: a first-stage edit
+
+
 def test_is_semantic_edit():
     assert ops.is_semantic_edit("good,", "bad,")
     assert ops.is_semantic_edit("is", "is not")

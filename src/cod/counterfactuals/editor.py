@@ -25,7 +25,7 @@ import torch
 from cod.config import EditorSettings
 from cod.counterfactuals import lexicon as lex
 from cod.counterfactuals.metrics import word_levenshtein
-from cod.counterfactuals.operators import acceptability, salient_swap, semantic_operators
+from cod.counterfactuals.operators import acceptability, neutral_antonym, salient_swap, semantic_operators
 from cod.counterfactuals.scorer import Scorer
 
 Task = Literal["sentiment", "acceptability", "generic"]
@@ -205,7 +205,8 @@ class Editor:
     ) -> Iterator[tuple[dict[int, list], int]]:
         """The search's stages, each (operators per slot, depth), built lazily: a stage's proposals are made only
         when the stages before it found no accepted CFE. semantic: the lexicon's edits, then swaps of the most
-        salient words to polarity words; adversarial: lexical edits, then HotFlip swaps too."""
+        salient words to polarity words, then (sentiment) antonyms without a polarity; adversarial: lexical edits,
+        then HotFlip swaps too."""
         saliency, grads, first_ids = self.scorer.gradients(words, source, None if first is None else first.split())
         depth = self.depth(len(grads))  # grads: the words the teacher reads
         slots = max(self.cfg.top_words, 2 * depth)
@@ -228,6 +229,9 @@ class Editor:
                 words, salient, lambda i: salient_swap(words, i, swaps[i]), target, first, scored, seen
             )
             yield self._best_slots(scored, slots), depth
+            if self.task == "sentiment":  # last: antonyms without a polarity ("scant" -> "sufficient")
+                self._score_proposals(words, visible, lambda i: neutral_antonym(words, i), target, first, scored, seen)
+                yield self._best_slots(scored, slots), depth
         else:
             ranked = [int(i) for i in np.argsort(-saliency, kind="stable")[: 2 * slots] if int(i) in grads]
             top = self._by_occlusion(words, ranked, source, first)[:slots]

@@ -937,9 +937,9 @@ def semantic_operators(words: list[str], i: int, task: str) -> list[Op]:
     out: list[Op] = []
     seen: set[tuple] = set()
     for family in TASK_FAMILIES[task]:
-        # sentiment: a polarity word's antonyms must carry a polarity too ("unimaginative", outside the lexicon, may
-        # still become "imaginative")
-        polar = (task, family) == ("sentiment", "antonym") and lex.valences().get(norm(words[i])) is not None
+        # sentiment: antonyms must carry a polarity ("great" -> "bad"); the others ("old" -> "future", "setting" ->
+        # "rising") read as nonsense in a review more often than not: neutral_antonym, the editor's last resort
+        polar = (task, family) == ("sentiment", "antonym")
         for name, change in antonym(words, i, polar_only=True) if polar else FAMILIES[family](words, i):
             sig = tuple(sorted(change.items()))
             if sig in seen or all(words[s] == t for s, t in change.items()):
@@ -947,6 +947,13 @@ def semantic_operators(words: list[str], i: int, task: str) -> list[Op]:
             seen.add(sig)
             out.append((name, change))
     return out
+
+
+def neutral_antonym(words: list[str], i: int) -> list[Op]:
+    """WordNet antonyms without a VADER polarity ("scant" -> "sufficient", "accessible" -> "incomprehensible"): the
+    sentiment editor's last resort, proposed only when polar edits and salient swaps cannot flip."""
+    polar = {tuple(sorted(change.items())) for _, change in antonym(words, i, polar_only=True)}
+    return [(name, change) for name, change in antonym(words, i) if tuple(sorted(change.items())) not in polar]
 
 
 def salient_swap(words: list[str], i: int, candidates: list[str], n: int = 4) -> list[Op]:
