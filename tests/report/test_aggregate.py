@@ -372,15 +372,15 @@ def test_rationale_quality_reads_the_runs_rationales_and_the_cfes(repo):
         ],
     )
 
-    def word(index, text, field="text"):
-        return {"field": field, "index": index, "start": 0, "end": len(text), "word": text, "score": 1.0}
+    def word(index, text, start, field="text"):
+        return {"field": field, "index": index, "start": start, "end": start + len(text), "word": text, "score": 1.0}
 
     jsonl(
         paths.run_rationales(paths.run_dir("rt_sentences", 4, 0, "rkd", "cod")),
         [
-            {"idx": 1, "is_cfe": False, "rationale": [word(2, "good"), word(0, "it")]},
-            {"idx": 2, "is_cfe": False, "rationale": [word(1, "dull")]},
-            {"idx": 1, "is_cfe": True, "rationale": [word(2, "bad")]},
+            {"idx": 1, "is_cfe": False, "rationale": [word(2, "good", 6), word(0, "it", 0)]},
+            {"idx": 2, "is_cfe": False, "rationale": [word(1, "dull", 2)]},
+            {"idx": 1, "is_cfe": True, "rationale": [word(2, "bad", 6)]},
         ],
     )
     quality = R.rationale_quality(grid)
@@ -392,3 +392,6 @@ def test_rationale_quality_reads_the_runs_rationales_and_the_cfes(repo):
     assert row["changed_word_in_rationale"] == 1.0
     assert row["changed_word_in_random_k"] == pytest.approx(0.5)  # 2 of 4 words at random hit the 1 changed word
     assert R.chance_of_hit(10, 3, 2) == pytest.approx(1 - 56 / 120) and R.chance_of_hit(3, 5, 1) == 1.0
+    shown = R.examples(grid, 5)["text (rationale in bold)"].tolist()
+    assert shown == ["**it** is **good** fun", "a **dull** plot", "it is **bad** fun"]
+    assert R.marked("a|b c", [(2, 3)]) == "a\\|**b** c"  # table-safe

@@ -118,3 +118,49 @@ def set_words(dataset: str, k: int, seed: int, mode: str) -> tuple[dict[int, int
     if is_pair:
         counts = counts + frame["text_pair"].fillna("").str.split().str.len()
     return dict(zip(frame["idx"].astype(int), counts.astype(int), strict=True)), is_pair
+
+
+def marked(text: str, spans: list[tuple[int, int]]) -> str:
+    """``text`` with the character ``spans`` of rationale words wrapped in **bold** (Markdown)."""
+    out, last = [], 0
+    for start, end in sorted(spans):
+        out += [text[last:start], f"**{text[start:end]}**"]
+        last = end
+    return "".join(out + [text[last:]]).replace("|", "\\|")
+
+
+def examples(grid: Grid, n: int, seed: int = 0, pairs: dict[str, str] | None = None) -> pd.DataFrame:
+    """Up to ``n`` rows per dataset from the rationale runs of the first grid seed with rationales (clean data first,
+    largest k), each text with its rationale words marked (the first text of a pair, then ' ‖ ', the second)."""
+    methods = [m for m in grid.methods if m in (pairs if pairs is not None else added_to())]
+    rows = []
+    for dataset, method in itertools.product(grid.datasets, methods):
+        for mode, k, s in itertools.product(grid.data_modes, sorted(grid.k, reverse=True), grid.seeds):
+            file = paths.run_rationales(paths.run_dir(dataset, k, s, method, mode))
+            train = paths.train_set(dataset, k, s, mode)
+            if not (file.is_file() and train.is_file()):
+                continue
+            rationales = pd.read_json(file, lines=True)
+            texts = pd.read_json(train, lines=True)
+            is_cfe = texts["is_cfe"].astype(bool) if "is_cfe" in texts else pd.Series(False, index=texts.index)
+            picked = rationales.sample(n=min(n, len(rationales)), random_state=seed).sort_index()
+            for r in picked.itertuples(index=False):
+                row = texts[(texts["idx"] == r.idx) & (is_cfe == bool(r.is_cfe))].iloc[0]
+                shown = []
+                for field in ("text", "text_pair"):
+                    if field in row and isinstance(row[field], str):
+                        spans = [(w["start"], w["end"]) for w in r.rationale if w["field"] == field]
+                        shown.append(marked(row[field], spans))
+                rows.append(
+                    {
+                        "dataset": dataset,
+                        "method": method,
+                        "data": mode,
+                        "k": k,
+                        "seed": s,
+                        "row": "CFE" if r.is_cfe else "original",
+                        "text (rationale in bold)": " ‖ ".join(shown),
+                    }
+                )
+            break  # one set per dataset and method
+    return pd.DataFrame(rows)

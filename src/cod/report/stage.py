@@ -91,7 +91,12 @@ def run_aggregate(params: Params) -> Aggregated:
     )
     (paths.tables_dir() / "sensitivity.md").write_text(sensitivity.render(frames["sensitivity"]))
     (paths.tables_dir() / "rationale_gains.md").write_text(
-        tables.rationale_gains_markdown(frames["rationale_gains"], cfg.confidence, frames["rationale_quality"])
+        tables.rationale_gains_markdown(
+            frames["rationale_gains"],
+            cfg.confidence,
+            frames["rationale_quality"],
+            rationales.examples(params.grid, cfg.examples),
+        )
     )
     (paths.tables_dir() / "tune.md").write_text(sensitivity.tune_decisions(params.grid.datasets))
     # ours sit beside a paper cell only for the same teacher -> student pair; the rest are listed once, by direction

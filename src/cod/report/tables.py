@@ -289,7 +289,12 @@ def gain_cells(r: Any) -> tuple[str, str, str]:
     return _signed(r.mean) + std, interval, f"{int(r.n)}/{int(r.n_expected)}"
 
 
-def rationale_gains_markdown(gains: pd.DataFrame, confidence: float = 0.95, quality: pd.DataFrame | None = None) -> str:
+def rationale_gains_markdown(
+    gains: pd.DataFrame,
+    confidence: float = 0.95,
+    quality: pd.DataFrame | None = None,
+    examples: pd.DataFrame | None = None,
+) -> str:
     """The text of reports/tables/rationale_gains.md: each rationale method's paired gain over the method it adds to
     (method_gains) and what its rationales pick (report.rationales.rationale_quality), or a note on how to run one."""
     if gains.empty:
@@ -323,6 +328,12 @@ def rationale_gains_markdown(gains: pd.DataFrame, confidence: float = 0.95, qual
             to_markdown(pd.DataFrame(rows)),
             "",
             *rationale_quality_section(quality),
+            *(
+                ["## Examples", "", "The teacher's rationale words in bold, as the student trained on them.", ""]
+                + [to_markdown(examples), ""]
+                if examples is not None and len(examples)
+                else []
+            ),
         ]
     )
 
