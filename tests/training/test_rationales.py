@@ -215,11 +215,11 @@ def test_random_k_is_distinct_reproducible_and_in_reading_order():
 
 def test_unknown_method_and_target_are_refused(bert_folder):
     model, tok = load(bert_folder)
-    with pytest.raises(ConfigError, match="rationales.attribution.*'saliency'.*grad_norm.*integrated_gradients"):
+    with pytest.raises(ConfigError, match="distill.rkd.attribution.*'saliency'.*grad_norm.*integrated_gradients"):
         word_scores(model, tok, TEXT, 1, method="saliency")
     with pytest.raises(DataError, match="target class 2 .* 2 classes"):
         word_scores(model, tok, TEXT, 2, method="grad_norm")
-    with pytest.raises(ConfigError, match="rationales.steps=0"):
+    with pytest.raises(ConfigError, match="distill.rkd.ig_steps=0"):
         integrated_gradients(model, tok, TEXT, 1, steps=0)
 
 

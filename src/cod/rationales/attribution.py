@@ -178,7 +178,7 @@ def integrated_gradients(
     The ``steps + 1`` points of the straight path from the baseline to the input go through the model in
     batches; its two ends give f(x') and f(x), so completeness can be checked at no extra cost."""
     if steps < 1:
-        raise ConfigError(f"rationales.steps={steps}: integrated gradients needs at least 1 step (20 is usual)")
+        raise ConfigError(f"distill.rkd.ig_steps={steps}: integrated gradients needs at least 1 step (20 is usual)")
     check_target(model, target)
     reading = read(tokenizer, text, text_pair, max_length)
     with evaluating(model):
@@ -213,7 +213,7 @@ def word_scores(
 ) -> tuple[list[Word], np.ndarray]:
     """Importance (>= 0) of every word the model reads (within max_length tokens) for log p(target)."""
     if method not in ATTRIBUTIONS:
-        raise ConfigError(f"rationales.attribution: unknown method {method!r}; use one of {list(ATTRIBUTIONS)}")
+        raise ConfigError(f"distill.rkd.attribution: unknown method {method!r}; use one of {list(ATTRIBUTIONS)}")
     if method == "integrated_gradients":
         ig = integrated_gradients(
             model, tokenizer, text, target, text_pair=text_pair, max_length=max_length, steps=steps
