@@ -323,7 +323,7 @@ def rationale_gains_markdown(
             "",
             "Gain = test accuracy (points, at the best-validation epoch) of the rationale method − the same student "
             "without rationales, same data, k and seed (paired by seed): mean ± sample std (ddof=1); n = paired seeds "
-            f"/ expected; {level} Student-t interval of the mean.",
+            f"/ expected; {confidence:.0%} Student-t interval of the mean.",
             "",
             to_markdown(pd.DataFrame(rows)),
             "",
