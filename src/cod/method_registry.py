@@ -16,6 +16,8 @@ class MethodEntry:
 
     display: str
     module: str
+    # the method this one adds to (a rationale method's method without rationales): the report's paired gain
+    baseline: str | None = None
 
 
 # Order here is the order of rows in tables and of lines in figures. Each method's settings live in
@@ -24,6 +26,7 @@ METHODS: dict[str, MethodEntry] = {
     "kd": MethodEntry("KD", "cod.training.methods.kd"),
     "lwd": MethodEntry("LWD", "cod.training.methods.lwd"),
     "ted": MethodEntry("TED", "cod.training.methods.ted"),
+    "rkd": MethodEntry("RKD", "cod.training.methods.rkd", baseline="kd"),
 }
 
 # The baseline the declared lr rule tunes (clean, validation only) and the lr-sensitivity runs retrain.
@@ -39,6 +42,11 @@ def display_name(method: str) -> str:
     """The name tables and figures show for ``method`` (the key itself when unregistered)."""
     entry = METHODS.get(method)
     return entry.display if entry else method
+
+
+def added_to() -> dict[str, str]:
+    """Each method that adds a term to another (rkd: rationales on top of kd) mapped to that other method."""
+    return {name: entry.baseline for name, entry in METHODS.items() if entry.baseline}
 
 
 def in_order(methods: Iterable[str]) -> list[str]:

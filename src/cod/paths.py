@@ -128,6 +128,11 @@ def run_dir(dataset: str, k: int, seed: int, method: str, mode: str) -> Path:
     return runs_seed_dir(dataset, method, seed) / f"k{k}" / mode
 
 
+def run_rationales(run: Path) -> Path:
+    """The rationales a rationale method's run trained on (one row per training row, beside its metrics)."""
+    return run / "rationales.jsonl"
+
+
 def tune_dir(dataset: str) -> Path:
     """The tune stage's runs table and its chosen learning rate (choice.json)."""
     return root() / "results" / "tune" / dataset

@@ -310,3 +310,88 @@ def test_the_report_stages_with_two_cod_kinds(repo):
     assert comparison.count("cod-adversarial") == 1  # in the compute table only, never beside a paper cell
     files = figures.run_figures(stage.load_aggregated(), params.report)
     assert {"cfe_kinds.png", "cfe_kinds.pdf", "cfe_quality.png"} <= {f.name for f in files}
+
+
+def test_rationale_gain_pairs_a_method_with_the_one_it_adds_to_by_seed():
+    from cod.method_registry import added_to
+    from cod.report import tables
+
+    runs = runs_table(
+        [
+            ("d", 8, 0, "kd", "clean", "ok", 0, 50.0),
+            ("d", 8, 1, "kd", "clean", "ok", 0, 70.0),
+            ("d", 8, 2, "kd", "clean", "ok", 0, 60.0),
+            ("d", 8, 0, "rkd", "clean", "ok", 0, 53.0),
+            ("d", 8, 1, "rkd", "clean", "ok", 0, 71.0),
+            ("d", 8, 2, "rkd", "clean", "failed", np.nan, np.nan),  # counted as expected, not dropped silently
+            ("d", 8, 0, "kd", "cod", "ok", 0, 55.0),
+            ("d", 8, 0, "rkd", "cod", "ok", 0, 54.0),
+        ]
+    )
+    assert added_to() == {"rkd": "kd"}
+    gains = aggregate.method_gains(runs, added_to(), "test").set_index("mode")
+    assert gains.loc["clean", "mean"] == pytest.approx(2.0) and gains.loc["clean", "std"] == pytest.approx(math.sqrt(2))
+    assert (gains.loc["clean", "n"], gains.loc["clean", "n_expected"]) == (2, 3)
+    assert gains.loc["cod", "mean"] == pytest.approx(-1.0) and gains.loc["cod", "n"] == 1
+    text = tables.rationale_gains_markdown(gains.reset_index())
+    assert "| d | RKD − KD | clean | 8 | +2.0 ± 1.4 |" in text and "2/3" in text
+    assert aggregate.method_gains(runs[runs["method"] == "kd"], added_to()).empty
+    related = tables.related_results()
+    assert set(related["paper"]) == {"R1", "R2"} and len(related) == 8
+    side = tables.related_markdown(related, gains.reset_index())
+    assert "| R2 | CommonsenseQA | T5-base (220M) | MT vs CF | 64.4 vs 51.7 (+12.7) | up |" in side
+    assert "| R1 | e-SNLI |" in side and "baseline not transcribed" in side
+    assert "| d | RKD vs KD (clean data) | 8 | +2.0 ± 1.4 |" in side and "direction, not level" not in side
+    assert "not comparable in level" in side
+    assert "No rationale method" in tables.rationale_gains_markdown(aggregate.method_gains(runs.iloc[:0], added_to()))
+
+
+def test_rationale_quality_reads_the_runs_rationales_and_the_cfes(repo):
+    from cod.report import rationales as R
+
+    write_grid(repo, datasets=["rt_sentences"], k=[4], seeds=[0], methods=["kd", "rkd"], data_modes=["clean", "cod"])
+    grid = config.load_params().grid
+
+    def jsonl(path, rows):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+
+    jsonl(
+        paths.train_set("rt_sentences", 4, 0, "cod"),
+        [
+            {"idx": 1, "text": "it is good fun", "label": 1, "is_cfe": False},
+            {"idx": 2, "text": "a dull plot", "label": 0, "is_cfe": False},
+            {"idx": 1, "text": "it is bad fun", "label": 0, "is_cfe": True},
+        ],
+    )
+    jsonl(
+        paths.cfe_records("rt_sentences", 4, 0),
+        [
+            {"idx": 1, "valid": True, "edits": [{"slot": 2, "old": "good", "new": "bad"}]},
+            {"idx": 2, "valid": False, "edits": [{"slot": 1, "old": "dull", "new": "fine"}]},
+        ],
+    )
+
+    def word(index, text, start, field="text"):
+        return {"field": field, "index": index, "start": start, "end": start + len(text), "word": text, "score": 1.0}
+
+    jsonl(
+        paths.run_rationales(paths.run_dir("rt_sentences", 4, 0, "rkd", "cod")),
+        [
+            {"idx": 1, "is_cfe": False, "rationale": [word(2, "good", 6), word(0, "it", 0)]},
+            {"idx": 2, "is_cfe": False, "rationale": [word(1, "dull", 2)]},
+            {"idx": 1, "is_cfe": True, "rationale": [word(2, "bad", 6)]},
+        ],
+    )
+    quality = R.rationale_quality(grid)
+    assert len(quality) == 1  # the clean rkd run wrote nothing: no row, and kd is no rationale method
+    row = quality.iloc[0]
+    assert (row["method"], row["mode"], row["runs"], row["rows"]) == ("rkd", "cod", 1, 3)
+    assert row["words_per_rationale"] == pytest.approx(4 / 3) and row["lexicon_share"] == pytest.approx(0.75)
+    assert math.isnan(row["hypothesis_share"]) and row["cfe_originals"] == 1  # idx 2 has no kept CFE
+    assert row["changed_word_in_rationale"] == 1.0
+    assert row["changed_word_in_random_k"] == pytest.approx(0.5)  # 2 of 4 words at random hit the 1 changed word
+    assert R.chance_of_hit(10, 3, 2) == pytest.approx(1 - 56 / 120) and R.chance_of_hit(3, 5, 1) == 1.0
+    shown = R.examples(grid, 5)["text (rationale in bold)"].tolist()
+    assert shown == ["**it** is **good** fun", "a **dull** plot", "it is **bad** fun"]
+    assert R.marked("a|b c", [(2, 3)]) == "a\\|**b** c"  # table-safe

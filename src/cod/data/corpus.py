@@ -76,7 +76,7 @@ def normalise_frame(
 def complete_splits(
     splits: dict[str, pd.DataFrame], *, validation_fraction: float, test_fraction: float, seed: int
 ) -> dict[str, pd.DataFrame]:
-    """Carve whatever of validation/test is missing out of train (stratified, seeded)."""
+    """Carve whatever of validation/test is missing out of train (stratified, seeded); splits in SPLITS order."""
     need_val = "validation" not in splits
     need_test = "test" not in splits
     if not (need_val or need_test):
@@ -87,7 +87,8 @@ def complete_splits(
         test_fraction=test_fraction if need_test else None,
         seed=seed,
     )
-    return {**splits, **carved}
+    merged = {**splits, **carved}
+    return {split: merged[split] for split in sorted(merged, key=SPLITS.index)}
 
 
 def check(corpus: Corpus) -> None:

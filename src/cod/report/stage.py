@@ -11,7 +11,8 @@ import pandas as pd
 from cod import paths
 from cod.config import Params
 from cod.data.corpus import load_meta
-from cod.report import aggregate, samples, sensitivity, tables
+from cod.method_registry import added_to
+from cod.report import aggregate, rationales, samples, sensitivity, tables
 
 # every results/aggregate/<name>.csv the aggregate stage writes and load_aggregated reads back
 FRAMES = tuple(
@@ -58,6 +59,9 @@ def run_aggregate(params: Params) -> Aggregated:
         frames[f"gains_{value}"] = aggregate.cod_gain(runs, value, confidence=cfg.confidence)
     # the counterfactual-kinds ablation: every CoD mode's paired gain over clean, on the honest (test) number
     frames["kind_gains"] = aggregate.kind_gains(runs, kinds, "test", confidence=cfg.confidence)
+    # rationale methods (rkd) against the method they add to (kd), paired by seed, on the honest number
+    frames["rationale_gains"] = aggregate.method_gains(runs, added_to(), "test", confidence=cfg.confidence)
+    frames["rationale_quality"] = rationales.rationale_quality(params.grid)
     # the verdict is always on the honest number (test accuracy at the best-val epoch), whatever report.value shows
     frames["verdict"] = aggregate.verdict(frames["gains_test"], cfg.min_cfe_share, cfg.target_half_width)
     frames["problems"] = aggregate.problems(runs, frames["verdict"])
@@ -86,6 +90,14 @@ def run_aggregate(params: Params) -> Aggregated:
         tables.cfe_kinds_markdown(frames["kind_gains"], frames["cfes"], kinds, cfg.confidence)
     )
     (paths.tables_dir() / "sensitivity.md").write_text(sensitivity.render(frames["sensitivity"]))
+    (paths.tables_dir() / "rationale_gains.md").write_text(
+        tables.rationale_gains_markdown(
+            frames["rationale_gains"],
+            cfg.confidence,
+            frames["rationale_quality"],
+            rationales.examples(params.grid, cfg.examples),
+        )
+    )
     (paths.tables_dir() / "tune.md").write_text(sensitivity.tune_decisions(params.grid.datasets))
     # ours sit beside a paper cell only for the same teacher -> student pair; the rest are listed once, by direction
     pair = tables.pair_key(params.teacher.model, params.distill.student, params.distill.student_layers)
@@ -100,7 +112,8 @@ def run_aggregate(params: Params) -> Aggregated:
     markdown = tables.comparison_markdown(
         comparison, setting(params), pair, ours=val, unplaced=unplaced, teachers=frames["teachers"], runs=runs
     )
-    (paths.reports_dir() / "paper_comparison.md").write_text(markdown)
+    related = tables.related_markdown(tables.related_results(), frames["rationale_gains"], cfg.confidence)
+    (paths.reports_dir() / "paper_comparison.md").write_text(markdown.rstrip("\n") + "\n\n" + related)
 
     headline = aggregate.headline(summary, frames[f"gains_{cfg.value}"], runs, frames["verdict"])
     headline["value"] = cfg.value

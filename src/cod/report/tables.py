@@ -7,6 +7,7 @@ import os
 from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -27,6 +28,79 @@ def paper_results() -> pd.DataFrame:
         table = pd.read_csv(fh, comment="#", dtype={"table": str})
     table["note"] = table["note"].fillna("")
     return table
+
+
+def related_results() -> pd.DataFrame:
+    """The two related explanation-guided distillation papers' accuracies (related_results.csv)."""
+    with resources.files("cod.report").joinpath("related_results.csv").open() as fh:
+        table = pd.read_csv(fh, comment="#")
+    table["base"] = table["base"].fillna("")
+    return table
+
+
+def related_markdown(related: pd.DataFrame, rationale_gains: pd.DataFrame, confidence: float = 0.95) -> str:
+    """The paper comparison's section on the related papers: their contrasts beside this project's rationale gain,
+    marked as different models and data (direction, not level)."""
+    rows = []
+    for r in related.itertuples(index=False):
+        if r.base:
+            diff = float(r.accuracy) - float(r.base_accuracy)
+            theirs, direction = f"{r.accuracy:.1f} vs {r.base_accuracy:.1f} ({_signed(diff)})", _direction(diff)
+        else:
+            theirs, direction = f"{r.accuracy:.1f}", "– (baseline not transcribed)"
+        rows.append(
+            {
+                "paper": r.paper,
+                "dataset": r.dataset,
+                "student": r.student,
+                "contrast": f"{r.method} vs {r.base}" if r.base else f"{r.contrast}: {r.method}",
+                "accuracy": theirs,
+                "direction": direction,
+            }
+        )
+    level = f"{confidence:.0%} CI"
+    ours = []
+    for r in rationale_gains.sort_values(["dataset", "method", "mode", "k"]).itertuples(index=False):
+        gain, interval, n = gain_cells(r)
+        low, high = float(r.ci_low), float(r.ci_high)
+        direction = "–" if math.isnan(low) else ("up" if low > 0 else "down" if high < 0 else "no difference detected")
+        ours.append(
+            {
+                "dataset": r.dataset,
+                "contrast": f"{display_name(r.method)} vs {display_name(r.base)} ({r.mode} data)",
+                "k": int(r.k),
+                "gain": gain,
+                level: interval,
+                "n": n,
+                "direction": direction,
+            }
+        )
+    ours_text = (
+        to_markdown(pd.DataFrame(ours))
+        if ours
+        else "No rationale method in this run's grid (`cod profile rationales` runs kd and rkd side by side)."
+    )
+    return "\n".join(
+        [
+            "## Explanation-guided distillation: the related papers beside ours",
+            "",
+            "R1 (Ballout et al. 2024) and R2 (Hendriks et al. 2025) distil with the teacher's reasons on full training "
+            "sets, with T5 students and other teachers and data: their accuracies are not comparable in level with "
+            "ours. What can be compared is the direction of a contrast: does adding the teacher's reasons help?",
+            "",
+            to_markdown(pd.DataFrame(rows)),
+            "",
+            f"Ours (few-shot, encoder student; rationale gain paired by seed, {level} Student-t interval):",
+            "",
+            ours_text,
+            "",
+        ]
+    )
+
+
+def _direction(diff: float) -> str:
+    """ "up", "down" or "equal" for a difference of reported accuracies (no interval in the papers' numbers)."""
+    return "up" if diff > 0 else "down" if diff < 0 else "equal"
 
 
 def cell(mean: float, std: float, n: int | None = None) -> str:
@@ -192,22 +266,111 @@ def cfe_kind_gains_table(gains: pd.DataFrame, confidence: float = 0.95) -> pd.Da
     short = gains["cfe_short"].eq(True) if "cfe_short" in gains else False
     ranked = gains.assign(_m=gains["method"].map(methods), _o=gains["mode"].map(order), short_mark=short)
     for r in ranked.sort_values(["dataset", "_m", "k", "_o"]).itertuples(index=False):
-        std = "" if math.isnan(float(r.std)) else f" ± {float(r.std):.1f}"
-        mark = f" {SHORT_MARK}" if r.short_mark else ""
-        low, high = float(r.ci_low), float(r.ci_high)
-        interval = "–" if math.isnan(low) or math.isnan(high) else f"[{_signed(low)}, {_signed(high)}]"
+        gain, interval, n = gain_cells(r)
         rows.append(
             {
                 "dataset": r.dataset,
                 "method": display_name(r.method),
                 "k": int(r.k),
                 "kind": kind_label(str(r.mode), str(r.kind)),
-                "gain over clean": _signed(r.mean) + std + mark,
+                "gain over clean": gain + (f" {SHORT_MARK}" if r.short_mark else ""),
                 level: interval,
-                "n": f"{int(r.n)}/{int(r.n_expected)}",
+                "n": n,
             }
         )
     return pd.DataFrame(rows, columns=["dataset", "method", "k", "kind", "gain over clean", level, "n"])
+
+
+def gain_cells(r: Any) -> tuple[str, str, str]:
+    """A paired gain row's display cells: "+mean ± std", "[low, high]" ('–' without an interval), "n/expected"."""
+    std = "" if math.isnan(float(r.std)) else f" ± {float(r.std):.1f}"
+    low, high = float(r.ci_low), float(r.ci_high)
+    interval = "–" if math.isnan(low) or math.isnan(high) else f"[{_signed(low)}, {_signed(high)}]"
+    return _signed(r.mean) + std, interval, f"{int(r.n)}/{int(r.n_expected)}"
+
+
+def rationale_gains_markdown(
+    gains: pd.DataFrame,
+    confidence: float = 0.95,
+    quality: pd.DataFrame | None = None,
+    examples: pd.DataFrame | None = None,
+) -> str:
+    """The text of reports/tables/rationale_gains.md: each rationale method's paired gain over the method it adds to
+    (method_gains) and what its rationales pick (report.rationales.rationale_quality), or a note on how to run one."""
+    if gains.empty:
+        return (
+            "No rationale method in this run's grid: add `rkd` to grid.methods beside `kd` (settings: distill.rkd), "
+            "or run `cod profile rationales`, then reproduce the pipeline.\n"
+        )
+    level = f"{confidence:.0%} CI"
+    rows = []
+    for r in gains.sort_values(["dataset", "method", "k", "mode"]).itertuples(index=False):
+        gain, interval, n = gain_cells(r)
+        rows.append(
+            {
+                "dataset": r.dataset,
+                "method": f"{display_name(r.method)} − {display_name(r.base)}",
+                "data": r.mode,
+                "k": int(r.k),
+                "rationale gain": gain,
+                level: interval,
+                "n": n,
+            }
+        )
+    return "\n".join(
+        [
+            "# Rationale gain",
+            "",
+            "Gain = test accuracy (points, at the best-validation epoch) of the rationale method − the same student "
+            "without rationales, same data, k and seed (paired by seed): mean ± sample std (ddof=1); n = paired seeds "
+            f"/ expected; {confidence:.0%} Student-t interval of the mean.",
+            "",
+            to_markdown(pd.DataFrame(rows)),
+            "",
+            *rationale_quality_section(quality),
+            *(
+                ["## Examples", "", "The teacher's rationale words in bold, as the student trained on them.", ""]
+                + [to_markdown(examples), ""]
+                if examples is not None and len(examples)
+                else []
+            ),
+        ]
+    )
+
+
+def rationale_quality_section(quality: pd.DataFrame | None) -> list[str]:
+    """Lines of the rationale quality table (percentages; '–' where a measure does not apply)."""
+    if quality is None or quality.empty:
+        return []
+
+    def pct(v: float) -> str:
+        return "–" if pd.isna(v) else f"{100 * float(v):.0f} %"
+
+    rows = [
+        {
+            "dataset": r.dataset,
+            "method": display_name(r.method),
+            "data": r.mode,
+            "k": int(r.k),
+            "rows (runs)": f"{int(r.rows)} ({int(r.runs)})",
+            "words": f"{float(r.words_per_rationale):.1f}",
+            "polarity words": pct(r.lexicon_share),
+            "from the hypothesis": pct(r.hypothesis_share),
+            "CFE's word in rationale": pct(r.changed_word_in_rationale),
+            "… in random k words": pct(r.changed_word_in_random_k),
+        }
+        for r in quality.itertuples(index=False)
+    ]
+    return [
+        "## What the rationales pick",
+        "",
+        "Over every rationale the runs trained on: words per rationale, share of them that are VADER polarity words, "
+        "share from the hypothesis (sentence pairs); for the originals of CoD sets with a kept CFE, how often a word "
+        "the CFE rewrote is in the teacher's rationale vs the exact chance for as many random words of the row.",
+        "",
+        to_markdown(pd.DataFrame(rows)),
+        "",
+    ]
 
 
 def cfe_kind_quality_table(cfes: pd.DataFrame) -> pd.DataFrame:

@@ -11,11 +11,12 @@ import pandas as pd
 from torch import nn
 
 from cod import paths
-from cod.config import DistillConfig
+from cod.config import DistillConfig, RationaleSettings
 from cod.data.corpus import load_meta, load_split
 from cod.errors import ConfigError, DataError
 from cod.models.load import check_same_vocabulary, load_classifier
 from cod.models.teacher import load_teacher, teacher_logits
+from cod.rationales.targets import attach_token_targets, teacher_rationales, token_targets
 from cod.training import methods
 from cod.training.batching import Batch, eval_batches, make_batches
 from cod.training.device import shared_accelerator
@@ -39,6 +40,37 @@ def as_training_frame(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.reset_index(drop=True)
 
 
+def row_rationales(
+    teacher: nn.Module,
+    tokenizer: Any,
+    frame: pd.DataFrame,
+    batches: list[Batch],
+    index: list[list[int]],
+    settings: RationaleSettings,
+    max_length: int,
+    seed: int,
+) -> list[list[dict[str, Any]]]:
+    """Each training row's rationale from the frozen teacher, toward its prediction (cached in the batches) or the
+    row's label, per ``distill.rkd``."""
+    if settings.target == "gold":
+        targets = frame["label"].to_numpy()
+    else:
+        targets = np.zeros(len(frame), dtype=np.int64)
+        for batch, rows in zip(batches, index, strict=True):
+            targets[rows] = batch[TEACHER_LOGITS].argmax(-1).numpy()
+    return teacher_rationales(
+        teacher,
+        tokenizer,
+        frame,
+        targets,
+        attribution=settings.attribution,
+        top_k=settings.top_k,
+        max_length=max_length,
+        steps=settings.ig_steps,
+        seed=seed,
+    )
+
+
 def training_frame(dataset: str, k: int, seed: int, mode: str) -> pd.DataFrame:
     """The rows a student is trained on, with ``is_cfe`` and ``pair_id`` (an original and its CFEs share one)."""
     path = paths.train_set(dataset, k, seed, mode)
@@ -59,6 +91,7 @@ class DistillResult:
     summary: dict[str, Any]
     fit: FitResult
     timings: dict[str, float]
+    rationales: pd.DataFrame | None = None  # rkd: each training row's idx, is_cfe and rationale words
 
 
 @dataclass
@@ -155,6 +188,12 @@ def distill(
     attach_labels(batches, index, frame, cfg.cfe_label, len(names))
     if cfg.soft_labels == "random":
         randomise_soft_labels(batches, seed)
+    rationales = None
+    if "rationales" in recipe.needs:  # the teacher's top-k words of every row, as per-token targets
+        words = row_rationales(teacher, setup.tokenizer, frame, batches, index, cfg.rkd, cfg.max_length, seed)
+        targets = token_targets(setup.tokenizer, frame, words, cfg.max_length)
+        attach_token_targets(batches, index, targets, setup.tokenizer.padding_side)
+        rationales = frame[["idx", "is_cfe"]].assign(rationale=words)
 
     # 3. the method's objective, fitted with best-epoch selection on validation accuracy
     context = Context(student, teacher, batches, layers, len(names), seed, accelerator)
@@ -216,4 +255,4 @@ def distill(
         "train_seconds": fit_seconds - eval_in_fit,
         "eval_seconds": eval_seconds,
     }
-    return DistillResult(student, summary, result, timings)
+    return DistillResult(student, summary, result, timings, rationales)

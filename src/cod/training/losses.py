@@ -37,6 +37,14 @@ def layer_mse(
     return torch.stack(per_layer).mean()
 
 
+def rationale_loss(token_logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+    """Mean binary cross-entropy of a token head's logits [B, S] against 0/1 rationale targets (negative: none)."""
+    keep = targets >= 0
+    if not keep.any():
+        return token_logits.sum() * 0.0
+    return F.binary_cross_entropy_with_logits(token_logits[keep], targets[keep].to(token_logits.dtype))
+
+
 def pair_gap(per_example_ce: torch.Tensor, pair_ids: torch.Tensor, is_cfe: torch.Tensor) -> torch.Tensor:
     """Mean |CE(x) − CE(x_cf)| over the original/CFE pairs present in the batch (0 when none)."""
     gaps = []

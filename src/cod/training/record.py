@@ -41,6 +41,8 @@ def record(
     if live is not None:
         tracking.finish(live, result.summary)
         tracking.write_timings(run, result.timings)
+        if result.rationales is not None:
+            result.rationales.to_json(paths.run_rationales(run), orient="records", lines=True)
     return result
 
 

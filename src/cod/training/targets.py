@@ -11,6 +11,8 @@ from cod.errors import ConfigError
 from cod.training.batching import Batch, model_inputs, to_device
 
 TEACHER_LOGITS = "teacher_logits"
+RATIONALE_MASK = "rationale_mask"  # batch key of the per-token rationale targets (rkd)
+IGNORE = -100  # a token without a rationale target: special tokens, padding
 
 
 def hidden_key(side: str, j: int) -> str:

@@ -11,8 +11,8 @@ from torch import nn
 from cod.config import DistillConfig, LayerSettings
 from cod.training.batching import Batch, model_inputs
 from cod.training.layers import layer_map
-from cod.training.losses import layer_mse, objective
-from cod.training.targets import TEACHER_LOGITS, hidden_key
+from cod.training.losses import layer_mse, objective, rationale_loss
+from cod.training.targets import RATIONALE_MASK, TEACHER_LOGITS, hidden_key
 
 
 @dataclass
@@ -50,7 +50,8 @@ class Method:
 
 
 class Distiller(nn.Module):
-    """forward(batch) -> (loss, parts): CE + kl_alpha·KD + mse_alpha·MSE(proj(h_s), h_t) + sym_lambda·pair gap."""
+    """forward(batch) -> (loss, parts): CE + kl_alpha·KD + mse_alpha·MSE(proj(h_s), h_t) + sym_lambda·pair gap
+    (+ rationale_lambda·BCE of ``token_head`` on the last student states vs the batch's rationale targets)."""
 
     def __init__(
         self,
@@ -63,16 +64,21 @@ class Distiller(nn.Module):
         mse_alpha: float,
         mask_padding: bool,
         sym_lambda: float,
+        token_head: nn.Module | None = None,
+        rationale_lambda: float = 0.0,
     ) -> None:
         super().__init__()
-        self.student, self.proj = student, proj
+        self.student, self.proj, self.token_head = student, proj, token_head
         self.student_layers = student_layers
         self.kl_alpha, self.temperature, self.mse_alpha = kl_alpha, temperature, mse_alpha
-        self.mask_padding, self.sym_lambda = mask_padding, sym_lambda
+        self.mask_padding, self.sym_lambda, self.rationale_lambda = mask_padding, sym_lambda, rationale_lambda
 
     @classmethod
-    def logits_only(cls, student: nn.Module, cfg: DistillConfig) -> Distiller:
-        """CE + kl_alpha·KD (+ the pair term): the objective of KD and of every method's logit part."""
+    def logits_only(
+        cls, student: nn.Module, cfg: DistillConfig, token_head: nn.Module | None = None, rationale_lambda: float = 0.0
+    ) -> Distiller:
+        """CE + kl_alpha·KD (+ the pair term; + the rationale term with a ``token_head``): KD's objective and every
+        method's logit part."""
         return cls(
             student,
             [],
@@ -82,18 +88,20 @@ class Distiller(nn.Module):
             mse_alpha=0.0,
             mask_padding=False,
             sym_lambda=cfg.sym_lambda,
+            token_head=token_head,
+            rationale_lambda=rationale_lambda,
         )
 
     def forward(self, batch: Batch) -> tuple[torch.Tensor, dict[str, float]]:
         use_layers = self.proj is not None and self.mse_alpha > 0
-        out = self.student(**model_inputs(batch), output_hidden_states=use_layers)
+        out = self.student(**model_inputs(batch), output_hidden_states=use_layers or self.token_head is not None)
         mse = None
         if use_layers:
             hs = [p(out.hidden_states[layer]) for p, layer in zip(self.proj, self.student_layers, strict=True)]
             ht = [batch[hidden_key("teacher", j)] for j in range(len(hs))]
             mse = layer_mse(hs, ht, batch["attention_mask"] if self.mask_padding else None)
         pairs = (batch["pair_id"], batch["is_cfe"]) if self.sym_lambda else None
-        return objective(
+        total, parts = objective(
             out.logits,
             batch["labels"],
             teacher_logits=batch[TEACHER_LOGITS],
@@ -104,6 +112,11 @@ class Distiller(nn.Module):
             pairs=pairs,
             sym_lambda=self.sym_lambda,
         )
+        if self.token_head is not None:  # the head is trained only here and dropped at test time
+            rat = rationale_loss(self.token_head(out.hidden_states[-1]).squeeze(-1), batch[RATIONALE_MASK])
+            total = total + self.rationale_lambda * rat
+            parts["rationale"] = float(rat.detach())
+        return total, parts
 
 
 class LayerMethod(Method):

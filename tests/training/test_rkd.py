@@ -1,0 +1,82 @@
+"""Rationale distillation (rkd): token targets from character spans, the rationale loss, and λ = 0 being KD exactly."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import pytest
+import torch
+
+from cod.rationales.targets import attach_token_targets, token_targets
+from cod.training import distill as D
+from cod.training.losses import rationale_loss
+from cod.training.targets import IGNORE, RATIONALE_MASK
+from tests import tiny
+
+
+def test_rationale_loss_on_hand_made_tensors():
+    logits = torch.tensor([[0.0, 2.0, -1.0], [5.0, 0.5, 0.0]])
+    targets = torch.tensor([[IGNORE, 1, 0], [IGNORE, 0, IGNORE]])
+    expected = (math.log1p(math.exp(-2.0)) + math.log1p(math.exp(-1.0)) + math.log1p(math.exp(0.5))) / 3
+    assert rationale_loss(logits, targets).item() == pytest.approx(expected, rel=1e-6)
+    none = rationale_loss(logits.requires_grad_(), torch.full((2, 3), IGNORE))
+    assert none.item() == 0.0 and none.requires_grad  # a batch without targets adds nothing but still backprops
+
+
+def test_token_targets_follow_character_spans(tmp_path):
+    tok = tiny.tokenizer(tmp_path / "tok", extra=["##s"])
+    frame = pd.DataFrame({"text": ["the movie was good", "a  plots"], "text_pair": ["very bad", "dull"]})
+    rationales = [
+        [{"field": "text", "start": 14, "end": 18}, {"field": "text_pair", "start": 5, "end": 8}],
+        [{"field": "text", "start": 3, "end": 8}],  # "plots" = plot ##s: both pieces are rationale tokens
+    ]
+    got = token_targets(tok, frame, rationales, max_length=32)
+    # [CLS] the movie was good [SEP] very bad [SEP]
+    assert got[0] == [IGNORE, 0, 0, 0, 1, IGNORE, 0, 1, IGNORE]
+    # [CLS] a plot ##s [SEP] dull [SEP]: the same word in the other field is not a rationale
+    assert got[1] == [IGNORE, 0, 1, 1, IGNORE, 0, IGNORE]
+    truncated = token_targets(tok, frame, rationales, max_length=5)
+    assert [len(t) for t in truncated] == [5, 5]
+
+
+@pytest.mark.parametrize("side", ["right", "left"])
+def test_token_targets_are_padded_like_the_input_ids(side):
+    batches = [{"input_ids": torch.zeros(2, 4, dtype=torch.long)}]
+    attach_token_targets(batches, [[1, 0]], [[IGNORE, 1, IGNORE], [IGNORE, 0, 1, IGNORE]], side)
+    short = [IGNORE, IGNORE, 1, IGNORE] if side == "left" else [IGNORE, 1, IGNORE, IGNORE]
+    assert batches[0][RATIONALE_MASK].tolist() == [[IGNORE, 0, 1, IGNORE], short]
+
+
+def test_rkd_with_lambda_zero_is_kd_bit_for_bit(bert_run):
+    kd = D.distill("rt_sentences", 8, 0, "kd", "clean", bert_run.distill)
+    cfg = bert_run.distill.model_copy(update={"rkd": bert_run.distill.rkd.model_copy(update={"rationale_lambda": 0.0})})
+    rkd = D.distill("rt_sentences", 8, 0, "rkd", "clean", cfg)
+    a, b = kd.student.state_dict(), rkd.student.state_dict()
+    assert a.keys() == b.keys()  # the token head is not part of the student: it is dropped at test time
+    assert all(torch.equal(a[k], b[k]) for k in a)
+    assert [r["train_loss"] for r in kd.fit.history] == [r["train_loss"] for r in rkd.fit.history]
+    assert {k: v for k, v in rkd.summary.items()} == kd.summary
+    assert "train_rationale" in rkd.fit.history[0] and len(rkd.rationales) == 8
+    texts = D.training_frame("rt_sentences", 8, 0, "clean")["text"]
+    sizes = [len(r) for r in rkd.rationales["rationale"]]
+    assert sizes == [min(bert_run.distill.rkd.top_k, len(t.split())) for t in texts]  # short rows: every word
+
+
+def test_rkd_learns_the_rationales_and_changes_the_student(bert_run):
+    cfg = bert_run.distill.model_copy(update={"rkd": bert_run.distill.rkd.model_copy(update={"rationale_lambda": 5.0})})
+    rkd = D.distill("rt_sentences", 8, 0, "rkd", "clean", cfg)
+    kd = D.distill("rt_sentences", 8, 0, "kd", "clean", bert_run.distill)
+    losses = [r["train_rationale"] for r in rkd.fit.history]
+    assert losses[-1] < losses[0]
+    assert not all(torch.equal(v, kd.student.state_dict()[k]) for k, v in rkd.student.state_dict().items())
+    texts = D.training_frame("rt_sentences", 8, 0, "clean")["text"].tolist()
+    for text, rationale in zip(texts, rkd.rationales["rationale"], strict=True):
+        assert all(text[w["start"] : w["end"]] == w["word"] for w in rationale)
+
+
+def test_random_rationales_are_the_control(bert_run):
+    cfg = bert_run.distill.model_copy(update={"rkd": bert_run.distill.rkd.model_copy(update={"attribution": "random"})})
+    one = D.distill("rt_sentences", 8, 0, "rkd", "clean", cfg).rationales["rationale"].tolist()
+    two = D.distill("rt_sentences", 8, 0, "rkd", "clean", cfg).rationales["rationale"].tolist()
+    assert one == two and all(w["score"] is None for r in one for w in r)  # seeded, and no teacher score
