@@ -121,8 +121,9 @@ def test_rationales_profile_validates_and_differs_from_the_default_only_in_its_g
 
 @pytest.mark.slow
 def test_rationales_profile_runs_on_a_reduced_grid(tmp_path):
-    """`cod profile rationales`, then the whole pipeline on 1 seed × k=12 with tiny settings, SNLI included: every
-    rkd run writes the rationales it trained on and the report has the rationale gain."""
+    """`cod profile rationales`, then the whole pipeline on its SNLI half (1 seed × k=6, tiny settings; single texts
+    go through the same rkd code in tests/training/test_rkd.py): every rkd run writes the rationales it trained on,
+    and the report has the rationale gain and the related papers."""
     import json
 
     import yaml
@@ -134,29 +135,28 @@ def test_rationales_profile_runs_on_a_reduced_grid(tmp_path):
     env = workspace.tool_env()
     subprocess.run(["cod", "profile", "rationales"], cwd=root, env=env, check=True, capture_output=True)
     params = yaml.safe_load((root / "params.yaml").read_text())
-    params["grid"].update(k=[12], seeds=[0])  # the smallest k both datasets balance (2 and 3 classes, CoD half)
+    params["grid"].update(datasets=["snli"], k=[6], seeds=[0])  # the smallest k SNLI's 3 classes balance
     params["teacher"].update(epochs=1, max_train_examples=96)
     params["distill"].update(epochs=2, min_steps=0, evaluations=2)
-    params["tune"].update(lrs=[2.0e-4], seeds=[1000], sensitivity_seeds=0, sensitivity_k=[12])
+    params["tune"].update(lrs=[2.0e-4], seeds=[1000], sensitivity_seeds=0, sensitivity_k=[6])
     params["counterfactuals"].update(fluency_lm=tiny.save_causal_lm(tmp_path / "tiny-lm"), min_confidence=0.0)
     params["counterfactuals"]["editor"].update(max_edits=2)
     (root / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
     proc = subprocess.run(["dvc", "repro", "figures"], cwd=root, env=env, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    for dataset in ("rt_sentences", "snli"):
-        for mode in ("clean", "cod"):
-            run = root / f"results/runs/{dataset}/rkd/seed0/k12/{mode}"
-            assert (run / "metrics.json").is_file()
-            rows = [json.loads(line) for line in (run / "rationales.jsonl").read_text().splitlines()]
-            originals = sum(not r["is_cfe"] for r in rows)
-            assert originals == (12 if mode == "clean" else 6) and all(0 < len(r["rationale"]) <= 5 for r in rows)
+    for mode in ("clean", "cod"):
+        run = root / f"results/runs/snli/rkd/seed0/k6/{mode}"
+        assert (run / "metrics.json").is_file()
+        rows = [json.loads(line) for line in (run / "rationales.jsonl").read_text().splitlines()]
+        originals = sum(not r["is_cfe"] for r in rows)
+        assert originals == (6 if mode == "clean" else 3) and all(0 < len(r["rationale"]) <= 5 for r in rows)
     fields = {
         w["field"]
-        for line in (root / "results/runs/snli/rkd/seed0/k12/clean/rationales.jsonl").open()
+        for line in (root / "results/runs/snli/rkd/seed0/k6/clean/rationales.jsonl").open()
         for w in json.loads(line)["rationale"]
     }
     assert fields <= {"text", "text_pair"} and "text_pair" in fields  # the hypothesis is read too
     table = (root / "reports/tables/rationale_gains.md").read_text()
-    assert "RKD − KD" in table and "snli" in table and "rt_sentences" in table
+    assert "RKD − KD" in table and "| snli |" in table
     comparison = (root / "reports/paper_comparison.md").read_text()
     assert "the related papers beside ours" in comparison and "RKD vs KD (cod data)" in comparison
