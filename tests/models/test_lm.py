@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 import torch
 
+from cod.counterfactuals.editor import in_context
 from cod.counterfactuals.fluency import FluencyLM
 from cod.errors import ConfigError, DataError
 from cod.fetch import Pinned
@@ -108,6 +109,8 @@ def test_fluency_batched_equals_one_by_one(tmp_path: Path) -> None:
     np.testing.assert_allclose(budgeted.logprobs(TEXTS), single, atol=1e-5)
     ppl = FluencyLM(model, tok).perplexity(TEXTS)
     np.testing.assert_allclose(ppl, np.exp(-batched), rtol=1e-6)
+    tokens = np.array([len(tok(t, add_special_tokens=False)["input_ids"]) for t in TEXTS])
+    np.testing.assert_allclose(FluencyLM(model, tok).totals(TEXTS), batched * tokens, rtol=1e-5)
 
 
 def test_fluency_scores_each_text_once(tmp_path: Path) -> None:
@@ -147,3 +150,10 @@ def test_real_lm_prefers_fluent_text(real_lm: FluencyLM) -> None:
     lp = real_lm.logprobs([fluent, garbled, shuffled])
     assert np.isfinite(lp).all()
     assert lp[0] > lp[1] and lp[0] > lp[2], lp
+    # the salient-swap filter: a noun used as one swapped for an adjective costs far more than an adjective swap
+    words = "this is the kind of movie during which you want to bang your head on the seat".split()
+    swaps = [("salient_swap", {3: "serene"}), ("salient_swap", {3: "sort"})]
+    assert in_context(real_lm, words, swaps) == swaps[1:]
+    words = "tiresomely derivative and hammily acted .".split()
+    swaps = [("salient_swap", {1: "stunning"}), ("salient_swap", {1: "innovative"})]
+    assert sorted(c[1] for _, c in in_context(real_lm, words, swaps)) == ["innovative", "stunning"]

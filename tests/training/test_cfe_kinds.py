@@ -8,7 +8,14 @@ import pytest
 
 from cod import config, paths
 from cod.counterfactuals import generate
-from cod.counterfactuals.editor import Editor, random_edits, target_class
+from cod.counterfactuals.editor import (
+    SALIENT_IN_CONTEXT,
+    SALIENT_MIN_DELTA,
+    Editor,
+    in_context,
+    random_edits,
+    target_class,
+)
 from cod.counterfactuals.fluency import FluencyLM
 from cod.counterfactuals.generators.random import RandomGenerator
 from cod.counterfactuals.metrics import word_levenshtein
@@ -183,3 +190,36 @@ def test_pruning_keeps_a_phrase_swap_whole(bert_run, scorer, monkeypatch):
     monkeypatch.setattr(editor, "_accepted", accepted)
     pruned, _ = editor._prune(words, state, np.array([0.5, 0.5]), 1, None, ops)
     assert pruned in ({1: "was not"}, {3: "joy to watch", 4: "", 5: ""})  # one whole edit left, never "of time"
+
+
+class TableLM:
+    """A language model stub: each text's total log-probability from a table."""
+
+    def __init__(self, totals: dict[str, float]) -> None:
+        self.table, self.asked = totals, []
+
+    def totals(self, texts: list[str]) -> np.ndarray:
+        self.asked.append(list(texts))
+        return np.array([self.table[t] for t in texts])
+
+
+def test_salient_swaps_are_ranked_by_the_lm_in_context_and_floored():
+    words = ["a", "dull", "film"]
+    names = ["bad", "fine", "great", "odd", "nice", "grand"]
+    swaps = [("salient_swap", {1: w}) for w in names]
+    lm = TableLM(
+        {
+            "a dull film": -10.0,
+            "a bad film": -9.0,
+            "a fine film": -11.0,
+            "a great film": -8.0,
+            "a odd film": -10.0 + SALIENT_MIN_DELTA - 0.1,
+            "a nice film": -12.0,
+            "a grand film": -13.0,
+        }
+    )
+    got = [c[1] for _, c in in_context(lm, words, swaps)]
+    assert got == ["great", "bad", "fine", "nice"][:SALIENT_IN_CONTEXT]  # "odd" costs more than the floor
+    assert lm.asked == [["a dull film"] + [f"a {w} film" for w in names]]
+    assert in_context(None, words, swaps) == swaps[:SALIENT_IN_CONTEXT]  # no LM: the caller's order
+    assert in_context(lm, words, []) == []

@@ -253,3 +253,45 @@ def test_operators_are_pure_and_cover_every_slot_of_long_reviews():
             for name, change in ops.semantic_operators(words, i, task):
                 assert isinstance(name, str) and change and all(0 <= s < len(words) for s in change)
     assert words == before
+
+
+@pytest.mark.parametrize(
+    ("text", "word", "swappable"),
+    [
+        ("tiresomely derivative and hammily acted .", "derivative", True),  # adjective, also a noun: used as one
+        ("a derivative plot", "derivative", True),
+        ("this is the kind of movie", "kind", False),  # noun use of a noun/adjective: "the serene of movie"
+        ("a manual of precinct cliches", "manual", False),
+        ("the movie is a mess .", "mess", True),  # evaluative noun
+        ("irritating soul-searching garbage .", "garbage", True),
+        ("the movie slides downhill", "movie", False),  # topical noun: "the beauty slides downhill"
+        ("socrates motions for hemlock .", "hemlock", False),
+        ("the next big thing's directorial debut .", "directorial", False),  # not a WordNet adjective
+        ("full frontal nudity", "frontal", False),  # relational: pertains to the front
+        ("the same old story", "old", False),  # quantity / size / age
+        ("it is over before it begins", "before", False),  # function adverb
+        ("tiresomely derivative", "tiresomely", True),  # -ly adverb
+        ("the movie slides downhill", "slides", False),  # verbs: "slides" -> "loves" reads as nonsense
+    ],
+)
+def test_salient_swaps_touch_evaluative_words_only(text, word, swappable):
+    words = text.split()
+    assert bool(ops.swappable_tags(words, words.index(word))) is swappable
+
+
+def test_salient_swap_keeps_part_of_speech_and_gives_nouns_quality_nouns():
+    words = "video games are more involving than this mess .".split()
+    got = [c[7] for _, c in ops.salient_swap(words, 7, ["kindness", "stunning", "charm", "gem", "gems"], n=4)]
+    assert got == ["charm", "gem"]  # "kindness" is no quality, "stunning" no noun, "gems" plural
+    words = "tiresomely derivative and hammily acted .".split()
+    got = [c[1] for _, c in ops.salient_swap(words, 1, ["charm", "innovative", "stunning", "fresher"], n=2)]
+    assert got == ["innovative", "stunning"]
+
+
+def test_wordnet_readers_agree_on_known_words():
+    assert "comic" in lexicon.relational_adjectives() and "funny" not in lexicon.relational_adjectives()
+    assert {
+        "derivative",
+        "creepy",
+    } <= lexicon.wordnet_adjectives() and "directorial" not in lexicon.wordnet_adjectives()
+    assert "bad" in lexicon.antonyms()["good"]

