@@ -27,6 +27,7 @@ METHODS: dict[str, MethodEntry] = {
     "lwd": MethodEntry("LWD", "cod.training.methods.lwd"),
     "ted": MethodEntry("TED", "cod.training.methods.ted"),
     "rkd": MethodEntry("RKD", "cod.training.methods.rkd", baseline="kd"),
+    "rlwd": MethodEntry("RLWD", "cod.training.methods.rlwd", baseline="lwd"),
 }
 
 # The baseline the declared lr rule tunes (clean, validation only) and the lr-sensitivity runs retrain.

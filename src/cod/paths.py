@@ -153,6 +153,11 @@ def sensitivity_run_dir(dataset: str, seed: int, lr: float, k: int, method: str,
     return runs_seed_dir(dataset, method, seed) / "sensitivity" / f"lr{lr:g}" / f"k{k}" / mode
 
 
+def variant_run_dir(dataset: str, seed: int, variant: str, k: int, method: str, mode: str) -> Path:
+    """A run of a method's variant (distill.<method>.variants: a top_k sweep, the random control) beside its cell."""
+    return runs_seed_dir(dataset, method, seed) / "variants" / variant / f"k{k}" / mode
+
+
 def timings_file(output: Path) -> Path:
     """Where the wall/CPU seconds of making ``output`` are kept: results/timings/<output's path>.json.
 

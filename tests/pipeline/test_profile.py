@@ -89,6 +89,7 @@ def test_cfe_kinds_profile_runs_on_a_reduced_grid(tmp_path):
     params["grid"].update(k=[8], seeds=[0])
     params["teacher"].update(epochs=1, max_train_examples=96)
     params["distill"].update(epochs=2, min_steps=0, evaluations=2)
+    params["distill"]["rkd"]["variants"] = {"random": {"attribution": "random"}}  # one variant of the four
     params["tune"].update(lrs=[2.0e-4], seeds=[1000], sensitivity_seeds=0)
     params["counterfactuals"].update(fluency_lm=tiny.save_causal_lm(tmp_path / "tiny-lm"), min_confidence=0.0)
     params["counterfactuals"]["editor"].update(max_edits=2)
@@ -115,7 +116,10 @@ def test_rationales_profile_validates_and_differs_from_the_default_only_in_its_g
     assert params.grid.datasets == ["rt_sentences", "snli"] and params.grid.methods == ["kd", "rkd"]
     assert params.grid.k == [12] and len(params.grid.seeds) == 24 and params.grid.data_modes == ["clean", "cod"]
     assert params.tune.sensitivity_k == [12]
-    differs = {"grid": True, "tune": {"sensitivity_k"}}
+    variants = params.distill.rkd.variants  # R1's top_k sweep (the base runs are top_k 5) and the random control
+    assert [params.distill.rkd.variant(v).top_k for v in variants] == [1, 3, 10, 5] and params.distill.rkd.top_k == 5
+    assert params.distill.rkd.variant("random").attribution == "random" and not default.distill.rkd.variants
+    differs = {"grid": True, "tune": {"sensitivity_k"}, "distill": {"rkd": {"variants"}}}
     assert params.model_dump(exclude=differs) == default.model_dump(exclude=differs)
 
 
@@ -138,6 +142,7 @@ def test_rationales_profile_runs_on_a_reduced_grid(tmp_path):
     params["grid"].update(datasets=["snli"], k=[6], seeds=[0])  # the smallest k SNLI's 3 classes balance
     params["teacher"].update(epochs=1, max_train_examples=96)
     params["distill"].update(epochs=2, min_steps=0, evaluations=2)
+    params["distill"]["rkd"]["variants"] = {"random": {"attribution": "random"}}  # one variant of the four
     params["tune"].update(lrs=[2.0e-4], seeds=[1000], sensitivity_seeds=0, sensitivity_k=[6])
     params["counterfactuals"].update(fluency_lm=tiny.save_causal_lm(tmp_path / "tiny-lm"), min_confidence=0.0)
     params["counterfactuals"]["editor"].update(max_edits=2)
@@ -158,5 +163,10 @@ def test_rationales_profile_runs_on_a_reduced_grid(tmp_path):
     assert fields <= {"text", "text_pair"} and "text_pair" in fields  # the hypothesis is read too
     table = (root / "reports/tables/rationale_gains.md").read_text()
     assert "RKD − KD" in table and "| snli |" in table
+    assert (
+        "| snli | RKD − KD | random | clean | 6 |" in table and "| snli | RKD − KD | as configured | cod | 6 |" in table
+    )
+    for mode in ("clean", "cod"):
+        assert (root / f"results/runs/snli/rkd/seed0/variants/random/k6/{mode}/rationales.jsonl").is_file()
     comparison = (root / "reports/paper_comparison.md").read_text()
     assert "the related papers beside ours" in comparison and "RKD vs KD (cod data)" in comparison

@@ -328,13 +328,27 @@ def test_rationale_gain_pairs_a_method_with_the_one_it_adds_to_by_seed():
             ("d", 8, 0, "rkd", "cod", "ok", 0, 54.0),
         ]
     )
-    assert added_to() == {"rkd": "kd"}
-    gains = aggregate.method_gains(runs, added_to(), "test").set_index("mode")
+    assert added_to() == {"rkd": "kd", "rlwd": "lwd"}
+    variants = runs_table(  # rkd's variants, collected as "<method>:<variant>" (collect_variant_runs)
+        [
+            ("d", 8, 0, "rkd:random", "clean", "ok", 0, 49.0),
+            ("d", 8, 1, "rkd:random", "clean", "ok", 0, 69.0),
+            ("d", 8, 2, "rkd:random", "clean", "missing", np.nan, np.nan),
+        ]
+    )
+    both = aggregate.rationale_gains(runs, variants, "test")
+    assert set(both["variant"]) == {"", "random"} and set(both["method"]) == {"rkd"}
+    rand = both[both["variant"] == "random"].iloc[0]
+    assert (rand["mean"], rand["n"], rand["n_expected"], rand["base"]) == (pytest.approx(-1.0), 2, 3, "kd")
+    gains = both[both["variant"] == ""].set_index("mode")
     assert gains.loc["clean", "mean"] == pytest.approx(2.0) and gains.loc["clean", "std"] == pytest.approx(math.sqrt(2))
     assert (gains.loc["clean", "n"], gains.loc["clean", "n_expected"]) == (2, 3)
     assert gains.loc["cod", "mean"] == pytest.approx(-1.0) and gains.loc["cod", "n"] == 1
-    text = tables.rationale_gains_markdown(gains.reset_index())
-    assert "| d | RKD − KD | clean | 8 | +2.0 ± 1.4 |" in text and "2/3" in text
+    assert aggregate.rationale_gains(runs, variants.iloc[:0], "test").equals(both[both["variant"] == ""])
+    text = tables.rationale_gains_markdown(both)
+    assert "| d | RKD − KD | as configured | clean | 8 | +2.0 ± 1.4 |" in text and "2/3" in text
+    assert "| d | RKD − KD | random | clean | 8 | −1.0 ± 0.0 | [−1.0, −1.0] | 2/3 |" in text
+    assert "random" not in tables.related_markdown(tables.related_results(), both).split("## ")[-1]
     assert aggregate.method_gains(runs[runs["method"] == "kd"], added_to()).empty
     related = tables.related_results()
     assert set(related["paper"]) == {"R1", "R2"} and len(related) == 8

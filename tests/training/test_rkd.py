@@ -80,3 +80,35 @@ def test_random_rationales_are_the_control(bert_run):
     one = D.distill("rt_sentences", 8, 0, "rkd", "clean", cfg).rationales["rationale"].tolist()
     two = D.distill("rt_sentences", 8, 0, "rkd", "clean", cfg).rationales["rationale"].tolist()
     assert one == two and all(w["score"] is None for r in one for w in r)  # seeded, and no teacher score
+
+
+def test_rlwd_with_lambda_zero_is_lwd_bit_for_bit_and_learns_rationales_otherwise(bert_run):
+    lwd_settings = bert_run.distill.lwd.model_dump()
+    zero = bert_run.distill.rlwd.model_copy(update={**lwd_settings, "rationale_lambda": 0.0})
+    lwd = D.distill("rt_sentences", 8, 0, "lwd", "clean", bert_run.distill)
+    rlwd = D.distill("rt_sentences", 8, 0, "rlwd", "clean", bert_run.distill.model_copy(update={"rlwd": zero}))
+    assert lwd.summary["matched_layers"] and rlwd.summary == lwd.summary
+    a, b = lwd.student.state_dict(), rlwd.student.state_dict()
+    assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
+    assert [r["train_loss"] for r in lwd.fit.history] == [r["train_loss"] for r in rlwd.fit.history]
+    strong = zero.model_copy(update={"rationale_lambda": 5.0})
+    learnt = D.distill("rt_sentences", 8, 0, "rlwd", "clean", bert_run.distill.model_copy(update={"rlwd": strong}))
+    losses = [r["train_rationale"] for r in learnt.fit.history]
+    assert losses[-1] < losses[0] and len(learnt.rationales) == 8
+
+
+def test_variants_run_beside_the_cells_with_their_changes(bert_run):  # top_k reaching the rationales: test_rkd_*
+    from cod import paths
+    from cod.training import record
+
+    rkd = bert_run.distill.rkd.model_copy(
+        update={"variants": {"top_k=1": {"top_k": 1}, "random": {"attribution": "random"}}}
+    )
+    params = bert_run.model_copy(update={"distill": bert_run.distill.model_copy(update={"rkd": rkd})})
+    cells = params.variant_cells("rkd")
+    assert [c[0] for c in cells] == ["top_k=1"] * (len(cells) // 2) + ["random"] * (len(cells) // 2)
+    assert params.variant_cells("kd") == []
+    one = record.with_variant(params.distill, "rkd", "top_k=1")
+    assert one.rkd.top_k == 1 and one.rkd.variants == {} and one.rkd.attribution == rkd.attribution
+    folder = paths.variant_run_dir("rt_sentences", 0, "top_k=1", 8, "rkd", "clean")
+    assert folder.parent.parent.parent == paths.runs_seed_dir("rt_sentences", "rkd", 0) / "variants"

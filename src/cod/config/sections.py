@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import itertools
+import re
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from cod import method_registry
 from cod.config.checks import check_cfe_labels, check_choice, check_k, check_seeds, unique
@@ -146,6 +148,32 @@ class RationaleSettings(_Strict):
     top_k: int = Field(default=5, ge=1)
     target: Literal["teacher", "gold"] = "teacher"  # the class attributed: the teacher's prediction or the label
     ig_steps: int = Field(default=20, ge=2)  # integrated_gradients: interpolation steps
+    # extra runs beside every grid cell of this method: name -> the keys above it changes (a top_k sweep, the
+    # random control); each is paired with the baseline method by seed in the report
+    variants: dict[str, dict[str, Any]] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _variants_valid(self) -> RationaleSettings:
+        for name in self.variants:
+            self.variant(name)
+        return self
+
+    def variant(self, name: str) -> RationaleSettings:
+        """These settings with variant ``name``'s changes (and no variants of their own), validated."""
+        if not re.fullmatch(r"[A-Za-z0-9_.=-]+", name):
+            raise ValueError(f"variants: name {name!r} must be letters, digits and _ . = - (it names a folder)")
+        changes = self.variants[name]
+        keys = set(type(self).model_fields) - {"variants"}
+        unknown = sorted(set(changes) - keys)
+        if unknown:
+            raise ValueError(f"variants.{name}: unknown keys {unknown}; a variant may change {sorted(keys)}")
+        if not changes:
+            raise ValueError(f"variants.{name}: changes nothing; give the keys it changes, e.g. {{top_k: 1}}")
+        try:
+            return type(self).model_validate({**self.model_dump(exclude={"variants"}), **changes})
+        except ValidationError as err:
+            first = err.errors()[0]
+            raise ValueError(f"variants.{name}.{'.'.join(map(str, first['loc']))}: {first['msg']}") from None
 
 
 class LayerSettings(_Strict):
@@ -155,6 +183,15 @@ class LayerSettings(_Strict):
     student_interval: int = Field(ge=1)
     teacher_interval: int = Field(ge=1)
     mse_mask_padding: bool
+
+
+class RationaleLayerSettings(LayerSettings, RationaleSettings):
+    """Section `distill.rlwd`: LWD's layer term plus the rationale term of `distill.rkd` (its keys, its variants)."""
+
+    mse_alpha: float = Field(default=20.0, ge=0)
+    student_interval: int = Field(default=1, ge=1)
+    teacher_interval: int = Field(default=2, ge=1)
+    mse_mask_padding: bool = False
 
 
 class TedSettings(LayerSettings):
@@ -191,6 +228,7 @@ class DistillConfig(_Strict):
     lwd: LayerSettings
     ted: TedSettings
     rkd: RationaleSettings = Field(default_factory=RationaleSettings)
+    rlwd: RationaleLayerSettings = Field(default_factory=RationaleLayerSettings)
 
     def for_method(self, method: str) -> dict[str, Any]:
         """The settings a ``method`` run reads: the shared keys and its own section, not other methods'."""
@@ -397,6 +435,11 @@ class Params(_Strict):
     def cod_kind(self, mode: str) -> str:
         """The kind of counterfactual a CoD data mode trains on: ``cod-<kind>``, or for ``cod`` the backend's."""
         return cod_kind(mode, self.counterfactuals)
+
+    def variant_cells(self, method: str) -> list[tuple[str, int, str]]:
+        """(variant, k, mode) of the runs ``method``'s variants (distill.<method>.variants) add beside its cells."""
+        names = list(getattr(getattr(self.distill, method, None), "variants", None) or {})
+        return list(itertools.product(names, self.grid.k, self.grid.data_modes))
 
 
 def cod_kind(mode: str, cfg: CounterfactualsConfig) -> str:

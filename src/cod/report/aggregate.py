@@ -13,6 +13,8 @@ import pandas as pd
 
 from cod import paths
 from cod.config import GridConfig as Grid
+from cod.config import Params
+from cod.method_registry import added_to
 from cod.stats import describe
 
 RUN_KEYS = ["dataset", "k", "seed", "method", "mode"]
@@ -63,22 +65,62 @@ def read_timings(output: Path) -> dict[str, Any]:
     return json.loads(file.read_text()) if file.is_file() else {}
 
 
-def collect_runs(grid: Grid, cfe_fraction: float = 0.5) -> pd.DataFrame:
-    """The tidy table: every expected run with its status, numbers (accuracy in %), CFE budget and folder."""
-    rows = []
-    for run in expected_runs(grid).itertuples(index=False):
-        directory = paths.run_dir(run.dataset, run.k, run.seed, run.method, run.mode)
-        status, metrics = read_run(directory)
-        metrics = {**read_timings(directory), **metrics}
-        row: dict[str, Any] = {**run._asdict(), "status": status, "run_dir": str(directory.relative_to(paths.root()))}
-        for column in RUN_COLUMNS:
-            row[column] = metrics.get(column, np.nan)
-        row["error"] = metrics.get("error", "")
-        rows.append(row)
-    table = pd.DataFrame(rows)
+def run_row(run: dict[str, Any], directory: Path) -> dict[str, Any]:
+    """One row of the tidy table: the run's keys, status, numbers as recorded and folder."""
+    status, metrics = read_run(directory)
+    metrics = {**read_timings(directory), **metrics}
+    row: dict[str, Any] = {**run, "status": status, "run_dir": str(directory.relative_to(paths.root()))}
+    for column in RUN_COLUMNS:
+        row[column] = metrics.get(column, np.nan)
+    row["error"] = metrics.get("error", "")
+    return row
+
+
+def tidy(rows: list[dict[str, Any]], cfe_fraction: float = 0.5) -> pd.DataFrame:
+    """Rows of ``run_row`` as a table with accuracies in % and the CFE budget."""
+    table = pd.DataFrame(rows, columns=[*RUN_KEYS, "status", "run_dir", *RUN_COLUMNS, "error"] if not rows else None)
     for column in ("best_val_accuracy", "test_accuracy", "val_agreement", "test_agreement"):
         table[column] = table[column].astype(float) * 100.0
     return add_cfe_budget(table, cfe_fraction)
+
+
+def collect_runs(grid: Grid, cfe_fraction: float = 0.5) -> pd.DataFrame:
+    """The tidy table: every expected run with its status, numbers (accuracy in %), CFE budget and folder."""
+    rows = [
+        run_row(run._asdict(), paths.run_dir(run.dataset, run.k, run.seed, run.method, run.mode))
+        for run in expected_runs(grid).itertuples(index=False)
+    ]
+    return tidy(rows, cfe_fraction)
+
+
+def collect_variant_runs(params: Params) -> pd.DataFrame:
+    """Every expected run of the grid methods' variants (distill.<method>.variants), as collect_runs rows whose
+    method is ``<method>:<variant>``."""
+    grid = params.grid
+    rows = []
+    for dataset, seed, method in itertools.product(grid.datasets, grid.seeds, grid.methods):
+        for variant, k, mode in params.variant_cells(method):
+            run = {"dataset": dataset, "k": k, "seed": seed, "method": f"{method}:{variant}", "mode": mode}
+            rows.append(run_row(run, paths.variant_run_dir(dataset, seed, variant, k, method, mode)))
+    return tidy(rows, params.subset.cfe_fraction)
+
+
+def rationale_gains(
+    runs: pd.DataFrame, variant_runs: pd.DataFrame, value: str = "test", confidence: float = 0.95
+) -> pd.DataFrame:
+    """Each rationale method's gain over the method it adds to (method_gains), its variants' too (a ``variant``
+    column: empty for the method's own settings)."""
+    pairs = dict(added_to())
+    for name in variant_runs["method"].unique() if len(variant_runs) else []:
+        base = pairs.get(str(name).split(":")[0])
+        if base is not None:
+            pairs[str(name)] = base
+    both = pd.concat([runs, variant_runs], ignore_index=True) if len(variant_runs) else runs
+    gains = method_gains(both, pairs, value, confidence)
+    if gains.empty:
+        return gains.assign(variant=pd.Series(dtype=str))
+    split = gains["method"].astype(str).str.partition(":")
+    return gains.assign(method=split[0], variant=split[2])
 
 
 def is_cod_mode(mode: str) -> bool:

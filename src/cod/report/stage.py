@@ -11,7 +11,6 @@ import pandas as pd
 from cod import paths
 from cod.config import Params
 from cod.data.corpus import load_meta
-from cod.method_registry import added_to
 from cod.report import aggregate, rationales, samples, sensitivity, tables
 
 # every results/aggregate/<name>.csv the aggregate stage writes and load_aggregated reads back
@@ -60,7 +59,10 @@ def run_aggregate(params: Params) -> Aggregated:
     # the counterfactual-kinds ablation: every CoD mode's paired gain over clean, on the honest (test) number
     frames["kind_gains"] = aggregate.kind_gains(runs, kinds, "test", confidence=cfg.confidence)
     # rationale methods (rkd) against the method they add to (kd), paired by seed, on the honest number
-    frames["rationale_gains"] = aggregate.method_gains(runs, added_to(), "test", confidence=cfg.confidence)
+    frames["variant_runs"] = aggregate.collect_variant_runs(params)
+    frames["rationale_gains"] = aggregate.rationale_gains(
+        runs, frames["variant_runs"], "test", confidence=cfg.confidence
+    )
     frames["rationale_quality"] = rationales.rationale_quality(params.grid)
     # the verdict is always on the honest number (test accuracy at the best-val epoch), whatever report.value shows
     frames["verdict"] = aggregate.verdict(frames["gains_test"], cfg.min_cfe_share, cfg.target_half_width)

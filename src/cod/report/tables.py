@@ -60,7 +60,10 @@ def related_markdown(related: pd.DataFrame, rationale_gains: pd.DataFrame, confi
         )
     level = f"{confidence:.0%} CI"
     ours = []
-    for r in rationale_gains.sort_values(["dataset", "method", "mode", "k"]).itertuples(index=False):
+    base_settings = rationale_gains[
+        rationale_gains.get("variant", pd.Series("", index=rationale_gains.index)).fillna("") == ""
+    ]
+    for r in base_settings.sort_values(["dataset", "method", "mode", "k"]).itertuples(index=False):
         gain, interval, n = gain_cells(r)
         low, high = float(r.ci_low), float(r.ci_high)
         direction = "–" if math.isnan(low) else ("up" if low > 0 else "down" if high < 0 else "no difference detected")
@@ -304,12 +307,14 @@ def rationale_gains_markdown(
         )
     level = f"{confidence:.0%} CI"
     rows = []
-    for r in gains.sort_values(["dataset", "method", "k", "mode"]).itertuples(index=False):
+    gains = gains.assign(variant=gains["variant"].fillna("") if "variant" in gains else "")
+    for r in gains.sort_values(["dataset", "method", "variant", "k", "mode"]).itertuples(index=False):
         gain, interval, n = gain_cells(r)
         rows.append(
             {
                 "dataset": r.dataset,
                 "method": f"{display_name(r.method)} − {display_name(r.base)}",
+                "variant": r.variant or "as configured",
                 "data": r.mode,
                 "k": int(r.k),
                 "rationale gain": gain,
@@ -323,7 +328,9 @@ def rationale_gains_markdown(
             "",
             "Gain = test accuracy (points, at the best-validation epoch) of the rationale method − the same student "
             "without rationales, same data, k and seed (paired by seed): mean ± sample std (ddof=1); n = paired seeds "
-            f"/ expected; {confidence:.0%} Student-t interval of the mean.",
+            f"/ expected; {confidence:.0%} Student-t interval of the mean. Variant: the method's settings as "
+            "configured, or one of its variants (distill.<method>.variants: e.g. another top_k, or `random`, the "
+            "control whose rationale words are drawn at random).",
             "",
             to_markdown(pd.DataFrame(rows)),
             "",

@@ -190,7 +190,7 @@ def distill(
         randomise_soft_labels(batches, seed)
     rationales = None
     if "rationales" in recipe.needs:  # the teacher's top-k words of every row, as per-token targets
-        words = row_rationales(teacher, setup.tokenizer, frame, batches, index, cfg.rkd, cfg.max_length, seed)
+        words = row_rationales(teacher, setup.tokenizer, frame, batches, index, recipe.settings, cfg.max_length, seed)
         targets = token_targets(setup.tokenizer, frame, words, cfg.max_length)
         attach_token_targets(batches, index, targets, setup.tokenizer.padding_side)
         rationales = frame[["idx", "is_cfe"]].assign(rationale=words)

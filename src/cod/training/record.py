@@ -63,8 +63,14 @@ def sensitivity_cells(params: Params, seed: int, method: str, chosen: float) -> 
     return list(itertools.product(lrs, tune.sensitivity_k, modes))
 
 
+def with_variant(cfg: DistillConfig, method: str, variant: str) -> DistillConfig:
+    """``cfg`` with ``method``'s section replaced by its variant ``variant``."""
+    return cfg.model_copy(update={method: getattr(cfg, method).variant(variant)})
+
+
 def run_seed(dataset: str, seed: int, method: str, *, smoke: bool = False) -> pd.DataFrame:
-    """Every run of one method and seed in one process: the grid's k × data modes, then its sensitivity runs.
+    """Every run of one method and seed in one process: the grid's k × data modes, then its sensitivity runs and its
+    variants' runs.
 
     The teacher, tokenizer and evaluation batches are loaded once; each student still gets its own
     results/runs/<dataset>/<method>/seed<s>/... folder. Returns one row per run with its numbers and timings.
@@ -83,6 +89,11 @@ def run_seed(dataset: str, seed: int, method: str, *, smoke: bool = False) -> pd
         cell = {"dataset": dataset, "k": k, "seed": seed, "method": method, "mode": mode, "sensitivity": True}
         jobs.append(
             (paths.sensitivity_run_dir(dataset, seed, lr, k, method, mode), cell, cfg.model_copy(update={"lr": lr}))
+        )
+    for variant, k, mode in params.variant_cells(method):
+        cell = {"dataset": dataset, "k": k, "seed": seed, "method": method, "mode": mode, "variant": variant}
+        jobs.append(
+            (paths.variant_run_dir(dataset, seed, variant, k, method, mode), cell, with_variant(cfg, method, variant))
         )
     rows = []
     for run, cell, run_cfg in jobs:

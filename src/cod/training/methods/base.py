@@ -137,8 +137,15 @@ class LayerMethod(Method):
         n_s, n_t = student.config.num_hidden_layers, teacher.config.num_hidden_layers
         return layer_map(n_s, n_t, s.student_interval, s.teacher_interval, f"distill.{self.name}")
 
-    def through(self, ctx: Context, proj: nn.ModuleList | None) -> Distiller:
-        """The layer objective with ``proj`` mapping student states onto the (cached) teacher targets."""
+    def through(
+        self,
+        ctx: Context,
+        proj: nn.ModuleList | None,
+        token_head: nn.Module | None = None,
+        rationale_lambda: float = 0.0,
+    ) -> Distiller:
+        """The layer objective with ``proj`` mapping student states onto the (cached) teacher targets (and the
+        rationale term of a ``token_head``)."""
         s = self.settings
         return Distiller(
             ctx.student,
@@ -149,4 +156,14 @@ class LayerMethod(Method):
             mse_alpha=s.mse_alpha if proj is not None else 0.0,
             mask_padding=s.mse_mask_padding,
             sym_lambda=self.cfg.sym_lambda,
+            token_head=token_head,
+            rationale_lambda=rationale_lambda,
         )
+
+
+def rationale_head(ctx: Context) -> nn.Module:
+    """The token head a rationale method trains on the student's last states (1 logit per token), drawn from a
+    forked RNG seeded by the run so that the training RNG stays the base method's: λ = 0 is the base method."""
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(ctx.seed)
+        return nn.Linear(ctx.student.config.hidden_size, 1)

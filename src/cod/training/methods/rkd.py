@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import torch
 from torch import nn
 
 from cod.config import RationaleSettings
-from cod.training.methods.base import Context, Distiller, Method
+from cod.training.methods.base import Context, Distiller, Method, rationale_head
 
 
 class RKD(Method):
@@ -22,10 +21,7 @@ class RKD(Method):
         return self.cfg.rkd
 
     def objective(self, ctx: Context) -> nn.Module:
-        with torch.random.fork_rng(devices=[]):  # the head's draw leaves the training RNG as KD's: λ = 0 is KD
-            torch.manual_seed(ctx.seed)
-            head = nn.Linear(ctx.student.config.hidden_size, 1)
-        return Distiller.logits_only(ctx.student, self.cfg, head, self.settings.rationale_lambda)
+        return Distiller.logits_only(ctx.student, self.cfg, rationale_head(ctx), self.settings.rationale_lambda)
 
 
 METHOD = RKD
