@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 from collections import Counter
@@ -13,15 +14,49 @@ def flip(text: str) -> str:
     return text.replace("good", "bad") if "good" in text else text.replace("bad", "good")
 
 
+def asked_field(user: str) -> str:
+    """The JSON field a request asks for (``counterfactual`` for the CFE prompts, explanation steps otherwise)."""
+    found = re.search(r'exactly of the form \{"(\w+)"', user)
+    return found.group(1) if found else "counterfactual"
+
+
+def subject(messages: list[dict]) -> str:
+    """The row an explanation conversation is about: the last Text: or Hypothesis: line of its first user turn."""
+    first = next(m["content"] for m in messages if m["role"] == "user")
+    return re.findall(r"^(?:Text|Hypothesis): (.*)$", first, re.M)[-1]
+
+
+def explanation(field: str, text: str) -> tuple[str | None, str | None]:
+    """(content, refusal) of an explanation step: JSON ``{field: "<field> of <text>"}``, or a scripted fault.
+
+    Markers in the row: JUNK (prose without JSON), REFUSE, EMPTY, PROSE (JSON inside prose) at every step;
+    BADCRIT (no JSON) at the critique step only; BADREV (a blank field) at the revision step only."""
+    content = json.dumps({field: f"{field} of {text}"})
+    if "JUNK" in text or ("BADCRIT" in text and field == "critique"):
+        return "I thought about it and the label is right.", None
+    if "BADREV" in text and field == "revised":
+        return json.dumps({field: "   "}), None
+    if "REFUSE" in text:
+        return None, "I can't help with that."
+    if "EMPTY" in text:
+        return "", None
+    if "PROSE" in text:
+        return f"Here you go:\n{content}\nAnything else?", None
+    return content, None
+
+
 class FakeOpenAI:
     """Behaviour is chosen by a marker in the text to edit: PROSE, JUNK, REFUSE, EMPTY, RATE, E500,
     E400, HANG, SLOW;
-    setting ``fail_status`` (e.g. 401, 503) answers every request after the first ``fail_after`` with that error."""
+    setting ``fail_status`` (e.g. 401, 503) answers every request after the first ``fail_after`` with that error.
+    A request for an explanation, critique or revision (its JSON field is not ``counterfactual``) is about the row
+    of its first user turn and is answered by ``explanation``; ``fields`` counts the requests per field."""
 
     def __init__(self) -> None:
         self.requests: Counter[str] = Counter()
         self.auth: list[str] = []
         self.prompts: list[str] = []  # the last user message of every request
+        self.fields: Counter[str] = Counter()
         self.fail_status: int | None = None
         self.fail_after = 0
         outer = self
@@ -46,7 +81,12 @@ class FakeOpenAI:
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
                 outer.auth.append(self.headers.get("Authorization", ""))
                 user = body["messages"][-1]["content"]
-                text = user.split("Text: ")[-1].split("\n")[0]
+                field = asked_field(user)
+                if field == "counterfactual":
+                    text = user.split("Text: ")[-1].split("\n")[0]
+                else:
+                    text = subject(body["messages"])
+                outer.fields[field] += 1
                 outer.requests[text] += 1
                 outer.prompts.append(user)
                 n = outer.requests[text]
@@ -65,14 +105,17 @@ class FakeOpenAI:
                         429, {"error": {"message": "slow down", "type": "rate_limit"}}, {"retry-after-ms": "10"}
                     )
                 content, refusal = json.dumps({"counterfactual": flip(text)}), None
-                if "PROSE" in text:
-                    content = f"Sure! Here is a minimal edit:\n{content}\nHope this helps."
-                if "JUNK" in text:
-                    content = "I changed a word for you, hope it helps."
-                if "REFUSE" in text:
-                    content, refusal = None, "I can't help with that."
-                if "EMPTY" in text:
-                    content = ""
+                if field != "counterfactual":
+                    content, refusal = explanation(field, text)
+                else:
+                    if "PROSE" in text:
+                        content = f"Sure! Here is a minimal edit:\n{content}\nHope this helps."
+                    if "JUNK" in text:
+                        content = "I changed a word for you, hope it helps."
+                    if "REFUSE" in text:
+                        content, refusal = None, "I can't help with that."
+                    if "EMPTY" in text:
+                        content = ""
                 self._send(
                     200,
                     {

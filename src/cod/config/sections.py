@@ -347,6 +347,28 @@ class CounterfactualsConfig(_Strict):
     local: LocalLMConfig
 
 
+class ExplanationsConfig(_Strict):
+    """Section `explanations`: the teacher LLM's explanation, critique and revision of each few-shot row (R2).
+
+    The model, endpoint, sampling, mode (live | replay) and response cache are those of the chat section
+    ``counterfactuals.<backend>``; only what is particular to explanations is set here."""
+
+    enabled: bool = False
+    backend: Literal["llm", "local"] = "llm"
+    critique: bool = True
+    use: Literal["revised", "first"] = "revised"
+    max_tokens: int | None = Field(default=None, ge=16)  # None = the chat section's max_tokens
+
+    @model_validator(mode="after")
+    def _revision_needs_critique(self) -> ExplanationsConfig:
+        if self.use == "revised" and not self.critique:
+            raise ValueError(
+                "use: revised needs critique: true (a revision is asked only after a critique); set "
+                "explanations.use: first, or explanations.critique: true"
+            )
+        return self
+
+
 class ReportConfig(_Strict):
     """Section `report`: what the aggregate tables and figures show."""
 
@@ -399,6 +421,7 @@ class Params(_Strict):
     tune: TuneConfig
     report: ReportConfig
     synthetic: SyntheticConfig
+    explanations: ExplanationsConfig = Field(default_factory=ExplanationsConfig)
 
     @model_validator(mode="after")
     def _cross_checks(self) -> Params:
@@ -469,7 +492,9 @@ def check_cfe_kinds(modes: list[str], cfg: CounterfactualsConfig, cfe_label: str
 
 
 # The sections a stage can load by name (config.load), one per field of Params.
-SectionName = Literal["grid", "data", "subset", "teacher", "counterfactuals", "distill", "tune", "report", "synthetic"]
+SectionName = Literal[
+    "grid", "data", "subset", "teacher", "counterfactuals", "distill", "tune", "report", "synthetic", "explanations"
+]
 # What load(section) returns: the model of one of the sections above.
 Section = (
     GridConfig
@@ -481,4 +506,5 @@ Section = (
     | TuneConfig
     | ReportConfig
     | SyntheticConfig
+    | ExplanationsConfig
 )

@@ -1,4 +1,4 @@
-"""Reading an LLM's answer: the counterfactual text inside the JSON object it was asked for."""
+"""Reading an LLM's answer: one string field of the JSON object it was asked for (the counterfactual, say)."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import json
 import re
 
 
-def parse_counterfactual(text: str | None) -> str | None:
-    """The ``counterfactual`` field of the first JSON object in ``text`` (prose around it is ignored)."""
+def json_field(text: str | None, field: str) -> str | None:
+    """The non-blank string ``field`` of the first JSON object in ``text`` (prose around it is ignored)."""
     if not text:
         return None
     for match in re.finditer(r"\{", text):
@@ -19,8 +19,13 @@ def parse_counterfactual(text: str | None) -> str | None:
                     obj = json.loads(text[match.start() : end + 1])
                 except json.JSONDecodeError:
                     break
-                value = obj.get("counterfactual") if isinstance(obj, dict) else None
+                value = obj.get(field) if isinstance(obj, dict) else None
                 if isinstance(value, str) and value.strip():
                     return value.strip().strip('"').strip()
                 break
     return None
+
+
+def parse_counterfactual(text: str | None) -> str | None:
+    """The ``counterfactual`` field of the first JSON object in ``text`` (prose around it is ignored)."""
+    return json_field(text, "counterfactual")

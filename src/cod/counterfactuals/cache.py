@@ -56,9 +56,9 @@ class ResponseCache:
         return len(self._data)
 
 
-def ledger_summary(cache: ResponseCache) -> dict[str, Any]:
-    """Requests paid, failures, tokens and cost recorded in the ledger."""
-    rows = cache.ledger.records()
+def ledger_summary(cache: ResponseCache, since: int = 0) -> dict[str, Any]:
+    """Requests paid, failures, tokens and cost recorded in the ledger (from its ``since``-th record on)."""
+    rows = cache.ledger.records()[since:]
     return {
         "requests": len(rows),
         "errors": sum(r["status"] == "error" for r in rows),
