@@ -26,6 +26,7 @@ from cod.config.sections import (
     SyntheticConfig,
     TeacherConfig,
     TedSettings,
+    Text2TextSettings,
     TuneConfig,
     cod_kind,
 )
@@ -54,6 +55,7 @@ __all__ = [
     "LayerSettings",
     "RationaleSettings",
     "TedSettings",
+    "Text2TextSettings",
     "TeacherConfig",
     "TuneConfig",
     "check_cfe_labels",
