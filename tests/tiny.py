@@ -121,3 +121,36 @@ def prepare(dataset: str = "rt_sentences", n_train: int = 80) -> None:
 
     splits = {"train": sentences(n_train, 0), "validation": sentences(24, 1), "test": sentences(24, 2)}
     save(Corpus(dataset, ["negative", "positive"], splits, {"kind": "test"}))
+
+
+T5_WORDS = ["[label]", "[rationale]", "[predict]", "[explain]", "premise:", "hypothesis:", "negative", "positive"]
+
+
+def save_t5(folder: Path, layers: int = 2, d_model: int = 32, extra_vocab: list[str] | None = None) -> str:
+    """A random tiny T5 (encoder-decoder) + a word-level tokenizer (pad 0, eos 1 appended, unk 2) saved to ``folder``.
+
+    Words are split on whitespace only, so the task prefixes ("[label]", ...) and "premise:" are single tokens."""
+    from tokenizers import Tokenizer, models, pre_tokenizers, processors
+    from transformers import PreTrainedTokenizerFast, T5Config, T5ForConditionalGeneration
+
+    vocab = list(dict.fromkeys(["<pad>", "</s>", "<unk>", *T5_WORDS, *WORDS, *(extra_vocab or [])]))
+    core = Tokenizer(models.WordLevel({w: i for i, w in enumerate(vocab)}, unk_token="<unk>"))
+    core.pre_tokenizer = pre_tokenizers.WhitespaceSplit()
+    core.post_processor = processors.TemplateProcessing(single="$A </s>", special_tokens=[("</s>", 1)])
+    tok = PreTrainedTokenizerFast(tokenizer_object=core, pad_token="<pad>", eos_token="</s>", unk_token="<unk>")
+    torch.manual_seed(0)
+    cfg = T5Config(
+        vocab_size=len(vocab),
+        d_model=d_model,
+        d_kv=d_model // 4,
+        d_ff=2 * d_model,
+        num_layers=layers,
+        num_heads=4,
+        decoder_start_token_id=0,
+        pad_token_id=0,
+        eos_token_id=1,
+    )
+    folder.mkdir(parents=True, exist_ok=True)
+    T5ForConditionalGeneration(cfg).save_pretrained(folder)
+    tok.save_pretrained(folder)
+    return str(folder)

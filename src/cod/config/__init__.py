@@ -28,6 +28,7 @@ from cod.config.sections import (
     SyntheticConfig,
     TeacherConfig,
     TedSettings,
+    Text2TextSettings,
     TuneConfig,
     cod_kind,
 )
@@ -58,6 +59,7 @@ __all__ = [
     "RationaleLayerSettings",
     "RationaleSettings",
     "TedSettings",
+    "Text2TextSettings",
     "TeacherConfig",
     "TuneConfig",
     "check_cfe_labels",

@@ -176,6 +176,23 @@ class RationaleSettings(_Strict):
             raise ValueError(f"variants.{name}.{'.'.join(map(str, first['loc']))}: {first['msg']}") from None
 
 
+class Text2TextSettings(_Strict):
+    """Section `distill.text2text`: a seq2seq (T5-style) student trained on label words plus an auxiliary task.
+
+    Not part of the grid (no DVC stage reads it): ``cod.text2text.runner.distill_text2text`` runs it. R1's
+    rationales come from the teacher with the settings of ``distill.rkd`` (attribution, top_k, target, ig_steps).
+    """
+
+    model: str = Field(default="google/flan-t5-small", min_length=1)  # a hub id (needs hub access) or a folder
+    scheme: Literal["r1", "r2"] = "r1"  # r1: [label] + [rationale] (top-k words); r2: [predict] + [explain]
+    alpha: float = Field(default=0.5, gt=0, le=1)  # weight of the label task; 1 = label only (R1's contrast)
+    lr: float = Field(default=3e-4, gt=0)
+    epochs: int = Field(default=10, ge=1)
+    batch_size: int = Field(default=8, ge=1)
+    max_source_length: int = Field(default=256, ge=8)
+    max_target_length: int = Field(default=32, ge=2)
+
+
 class LayerSettings(_Strict):
     """Section `distill.lwd`: the layer term of layer-wise distillation (matched layers, projections, MSE)."""
 
@@ -229,10 +246,12 @@ class DistillConfig(_Strict):
     ted: TedSettings
     rkd: RationaleSettings = Field(default_factory=RationaleSettings)
     rlwd: RationaleLayerSettings = Field(default_factory=RationaleLayerSettings)
+    # not a method of the grid: the seq2seq student (cod.text2text), run outside the pipeline
+    text2text: Text2TextSettings = Field(default_factory=Text2TextSettings)
 
     def for_method(self, method: str) -> dict[str, Any]:
-        """The settings a ``method`` run reads: the shared keys and its own section, not other methods'."""
-        others = {name for name in method_registry.METHODS if name != method}
+        """The settings a ``method`` run reads: the shared keys and its own section (not others', not text2text)."""
+        others = {name for name in method_registry.METHODS if name != method} | {"text2text"}
         return self.model_dump(exclude=others)
 
     @field_validator("lr")
