@@ -225,6 +225,11 @@ include the LM's scoring during the search).
 
 {kinds_table(rows)}
 
+Semantic CFEs that needed the editor's last resort (a salient word that is not evaluative — a topical noun, a
+relational adjective — swapped for a polarity word the language model reads well in context): {
+        rows["semantic"]["last_resort_share"]
+        or 0:.0%} of the kept ones; the rest are lexicon, negation and evaluative-word edits.
+
 Random control: {sum(slots)}/{len(slots)} originals with exactly as many replaced words as the semantic CFE of the
 same original (1 where the semantic editor changed none); word-level edit distance equal to that count for
 {sum(same)}/{len(same)} (a replacement can coincide with a shift of the same words).
@@ -241,7 +246,9 @@ prompting, the openai client, JSON parsing, the response cache, the teacher chec
 
 | valid CFEs | LLM calls | calls per valid CFE | requests sent on the first run | requests sent on a rerun |
 |---|---|---|---|---|
-| {valid}/{len(first)} | {extra["llm_calls"]} | {extra["llm_calls"] / max(1, valid):.2f} | {extra["llm_requests_sent"]} | {rerun["llm_requests_sent"]} |
+| {valid}/{len(first)} | {extra["llm_calls"]} | {extra["llm_calls"] / max(1, valid):.2f} | {
+        extra["llm_requests_sent"]
+    } | {rerun["llm_requests_sent"]} |
 """
     out = paths.reports_dir() / "benchmarks" / "counterfactuals.md"
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -11,6 +11,7 @@ from cod.counterfactuals import generate
 from cod.counterfactuals.editor import (
     SALIENT_IN_CONTEXT,
     SALIENT_MIN_DELTA,
+    SALIENT_WINDOW,
     Editor,
     in_context,
     random_edits,
@@ -223,3 +224,8 @@ def test_salient_swaps_are_ranked_by_the_lm_in_context_and_floored():
     assert lm.asked == [["a dull film"] + [f"a {w} film" for w in names]]
     assert in_context(None, words, swaps) == swaps[:SALIENT_IN_CONTEXT]  # no LM: the caller's order
     assert in_context(lm, words, []) == []
+    long = ["w"] * 40 + words + ["w"] * 40  # a long review: only the swap's neighbourhood is scored
+    left, right = " ".join(["w"] * (SALIENT_WINDOW - 1)), " ".join(["w"] * (SALIENT_WINDOW - 1))  # 41 ± window
+    lm = TableLM({f"{left} a {w} film {right}": v for w, v in [("dull", -10.0), ("bad", -9.0), ("great", -8.0)]})
+    swaps = [("salient_swap", {41: "bad"}), ("salient_swap", {41: "great"})]
+    assert in_context(lm, long, swaps) == swaps[::-1]

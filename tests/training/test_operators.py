@@ -295,3 +295,13 @@ def test_wordnet_readers_agree_on_known_words():
         "creepy",
     } <= lexicon.wordnet_adjectives() and "directorial" not in lexicon.wordnet_adjectives()
     assert "bad" in lexicon.antonyms()["good"]
+
+
+def test_broad_swaps_are_the_last_resort_for_what_salient_swaps_leave():
+    words = "the movie slides downhill".split()
+    assert ops.salient_swap(words, 1, ["masterpiece"]) == []  # a topical noun is no evaluative word ...
+    assert [c[1] for _, c in ops.broad_swap(words, 1, ["masterpiece", "stunning"])] == ["masterpiece"]  # ... but
+    assert ops.broad_swap(words, 2, ["loves"]) == []  # verbs never
+    words = "tiresomely derivative and hammily acted .".split()
+    assert ops.broad_swap(words, 1, ["innovative"]) == []  # an evaluative word: the salient swap's, earlier
+    assert "broad_swap" in ops.LEXICON_OPS

@@ -25,7 +25,14 @@ import torch
 from cod.config import EditorSettings
 from cod.counterfactuals import lexicon as lex
 from cod.counterfactuals.metrics import word_levenshtein
-from cod.counterfactuals.operators import Op, acceptability, neutral_antonym, salient_swap, semantic_operators
+from cod.counterfactuals.operators import (
+    Op,
+    acceptability,
+    broad_swap,
+    neutral_antonym,
+    salient_swap,
+    semantic_operators,
+)
 from cod.counterfactuals.scorer import Scorer
 
 Task = Literal["sentiment", "acceptability", "generic"]
@@ -118,16 +125,22 @@ OPS_PER_SLOT = 3  # semantic: the best single edits of a slot kept for the beam 
 SALIENT_MIN_VALENCE = 1.5  # semantic: salient words may become lexicon words at least this polar (VADER)
 SALIENT_CANDIDATES = 40  # semantic: gradient-ranked lexicon words checked for a salient word's part of speech
 SALIENT_IN_CONTEXT = 4  # semantic: of those, the swaps the language model finds likeliest in the sentence ...
+SALIENT_WINDOW = 15  # semantic: words either side of a swap the language model reads to judge it
 SALIENT_MIN_DELTA = -5.0  # ... that cost the sentence at most 5 nats of total log-probability ("kind" -> "serene": -26)
 
 
 def in_context(fluency: Fluency | None, words: list[str], ops: list[Op]) -> list[Op]:
-    """The ``SALIENT_IN_CONTEXT`` of a slot's swaps the language model finds most likely in the sentence (total
-    log-probability: the new word and how the rest reads after it) among those costing at most
-    ``SALIENT_MIN_DELTA`` nats; the first ``SALIENT_IN_CONTEXT`` as given without a language model."""
+    """The ``SALIENT_IN_CONTEXT`` of a slot's swaps the language model finds most likely in their context (total
+    log-probability of the ``SALIENT_WINDOW`` words either side: the new word and how the rest reads after it) among
+    those costing at most ``SALIENT_MIN_DELTA`` nats; the first ``SALIENT_IN_CONTEXT`` as given without a language
+    model."""
     if fluency is None or not ops:
         return ops[:SALIENT_IN_CONTEXT]
-    totals = fluency.totals([" ".join(words)] + [render(words, change) for _, change in ops])
+    slots = [s for _, change in ops for s in change]
+    lo, hi = max(0, min(slots) - SALIENT_WINDOW), max(slots) + SALIENT_WINDOW + 1  # a long review: its neighbourhood
+    near = words[lo:hi]
+    local = [{s - lo: new for s, new in change.items()} for _, change in ops]
+    totals = fluency.totals([" ".join(near)] + [render(near, change) for change in local])
     keep = [j for j in np.argsort(-totals[1:], kind="stable") if totals[1 + j] - totals[0] >= SALIENT_MIN_DELTA]
     return [ops[j] for j in keep[:SALIENT_IN_CONTEXT]]
 
@@ -250,9 +263,20 @@ class Editor:
                 seen,
             )
             yield self._best_slots(scored, slots), depth
-            if self.task == "sentiment":  # last: antonyms without a polarity ("scant" -> "sufficient")
+            if self.task == "sentiment":  # then antonyms without a polarity ("scant" -> "sufficient")
                 self._score_proposals(words, visible, lambda i: neutral_antonym(words, i), target, first, scored, seen)
                 yield self._best_slots(scored, slots), depth
+            # last resort: any salient adjective, adverb or noun, if the language model reads the swap well
+            self._score_proposals(
+                words,
+                salient,
+                lambda i: in_context(self.fluency, words, broad_swap(words, i, swaps[i], n=len(swaps[i]))),
+                target,
+                first,
+                scored,
+                seen,
+            )
+            yield self._best_slots(scored, slots), depth
         else:
             ranked = [int(i) for i in np.argsort(-saliency, kind="stable")[: 2 * slots] if int(i) in grads]
             top = self._by_occlusion(words, ranked, source, first)[:slots]

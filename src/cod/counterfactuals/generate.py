@@ -106,6 +106,9 @@ def training_rows(originals: pd.DataFrame, records: pd.DataFrame, keep: str) -> 
     return pd.concat([base[cols], cfes[cols]], ignore_index=True)
 
 
+LAST_RESORT = "broad_swap"
+
+
 def summarise(records: pd.DataFrame, kept_rows: int, generator: Generator) -> dict[str, Any]:
     """Set-level quality: flip rate, teacher confidence, minimality, perplexity ratio, share of edits on polarity
     words or negations, closeness, cost per valid CFE, and how many flips fell below min_confidence."""
@@ -135,6 +138,10 @@ def summarise(records: pd.DataFrame, kept_rows: int, generator: Generator) -> di
         "word_edits_norm_mean": mean("word_edits_norm"),
         "ppl_ratio_median": median("ppl_ratio"),
         "lexicon_edit_share": float(valid["lexicon_edits"].sum() / edits) if edits else None,
+        # the semantic editor's last resort (any salient adjective/adverb/noun to a polarity word): read these first
+        "last_resort_share": float(valid["edits"].map(lambda es: any(e["op"] == LAST_RESORT for e in es)).mean())
+        if nv
+        else None,
         "closeness_mean": mean("closeness"),
         "calls_per_valid_cfe": float(records["calls"].sum() / nv) if nv else None,
         "calls_are": generator.calls_are,

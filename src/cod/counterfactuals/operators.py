@@ -945,12 +945,16 @@ OPERATOR_NAMES: dict[str, frozenset[str]] = {
     "intensifier": frozenset({"intensifier"}),
     "phrase_swap": frozenset({"phrase_swap"}),
     "salient_swap": frozenset({"salient_swap"}),  # the editor's: candidates ranked by the teacher's gradient
+    "broad_swap": frozenset({"broad_swap"}),  # the editor's last resort: any salient adjective, adverb or noun
     "acceptability": frozenset(
         {"agreement", "verb_form", "verb_form_repair", "drop", "duplicate", "dedupe", "insert", "swap"}
     ),
 }
 LEXICON_OPS = frozenset().union(
-    *(OPERATOR_NAMES[f] for f in ("antonym", "polarity_swap", "negation", "intensifier", "phrase_swap", "salient_swap"))
+    *(
+        OPERATOR_NAMES[f]
+        for f in ("antonym", "polarity_swap", "negation", "intensifier", "phrase_swap", "salient_swap", "broad_swap")
+    )
 )
 ACCEPTABILITY_OPS = OPERATOR_NAMES["acceptability"]
 TASK_FAMILIES = {
@@ -1023,6 +1027,25 @@ def swappable_tags(words: list[str], i: int) -> frozenset[str]:
     if any(t.startswith("NN") for t in tags) and _valence(k) is not None:
         return tags
     return frozenset()
+
+
+def broad_swap(words: list[str], i: int, candidates: list[str], n: int = 4) -> list[Op]:
+    """The semantic editor's last resort, when no evaluative edit can flip: any salient adjective, adverb or noun
+    (not a verb, not one ``swappable_tags`` already covers) to a polarity word of its main part of speech and
+    inflection ("the [movie→masterpiece] slides"); the editor keeps only swaps its language model reads well."""
+    k = norm(split(words[i])[1])
+    if not k.isalpha() or k in STOPWORDS or swappable_tags(words, i):
+        return []
+    tags = primary_tags(k)
+    if not any(t.startswith(("JJ", "RB", "NN")) for t in tags):  # verbs: "scores" -> "hugs" reads as nonsense
+        return []
+    out: list[Op] = []
+    for cand in candidates:
+        if cand != k and tags & primary_tags(cand) and not _BLOCKED.search(cand):
+            out.append(("broad_swap", replace(words, i, cand)))
+            if len(out) == n:
+                break
+    return out
 
 
 def salient_swap(words: list[str], i: int, candidates: list[str], n: int = 4) -> list[Op]:

@@ -243,6 +243,7 @@ CFE_KIND_QUALITY = {
     "word_edits_median": ("median word edits", 1.0, 1),
     "ppl_ratio_median": ("median perplexity ratio", 1.0, 2),
     "lexicon_edit_share": ("lexicon edit share (%)", 100.0, 1),
+    "last_resort_share": ("last-resort swaps (% of CFEs)", 100.0, 1),
 }
 
 
