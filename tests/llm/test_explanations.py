@@ -252,3 +252,19 @@ def test_settings_and_refusals_name_the_key_and_the_fix(server, tmp_path):
             client.chat(cfg, chats, tmp_path),
         )
     assert sum(server.requests.values()) == 0  # every refusal came before a request
+
+
+def test_explanations_feed_the_text_to_text_students_explain_task(server, tmp_path):
+    from cod.text2text.examples import examples
+
+    frame = singles("a good film", "a good plot")
+    cfg, chats = sections(server)
+    made = run(frame, SENTIMENT, "sentiment", cfg, chats, tmp_path / "out", tmp_path)
+    chosen = explanations_for(made.frame, cfg)
+    rows = examples(frame, SENTIMENT, "r2", explanations=chosen)
+    explain = rows[rows["task"] == "explain"]
+    assert explain["source"].tolist() == [f"[explain] {t}" for t in frame["text"]]
+    assert explain["target"].tolist() == [
+        chosen[(int(i), bool(c))] for i, c in zip(frame["idx"], frame["is_cfe"], strict=True)
+    ]
+    assert set(explain["target"]) == set(made.frame["revised"])  # the revisions (use: revised), one per row
