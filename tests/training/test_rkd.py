@@ -82,7 +82,7 @@ def test_random_rationales_are_the_control(bert_run):
     assert one == two and all(w["score"] is None for r in one for w in r)  # seeded, and no teacher score
 
 
-def test_rlwd_with_lambda_zero_is_lwd_bit_for_bit_and_learns_rationales_otherwise(bert_run):
+def test_rlwd_with_lambda_zero_is_lwd_bit_for_bit(bert_run):
     lwd_settings = bert_run.distill.lwd.model_dump()
     zero = bert_run.distill.rlwd.model_copy(update={**lwd_settings, "rationale_lambda": 0.0})
     lwd = D.distill("rt_sentences", 8, 0, "lwd", "clean", bert_run.distill)
@@ -91,10 +91,7 @@ def test_rlwd_with_lambda_zero_is_lwd_bit_for_bit_and_learns_rationales_otherwis
     a, b = lwd.student.state_dict(), rlwd.student.state_dict()
     assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
     assert [r["train_loss"] for r in lwd.fit.history] == [r["train_loss"] for r in rlwd.fit.history]
-    strong = zero.model_copy(update={"rationale_lambda": 5.0})
-    learnt = D.distill("rt_sentences", 8, 0, "rlwd", "clean", bert_run.distill.model_copy(update={"rlwd": strong}))
-    losses = [r["train_rationale"] for r in learnt.fit.history]
-    assert losses[-1] < losses[0] and len(learnt.rationales) == 8
+    assert "train_rationale" in rlwd.fit.history[0] and len(rlwd.rationales) == 8  # learning it: rkd's tests
 
 
 def test_variants_run_beside_the_cells_with_their_changes(bert_run):  # top_k reaching the rationales: test_rkd_*
