@@ -17,23 +17,12 @@ from cod.explanations.job import run
 from cod.explanations.select import explanations_for
 from cod.explanations.teacher import explain_rows
 from tests.conftest import REPO
+from tests.llm.conftest import KEY
 from tests.llm.server import FakeOpenAI
 
-KEY = "sk-test-SECRET-0123456789"
 PARAMS = config.load_params(REPO / "params.yaml")
 SENTIMENT = ["negative", "positive"]
 NLI = ["entailment", "neutral", "contradiction"]
-
-
-@pytest.fixture
-def server():
-    with FakeOpenAI() as s:
-        yield s
-
-
-@pytest.fixture(autouse=True)
-def api_key(monkeypatch):
-    monkeypatch.setenv("OPENAI_API_KEY", KEY)
 
 
 def sections(server: FakeOpenAI, **explanations) -> tuple[config.ExplanationsConfig, config.CounterfactualsConfig]:

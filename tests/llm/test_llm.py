@@ -26,25 +26,14 @@ from cod.counterfactuals.generators.local import LocalGenerator
 from cod.counterfactuals.local_chat import LocalLM
 from cod.errors import CodError, ConfigError
 from tests.conftest import REPO
+from tests.llm.conftest import KEY
 from tests.llm.server import FakeOpenAI
 from tests.reliability_cases import cases, ids
 
 THIS = "tests/llm/test_llm.py"
 
-KEY = "sk-test-SECRET-0123456789"
 # the request settings of the project's params.yaml (section counterfactuals.llm)
 BASE = LLMSettings.from_config(config.load_params(REPO / "params.yaml").counterfactuals.llm)
-
-
-@pytest.fixture
-def server():
-    with FakeOpenAI() as s:
-        yield s
-
-
-@pytest.fixture(autouse=True)
-def api_key(monkeypatch):
-    monkeypatch.setenv("OPENAI_API_KEY", KEY)
 
 
 def settings(server: FakeOpenAI, **kw) -> LLMSettings:

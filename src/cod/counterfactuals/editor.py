@@ -253,29 +253,18 @@ class Editor:
                 i: self.scorer.hotflip(grads[i], first_ids[i], self.vocab_ids, self.vocab_words, SALIENT_CANDIDATES)
                 for i in salient
             }
-            self._score_proposals(
-                words,
-                salient,
-                lambda i: in_context(self.fluency, words, salient_swap(words, i, swaps[i], n=len(swaps[i]))),
-                target,
-                first,
-                scored,
-                seen,
-            )
+
+            def swapped(swap: Callable[..., list[Op]]) -> Callable[[int], list[Op]]:
+                """Slot i's swaps by ``swap`` to its gradient-ranked polarity words, ranked by the LM in context."""
+                return lambda i: in_context(self.fluency, words, swap(words, i, swaps[i], n=len(swaps[i])))
+
+            self._score_proposals(words, salient, swapped(salient_swap), target, first, scored, seen)
             yield self._best_slots(scored, slots), depth
             if self.task == "sentiment":  # then antonyms without a polarity ("scant" -> "sufficient")
                 self._score_proposals(words, visible, lambda i: neutral_antonym(words, i), target, first, scored, seen)
                 yield self._best_slots(scored, slots), depth
             # last resort: any salient adjective, adverb or noun, if the language model reads the swap well
-            self._score_proposals(
-                words,
-                salient,
-                lambda i: in_context(self.fluency, words, broad_swap(words, i, swaps[i], n=len(swaps[i]))),
-                target,
-                first,
-                scored,
-                seen,
-            )
+            self._score_proposals(words, salient, swapped(broad_swap), target, first, scored, seen)
             yield self._best_slots(scored, slots), depth
         else:
             ranked = [int(i) for i in np.argsort(-saliency, kind="stable")[: 2 * slots] if int(i) in grads]
