@@ -24,7 +24,11 @@ SAMPLE = {"dataset": "rt_sentences", "k": 8, "seed": 0, "method": "kd", "mode": 
 
 # Which params.yaml sections (or keys of them) each pipeline stage reads; dvc.yaml's `params:` must list exactly these.
 # The distill keys every method reads; each method also reads its own section distill.<method>.
-DISTILL_SHARED = tuple(f"distill.{key}" for key in config.DistillConfig.model_fields if key not in METHODS)
+DISTILL_SHARED = tuple(
+    f"distill.{key}"
+    for key in config.DistillConfig.model_fields
+    if key not in METHODS and key not in config.DistillConfig.OUTSIDE_GRID
+)
 STAGE_SECTIONS: dict[str, tuple[str, ...]] = {
     "prepare": ("data",),
     "teacher": ("teacher",),

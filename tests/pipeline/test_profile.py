@@ -88,8 +88,8 @@ def test_cfe_kinds_profile_runs_on_a_reduced_grid(tmp_path):
     params = yaml.safe_load((root / "params.yaml").read_text())
     params["grid"].update(k=[8], seeds=[0])
     params["teacher"].update(epochs=1, max_train_examples=96)
+    params["data"]["max_eval_rows"] = 300  # quick evaluations: validation and test sampled to 300 rows
     params["distill"].update(epochs=2, min_steps=0, evaluations=2)
-    params["distill"]["rkd"]["variants"] = {"random": {"attribution": "random"}}  # one variant of the four
     params["tune"].update(lrs=[2.0e-4], seeds=[1000], sensitivity_seeds=0)
     params["counterfactuals"].update(fluency_lm=tiny.save_causal_lm(tmp_path / "tiny-lm"), min_confidence=0.0)
     params["counterfactuals"]["editor"].update(max_edits=2)
@@ -141,6 +141,7 @@ def test_rationales_profile_runs_on_a_reduced_grid(tmp_path):
     params = yaml.safe_load((root / "params.yaml").read_text())
     params["grid"].update(datasets=["snli"], k=[6], seeds=[0])  # the smallest k SNLI's 3 classes balance
     params["teacher"].update(epochs=1, max_train_examples=96)
+    params["data"]["max_eval_rows"] = 300  # quick evaluations: validation and test sampled to 300 rows
     params["distill"].update(epochs=2, min_steps=0, evaluations=2)
     params["distill"]["rkd"]["variants"] = {"random": {"attribution": "random"}}  # one variant of the four
     params["tune"].update(lrs=[2.0e-4], seeds=[1000], sensitivity_seeds=0, sensitivity_k=[6])

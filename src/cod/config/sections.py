@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -95,6 +95,7 @@ class DataConfig(_Strict):
     validation_fraction: float = Field(gt=0, lt=0.5)
     test_fraction: float = Field(gt=0, lt=0.5)
     smoke_rows_per_class: int = Field(ge=2)
+    max_eval_rows: int | None = Field(default=None, ge=20)
     yelp_mapping: Literal["paper_code", "paper_text"] = "paper_code"
     local: dict[str, LocalDataset] = Field(default_factory=dict)
 
@@ -249,9 +250,12 @@ class DistillConfig(_Strict):
     # not a method of the grid: the seq2seq student (cod.text2text), run outside the pipeline
     text2text: Text2TextSettings = Field(default_factory=Text2TextSettings)
 
+    # sections no pipeline stage reads (run by their own entry points)
+    OUTSIDE_GRID: ClassVar[frozenset[str]] = frozenset({"text2text"})
+
     def for_method(self, method: str) -> dict[str, Any]:
         """The settings a ``method`` run reads: the shared keys and its own section (not others', not text2text)."""
-        others = {name for name in method_registry.METHODS if name != method} | {"text2text"}
+        others = {name for name in method_registry.METHODS if name != method} | self.OUTSIDE_GRID
         return self.model_dump(exclude=others)
 
     @field_validator("lr")

@@ -132,6 +132,24 @@ def cap_per_class(corpus: Corpus, rows_per_class: int) -> Corpus:
     return Corpus(corpus.name, corpus.label_names, splits, corpus.source, [*corpus.notes, note], corpus.dropped)
 
 
+def cap_eval_rows(corpus: Corpus, max_rows: int, seed: int) -> Corpus:
+    """A copy whose validation and test splits keep at most ``max_rows`` rows each, drawn at random with ``seed``
+    per class in proportion to its share (training rows untouched): quick evaluations on a CPU, or in tests."""
+    splits = dict(corpus.splits)
+    capped = []
+    for split in ("validation", "test"):
+        df = splits.get(split)
+        if df is None or len(df) <= max_rows:
+            continue
+        sample = df.groupby("label", sort=True).sample(frac=max_rows / len(df), random_state=seed)
+        splits[split] = sample.sort_index().reset_index(drop=True)
+        capped.append(f"{split} {len(df)} -> {len(splits[split])}")
+    if not capped:
+        return corpus
+    note = f"data.max_eval_rows={max_rows}: evaluation splits sampled per class ({', '.join(capped)} rows)"
+    return Corpus(corpus.name, corpus.label_names, splits, corpus.source, [*corpus.notes, note], corpus.dropped)
+
+
 def summary(corpus: Corpus) -> pd.DataFrame:
     """Rows per class and mean text length (characters) for every split, for display."""
     rows = []

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Protocol
 
-from cod.data.corpus import Corpus, cap_per_class, save
+from cod.data.corpus import Corpus, cap_eval_rows, cap_per_class, save
 from cod.data.registry import BUILTIN
 from cod.errors import ConfigError
 
@@ -17,6 +17,7 @@ class DataConfig(Protocol):
     validation_fraction: float
     test_fraction: float
     smoke_rows_per_class: int
+    max_eval_rows: int | None
     yelp_mapping: str
     local: Mapping[str, Any]  # name -> a local dataset's settings (a pydantic model: model_dump() gives its kwargs)
 
@@ -45,8 +46,10 @@ def load_corpus(name: str, cfg: DataConfig) -> Corpus:
 
 
 def prepare(name: str, cfg: DataConfig, *, smoke: bool = False) -> Corpus:
-    """Load, optionally shrink for a smoke run, check and write a dataset; returns the corpus."""
+    """Load, optionally cap the evaluation splits or shrink for a smoke run, check and write a dataset; returns it."""
     corpus = load_corpus(name, cfg)
+    if cfg.max_eval_rows is not None:
+        corpus = cap_eval_rows(corpus, cfg.max_eval_rows, cfg.split_seed)
     if smoke:
         corpus = cap_per_class(corpus, cfg.smoke_rows_per_class)
     save(corpus)
