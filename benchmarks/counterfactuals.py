@@ -42,8 +42,8 @@ from cod.data.registry import describe
 from cod.data.subsets import load_subset
 from cod.models.teacher import load_teacher
 
-TARGETS = {  # issue 12's targets for the semantic kind on rt_sentences
-    "flip_rate": (">=", 0.80),
+TARGETS = {  # issue 12's targets for the semantic kind on rt_sentences (flip rate: the teacher's class changes)
+    "any_flip_rate": (">=", 0.80),
     "word_edits_median": ("<=", 2),
     "p_target_median": (">=", 0.80),
     "ppl_ratio_median": ("<=", 1.5),
@@ -108,7 +108,8 @@ def run_kind(kind, cfg, originals, scorer, fluency, dataset, names, reference=No
 def kinds_table(rows: dict[str, dict]) -> str:
     """The side-by-side Markdown table of the kinds' summaries."""
     cols = [
-        ("flip_rate", "flip rate", "{:.1%}"),
+        ("any_flip_rate", "flip rate", "{:.1%}"),
+        ("flip_rate", "kept (p ≥ min_confidence)", "{:.1%}"),
         ("p_target_median", "median p(new class)", "{:.2f}"),
         ("word_edits_median", "median word edits", "{:g}"),
         ("ppl_ratio_median", "median perplexity ratio", "{:.2f}"),
@@ -119,10 +120,10 @@ def kinds_table(rows: dict[str, dict]) -> str:
     for kind, s in rows.items():
         cells = [fmt.format(s[key]) if s.get(key) is not None else "–" for key, _, fmt in cols]
         lines.append(f"| {kind} | " + " | ".join(cells) + " |")
-    target = [f"{TARGETS[key][0]} {TARGETS[key][1]:g}" for key, _, _ in cols]
+    target = [f"{TARGETS[key][0]} {TARGETS[key][1]:g}" if key in TARGETS else "–" for key, _, _ in cols]
     lines.append("| target (semantic) | " + " | ".join(target) + " |")
     lines.append(
-        "| semantic meets it | " + " | ".join(met(rows["semantic"].get(k), TARGETS[k]) for k, _, _ in cols) + " |"
+        "| semantic meets it | " + " | ".join(met(rows["semantic"].get(k), TARGETS[k]) if k in TARGETS else "–" for k, _, _ in cols) + " |"
     )
     return "\n".join(lines)
 
@@ -217,7 +218,8 @@ def main() -> None:
 
 `python benchmarks/counterfactuals.py`, {time.strftime("%Y-%m-%d")}, one run on this machine (2 CPU cores): dataset
 `{dataset}`, the {len(originals)} CoD originals of k={k} over the {len(params.grid.seeds)} grid seeds; teacher from
-`models/teachers/{dataset}`; kept = the teacher's class changed with p ≥ counterfactuals.min_confidence
+`models/teachers/{dataset}`; flip rate = the teacher's class changed (the issue's target); kept = changed with p ≥
+counterfactuals.min_confidence
 ({cfg.min_confidence}); fluency LM `{cfg.fluency_lm}` (load: {load_seconds:.1f} s, not in the per-CFE seconds, which
 include the LM's scoring during the search).
 

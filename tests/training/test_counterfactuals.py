@@ -98,9 +98,17 @@ def test_validity_filter_keeps_flips_only_and_reports_failures():
             "word_edits": [1, 0],
             "word_edits_norm": [1.0, 0.0],
             "lexicon_edits": [1, 0],
+            "content_edits": [2, 0],  # "good" -> "bad" and a slot no lexicon word or negation covers
             "closeness": [0.5, 1.0],
             "ppl_ratio": [1.2, 1.0],
-            "edits": [[{"slot": 0, "op": "antonym", "old": "good", "new": "bad"}], []],
+            "edits": [
+                [
+                    {"slot": 0, "op": "antonym", "old": "good", "new": "bad"},
+                    {"slot": 2, "op": "broad_antonym", "old": "open", "new": "closed"},
+                    {"slot": 3, "op": "antonym", "old": "a", "new": "an"},
+                ],
+                [],
+            ],
             "calls": [10, 30],
             "seconds": [0.1, 0.2],
         }
@@ -111,9 +119,10 @@ def test_validity_filter_keeps_flips_only_and_reports_failures():
     paper = training_rows(originals, records, "all")
     assert paper.loc[paper["is_cfe"], "label"].tolist() == [0, 1]  # 1 - y, flipped or not
     s = summarise(records, len(rows), EditorGenerator(config.load_params(REPO / "params.yaml").counterfactuals))
-    assert s["originals_without_valid_cfe"] == 1 and s["flip_rate"] == 0.5
+    assert s["originals_without_valid_cfe"] == 1 and s["flip_rate"] == 0.5 and s["any_flip_rate"] == 0.5
     assert s["calls_per_valid_cfe"] == 40.0 and s["calls_are"] == "teacher forward passes"
-    assert s["lexicon_edit_share"] == 1.0 and s["p_target_median"] == 0.9 and s["ppl_ratio_median"] == 1.2
+    assert s["lexicon_edit_share"] == 0.5 and s["last_resort_share"] == 1.0  # the article agrees: not an edit
+    assert s["p_target_median"] == 0.9 and s["ppl_ratio_median"] == 1.2
     changed = training_rows(originals, records, "changed")  # the random control: every edited text
     assert changed.loc[changed["is_cfe"], "idx"].tolist() == [5]
 

@@ -218,17 +218,28 @@ def test_dispatcher_picks_families_by_task():
 
 
 @pytest.mark.parametrize(
-    ("text", "i", "neutral"),
-    [("the supply was scant .", 3, "sufficient"), ("a complex plot", 1, "simple"), ("the setting sun", 1, "rising")],
+    ("text", "i", "neutral", "evaluative"),
+    [
+        ("the supply was scant .", 3, "sufficient", True),
+        ("a complex plot", 1, "simple", True),
+        ("the setting sun", 1, "rising", False),  # not evaluative: only the very last resort swaps it
+    ],
 )
-def test_sentiment_antonyms_carry_a_polarity_and_the_rest_is_the_last_resort(text, i, neutral):
+def test_sentiment_antonyms_carry_a_polarity_and_the_rest_is_the_last_resort(text, i, neutral, evaluative):
     words = text.split()
     sentiment = {c[i] for n, c in ops.semantic_operators(words, i, "sentiment") if n == "antonym"}
     generic = {c[i] for n, c in ops.semantic_operators(words, i, "generic") if n == "antonym"}
-    last = {c[i] for _, c in ops.neutral_antonym(words, i)}
-    assert neutral in generic and neutral in last and neutral not in sentiment
+    stage = {name: {c[i] for _, c in ops.neutral_antonym(words, i, evaluative=name)} for name in (True, False)}
+    names = {n for n, _ in ops.neutral_antonym(words, i, evaluative=evaluative)}
+    assert neutral in generic and neutral in stage[evaluative] and not stage[not evaluative]
+    assert names == {"antonym" if evaluative else "broad_antonym"} and neutral not in sentiment
     assert all(lexicon.valences().get(w) for w in sentiment)
     assert not ops.neutral_antonym("it is great".split(), 2)  # "bad" is polar: a first-stage edit
+
+
+def test_an_article_switched_for_agreement_is_not_an_edit_of_its_own():
+    assert ops.is_agreement_edit("a", "an") and ops.is_agreement_edit("An", "a")
+    assert not ops.is_agreement_edit("a", "the") and not ops.is_agreement_edit("epic", "a")
 
 
 def test_is_semantic_edit():

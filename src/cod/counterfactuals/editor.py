@@ -233,7 +233,8 @@ class Editor:
     ) -> Iterator[tuple[dict[int, list], int]]:
         """The search's stages, each (operators per slot, depth), built lazily: a stage's proposals are made only
         when the stages before it found no accepted CFE. semantic: the lexicon's edits, then swaps of the most
-        salient words to polarity words, then (sentiment) antonyms without a polarity; adversarial: lexical edits,
+        salient evaluative words to polarity words, then (sentiment) their antonyms without a polarity, then the last
+        resorts (other salient words to polarity words, antonyms of other words); adversarial: lexical edits,
         then HotFlip swaps too."""
         saliency, grads, first_ids = self.scorer.gradients(words, source, None if first is None else first.split())
         depth = self.depth(len(grads))  # grads: the words the teacher reads
@@ -263,9 +264,17 @@ class Editor:
             if self.task == "sentiment":  # then antonyms without a polarity ("scant" -> "sufficient")
                 self._score_proposals(words, visible, lambda i: neutral_antonym(words, i), target, first, scored, seen)
                 yield self._best_slots(scored, slots), depth
-            # last resort: any salient adjective, adverb or noun, if the language model reads the swap well
+            # last resorts: any salient adjective, adverb or noun to a polarity word, then antonyms of the other
+            # content words, each only where the language model reads it well in context
             self._score_proposals(words, salient, swapped(broad_swap), target, first, scored, seen)
             yield self._best_slots(scored, slots), depth
+            if self.task == "sentiment":
+
+                def broad_antonyms(i: int) -> list[Op]:
+                    return in_context(self.fluency, words, neutral_antonym(words, i, evaluative=False))
+
+                self._score_proposals(words, visible, broad_antonyms, target, first, scored, seen)
+                yield self._best_slots(scored, slots), depth
         else:
             ranked = [int(i) for i in np.argsort(-saliency, kind="stable")[: 2 * slots] if int(i) in grads]
             top = self._by_occlusion(words, ranked, source, first)[:slots]

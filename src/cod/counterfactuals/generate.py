@@ -17,7 +17,7 @@ from cod.counterfactuals import generators
 from cod.counterfactuals.editor import EditResult, Fluency
 from cod.counterfactuals.generators import Generated, Generator
 from cod.counterfactuals.metrics import cosine, word_levenshtein
-from cod.counterfactuals.operators import is_semantic_edit
+from cod.counterfactuals.operators import is_agreement_edit, is_semantic_edit
 from cod.counterfactuals.scorer import Scorer
 from cod.counterfactuals.texts import edited_texts, fixed_texts, highlight, is_pair
 from cod.data import registry
@@ -71,6 +71,7 @@ def assess(
                 "word_edits": dist,
                 "word_edits_norm": dist / max(1, len(text.split())),
                 "lexicon_edits": sum(is_semantic_edit(e.old, e.new) for e in r.edits),
+                "content_edits": sum(not is_agreement_edit(e.old, e.new) for e in r.edits),  # "a" -> "an": no edit
                 "closeness": cosine(e_orig[j], e_cfe[j]),
                 "lm_logprob_original": float(lp_orig[j]),
                 "lm_logprob_cfe": float(lp_cfe[j]),
@@ -106,7 +107,7 @@ def training_rows(originals: pd.DataFrame, records: pd.DataFrame, keep: str) -> 
     return pd.concat([base[cols], cfes[cols]], ignore_index=True)
 
 
-LAST_RESORT = "broad_swap"
+LAST_RESORT = frozenset({"broad_swap", "broad_antonym"})  # the semantic editor's last-resort operators
 
 
 def summarise(records: pd.DataFrame, kept_rows: int, generator: Generator) -> dict[str, Any]:
@@ -121,7 +122,7 @@ def summarise(records: pd.DataFrame, kept_rows: int, generator: Generator) -> di
     def median(col: str, frame: pd.DataFrame = valid) -> float | None:
         return float(frame[col].median()) if len(frame) else None
 
-    edits = int(valid["edits"].map(len).sum()) if nv else 0
+    edits = int(valid["content_edits"].sum()) if nv else 0
     flipped = int(records["flipped"].sum()) if "flipped" in records else nv
     return {
         "kind": generator.name,
@@ -129,7 +130,8 @@ def summarise(records: pd.DataFrame, kept_rows: int, generator: Generator) -> di
         "valid_cfes": nv,
         "originals_without_valid_cfe": n - nv,
         "flipped_below_min_confidence": flipped - nv,
-        "flip_rate": nv / n if n else 0.0,
+        "flip_rate": nv / n if n else 0.0,  # kept: flipped with p(new class) >= min_confidence
+        "any_flip_rate": flipped / n if n else 0.0,  # the teacher's class changed, at any confidence
         "training_rows": kept_rows,
         "delta_p_mean": mean("delta_p", records),
         "p_target_median": median("p_new_class"),
@@ -139,7 +141,7 @@ def summarise(records: pd.DataFrame, kept_rows: int, generator: Generator) -> di
         "ppl_ratio_median": median("ppl_ratio"),
         "lexicon_edit_share": float(valid["lexicon_edits"].sum() / edits) if edits else None,
         # the semantic editor's last resort (any salient adjective/adverb/noun to a polarity word): read these first
-        "last_resort_share": float(valid["edits"].map(lambda es: any(e["op"] == LAST_RESORT for e in es)).mean())
+        "last_resort_share": float(valid["edits"].map(lambda es: any(e["op"] in LAST_RESORT for e in es)).mean())
         if nv
         else None,
         "closeness_mean": mean("closeness"),

@@ -939,7 +939,7 @@ FAMILIES: dict[str, Callable[[list[str], int], list[Op]]] = {
 }
 # Operator names each family emits.
 OPERATOR_NAMES: dict[str, frozenset[str]] = {
-    "antonym": frozenset({"antonym"}),
+    "antonym": frozenset({"antonym", "broad_antonym"}),  # broad_antonym: the editor's last resort (non-evaluative)
     "polarity_swap": frozenset({"polarity_swap"}),
     "negation": frozenset({"negation_insert", "negation_remove"}),
     "intensifier": frozenset({"intensifier"}),
@@ -982,11 +982,16 @@ def semantic_operators(words: list[str], i: int, task: str) -> list[Op]:
     return out
 
 
-def neutral_antonym(words: list[str], i: int) -> list[Op]:
-    """WordNet antonyms without a VADER polarity ("scant" -> "sufficient", "accessible" -> "incomprehensible"): the
-    sentiment editor's last resort, proposed only when polar edits and salient swaps cannot flip."""
+def neutral_antonym(words: list[str], i: int, evaluative: bool = True) -> list[Op]:
+    """WordNet antonyms without a VADER polarity, proposed only when polar edits and salient swaps cannot flip.
+    ``evaluative``: of evaluative words only (``swappable_tags``: "scant" -> "sufficient", "accessible" ->
+    "incomprehensible"); otherwise of the other content words only, named ``broad_antonym`` ("open" -> "closed",
+    "makes" -> "breaks"), the editor's very last resort, kept only where its language model reads them well."""
+    if bool(swappable_tags(words, i)) != evaluative:
+        return []
     polar = {tuple(sorted(change.items())) for _, change in antonym(words, i, polar_only=True)}
-    return [(name, change) for name, change in antonym(words, i) if tuple(sorted(change.items())) not in polar]
+    name = "antonym" if evaluative else "broad_antonym"
+    return [(name, change) for _, change in antonym(words, i) if tuple(sorted(change.items())) not in polar]
 
 
 # Adjectives of quantity, order, size and age: salient, seldom evaluative ("the same old" -> "the same great").
@@ -1066,6 +1071,12 @@ def salient_swap(words: list[str], i: int, candidates: list[str], n: int = 4) ->
             if len(out) == n:
                 break
     return out
+
+
+def is_agreement_edit(old: str, new: str) -> bool:
+    """Whether old -> new only switches the article "a" / "an" to agree with the edited word after it (part of
+    that word's edit, not an edit of its own)."""
+    return {norm(old), norm(new)} == {"a", "an"}
 
 
 def is_semantic_edit(old: str, new: str) -> bool:
