@@ -123,7 +123,9 @@ def kinds_table(rows: dict[str, dict]) -> str:
     target = [f"{TARGETS[key][0]} {TARGETS[key][1]:g}" if key in TARGETS else "–" for key, _, _ in cols]
     lines.append("| target (semantic) | " + " | ".join(target) + " |")
     lines.append(
-        "| semantic meets it | " + " | ".join(met(rows["semantic"].get(k), TARGETS[k]) if k in TARGETS else "–" for k, _, _ in cols) + " |"
+        "| semantic meets it | "
+        + " | ".join(met(rows["semantic"].get(k), TARGETS[k]) if k in TARGETS else "–" for k, _, _ in cols)
+        + " |"
     )
     return "\n".join(lines)
 
