@@ -305,19 +305,6 @@ CASES: list[dict[str, Any]] = [
         "runs on it",
         "test": "tests/training/test_device.py::test_every_forward_gets_its_inputs_on_the_models_device",
     },
-    # --- sentence pairs in the CoD path (issue 10, item 8) ------------------------------------------------
-    {
-        "id": "pairs-llm-backend",
-        "fault": "`counterfactuals.backend: llm` (or `local`) on a sentence-pair dataset (`text_pair_column` set); "
-        "its prompts carry one text",
-        "what the user sees": "ConfigError, exit 2: `counterfactuals.backend: 'llm' does not support the "
-        "sentence-pair dataset … use backend: editor, which edits the second text of each pair` (before: the "
-        "CFEs were made and checked on the premise alone)",
-        "what is kept": "no CoD training set, no CFE records; nothing is sent to the endpoint",
-        "test": "tests/training/test_sentence_pairs.py::test_llm_backends_refuse_sentence_pairs",
-        "expect": ["counterfactuals.backend", "sentence-pair dataset 'pairs'", "backend: editor"],
-        "setup": {"backend": "llm"},
-    },
 ]
 
 

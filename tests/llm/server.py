@@ -82,8 +82,9 @@ class FakeOpenAI:
                 outer.auth.append(self.headers.get("Authorization", ""))
                 user = body["messages"][-1]["content"]
                 field = asked_field(user)
-                if field == "counterfactual":
-                    text = user.split("Text: ")[-1].split("\n")[0]
+                if field == "counterfactual":  # a sentence pair's request edits its hypothesis
+                    pair = re.findall(r"^Hypothesis: (.*)$", user, re.M)
+                    text = pair[-1] if pair else user.split("Text: ")[-1].split("\n")[0]
                 else:
                     text = subject(body["messages"])
                 outer.fields[field] += 1

@@ -12,15 +12,12 @@ from cod.counterfactuals import generate
 from cod.data import subsets
 from cod.data.corpus import load_meta, load_split
 from cod.data.sources import prepare
-from cod.errors import ConfigError
 from cod.explore import counterfactual_edits
 from cod.training import distill as D
 from cod.training.teacher import save_teacher, train_teacher
 from tests import tiny
-from tests.reliability_cases import cases, ids
 from tests.training.conftest import tiny_params
 
-THIS = "tests/training/test_sentence_pairs.py"
 DATASET = "pairs"
 
 
@@ -99,11 +96,37 @@ def test_sentence_pairs_through_subset_cfe_and_distill(pair_run, monkeypatch):
     assert (types == 1).any()  # the second segment (the hypothesis) reaches the student and the teacher
 
 
-@pytest.mark.parametrize("case", cases(THIS + "::test_llm_backends_refuse_sentence_pairs"), ids=ids)
-def test_llm_backends_refuse_sentence_pairs(pair_run, case):
-    cfg = pair_run.counterfactuals.model_copy(update={"backend": case["setup"]["backend"]})
-    before = paths.train_set(DATASET, 8, 0, "cod").is_file()
-    with pytest.raises(ConfigError, match="|".join(case["expect"])) as err:
-        generate.make_cod_sets(DATASET, [8], [0], cfg)
-    assert all(e in str(err.value) for e in case["expect"])
-    assert not before and not paths.train_set(DATASET, 8, 0, "cod").is_file()
+def test_the_llm_backend_edits_only_the_hypothesis_and_the_teacher_reads_the_pair(pair_run, tmp_path, monkeypatch):
+    """backend: llm on a sentence pair: the prompt shows premise and hypothesis and asks for the hypothesis only;
+    the answer becomes the CFE's text_pair after the unchanged premise, checked by the teacher as a pair."""
+    from cod.counterfactuals.scorer import Scorer
+    from cod.models.teacher import load_teacher
+    from tests.llm.server import FakeOpenAI, flip
+
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-pairs")
+    originals = subsets.load_subset(DATASET, 8, 0, "cod_originals")
+    with FakeOpenAI() as server:
+        llm = pair_run.counterfactuals.llm.model_copy(
+            update={"base_url": server.url, "cache_dir": str(tmp_path / "cache"), "fallback": "none", "concurrency": 1}
+            | {"feedback_rounds": 0, "critique_revision": False}  # one request per original: the answers are known
+        )
+        cfg = pair_run.counterfactuals.model_copy(update={"backend": "llm", "llm": llm, "min_confidence": 0.0})
+        records, summaries = generate.make_cod_sets(DATASET, [8], [0], cfg)
+    first = [p for p in server.prompts if "Current label:" in p]  # the first request of every original
+    assert len(first) == len(originals)
+    for row in originals.itertuples(index=False):
+        assert sum(f"\nPremise: {row.text}\nHypothesis: {row.text_pair}\n" in p for p in first) >= 1
+    assert all("Edit only the hypothesis" in p for p in first)
+    by_idx = originals.set_index("idx")
+    assert records["premise"].tolist() == by_idx.loc[records["idx"], "text"].tolist()
+    valid = records[records["valid"]]
+    assert len(valid) >= 1 and summaries.iloc[0]["valid_cfes"] == len(valid)
+    assert (valid["cfe"] == valid["original"].map(flip)).all()  # the server's answer, as the hypothesis
+    teacher, tokenizer, _ = load_teacher(DATASET)
+    pairs = Scorer(teacher, tokenizer, 64).probs(by_idx.loc[valid["idx"], "text"].tolist(), valid["cfe"].tolist())
+    assert np.allclose(pairs.max(-1), valid["p_new_class"], atol=1e-5)  # the verdict on (premise, CFE)
+    rows = pd.read_json(paths.train_set(DATASET, 8, 0, "cod"), lines=True)
+    cfes = rows[rows["is_cfe"]].set_index("pair_id")
+    assert len(cfes) == len(valid)
+    assert (cfes.loc[valid["idx"], "text"] == by_idx.loc[valid["idx"], "text"]).all()
+    assert cfes.loc[valid["idx"], "text_pair"].tolist() == valid["cfe"].tolist()

@@ -10,12 +10,16 @@ import json
 
 import numpy as np
 
+from cod.counterfactuals.texts import prompt_row
+
 ROLE = {
     "sentiment": "You write counterfactual examples for a sentiment classifier of short reviews.",
     "yelp": "You write counterfactual examples for a sentiment classifier of Yelp restaurant reviews.",
     "acceptability": "You write counterfactual examples for a classifier that judges whether English sentences "
     "are grammatically acceptable.",
     "generic": "You write counterfactual examples for a text classifier.",
+    "nli": "You write counterfactual examples for a natural language inference classifier, which labels how a "
+    "hypothesis relates to its premise.",
 }
 DEMO = {
     "sentiment": ("I love this movie.", "positive", "negative", "I dislike this movie."),
@@ -28,6 +32,24 @@ DEMO = {
     "acceptability": ("She is going to the store.", "acceptable", "unacceptable", "She is go to the store."),
     "generic": ("The service was quick.", "A", "B", "The service was slow."),
 }
+# Sentence pairs (premise, hypothesis, current, target, edited hypothesis): only the hypothesis is edited.
+PAIR_DEMO = {
+    "nli": (
+        "A man plays a guitar on stage.",
+        "A man is performing music.",
+        "entailment",
+        "contradiction",
+        "A man is sitting in silence.",
+    ),
+    "generic": (
+        "A man plays a guitar on stage.",
+        "A man is performing music.",
+        "A",
+        "B",
+        "A man is sitting in silence.",
+    ),
+}
+PAIR_RULE = "Edit only the hypothesis; the premise stays exactly as it is. Answer with the edited hypothesis."
 # Wordings for the prompt-robustness ablation (paper Table 7): same content, different instructions.
 VARIANTS = {
     "v1": "Change as few words as possible so that the label becomes {target}. Keep the sentence structure, "
@@ -62,16 +84,22 @@ def current_and_target(probs: np.ndarray, gold: np.ndarray, label_source: str) -
     return current, others.argmax(-1)
 
 
-def build(task: str, text: str, current: str, target: str, variant: str = "v1") -> list[dict[str, str]]:
-    """Chat messages for one counterfactual request."""
+def build(
+    task: str, text: str, current: str, target: str, variant: str = "v1", premise: str | None = None
+) -> list[dict[str, str]]:
+    """Chat messages for one counterfactual request: of ``text``, or of a sentence pair's hypothesis ``text`` after
+    its ``premise`` (which the answer leaves as it is)."""
     role = ROLE.get(task, ROLE["generic"])
-    d_text, d_cur, d_tgt, d_out = DEMO.get(task, DEMO["generic"])
     instruction = VARIANTS[variant].format(current=current, target=target)
-    demo = (
-        f"Example. Text: {d_text}\nCurrent label: {d_cur}\nTarget label: {d_tgt}\n"
-        f"Answer: {json.dumps({'counterfactual': d_out})}"
-    )
-    user = f"{instruction}\n\n{demo}\n\nText: {text}\nCurrent label: {current}\nTarget label: {target}\n{OUTPUT}"
+    if premise is None:
+        d_text, d_cur, d_tgt, d_out = DEMO.get(task, DEMO["generic"])
+        demo = f"Example. {prompt_row(d_text, None)}"
+    else:
+        d_premise, d_text, d_cur, d_tgt, d_out = PAIR_DEMO.get(task, PAIR_DEMO["generic"])
+        instruction, demo = f"{instruction} {PAIR_RULE}", f"Example. {prompt_row(d_premise, d_text)}"
+    demo += f"\nCurrent label: {d_cur}\nTarget label: {d_tgt}\nAnswer: {json.dumps({'counterfactual': d_out})}"
+    row = prompt_row(text, None) if premise is None else prompt_row(premise, text)
+    user = f"{instruction}\n\n{demo}\n\n{row}\nCurrent label: {current}\nTarget label: {target}\n{OUTPUT}"
     return [{"role": "system", "content": role}, {"role": "user", "content": user}]
 
 

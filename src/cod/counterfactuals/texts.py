@@ -22,6 +22,12 @@ def fixed_texts(originals: pd.DataFrame) -> list[str] | None:
     return originals["text"].tolist() if is_pair(originals) else None
 
 
+def prompt_row(text: str, pair: str | None) -> str:
+    """A row as an LLM prompt shows it: ``Text: ...``, or ``Premise: ...`` and ``Hypothesis: ...`` for a pair
+    (``text`` is then the premise and ``pair`` the hypothesis)."""
+    return f"Text: {text}" if pair is None else f"Premise: {text}\nHypothesis: {pair}"
+
+
 def highlight(record: dict[str, Any]) -> str:
     """Original → CFE with edited words marked: [old→new], [-deleted], [+inserted]."""
     marks = []

