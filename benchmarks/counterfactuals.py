@@ -229,8 +229,9 @@ include the LM's scoring during the search).
 
 {kinds_table(rows)}
 
-Semantic CFEs that needed the editor's last resort (a salient word that is not evaluative — a topical noun, a
-relational adjective — swapped for a polarity word the language model reads well in context): {
+Semantic CFEs that needed the editor's last resorts (a salient word that is not evaluative — a topical noun, a
+relational adjective — swapped for a polarity word, or an antonym of a word that is not evaluative, each kept only
+where the language model reads it well in context): {
         rows["semantic"]["last_resort_share"]
         or 0:.0%} of the kept ones; the rest are lexicon, negation and evaluative-word edits.
 
