@@ -109,7 +109,7 @@ def test_registry_entry():
     info = registry.BUILTIN["snli"]
     assert info.kind == "embedded" and "snli" in registry.EMBEDDED_DATASETS
     assert info.label_names == LABELS
-    assert (info.task, info.prompts, info.paper_proxy, info.source_test) == ("generic", "generic", None, True)
+    assert (info.task, info.prompts, info.paper_proxy, info.source_test) == ("generic", "nli", None, True)
     assert "SNLI 1.0" in info.description and "CC BY-SA 4.0" in info.description
     assert sum(info.class_totals) == 100_000 - 110 - 230
 
