@@ -67,17 +67,14 @@ def output(field: str) -> str:
     return f'Answer with JSON only, exactly of the form {{"{field}": "{SHAPE[field]}"}}.'
 
 
-render = prompt_row  # a row as the prompt shows it: Text, or Premise and Hypothesis
-
-
 def explain(family: str, text: str, pair: str | None, label: str) -> list[dict[str, str]]:
     """Chat messages asking why one row (``pair``: its hypothesis, None for a single text) has ``label``."""
     kind = "pair" if pair is not None else (family if family in ROLE else "generic")
     d_row, d_label, d_out = DEMO[kind]
     d_text, d_pair = d_row if isinstance(d_row, tuple) else (d_row, None)
     what = "premise and hypothesis pair" if pair is not None else "text"
-    demo = f"Example.\n{render(d_text, d_pair)}\nLabel: {d_label}\nAnswer: {json.dumps({'explanation': d_out})}"
-    user = f"{EXPLAIN.format(what=what)}\n\n{demo}\n\n{render(text, pair)}\nLabel: {label}\n{output('explanation')}"
+    demo = f"Example.\n{prompt_row(d_text, d_pair)}\nLabel: {d_label}\nAnswer: {json.dumps({'explanation': d_out})}"
+    user = f"{EXPLAIN.format(what=what)}\n\n{demo}\n\n{prompt_row(text, pair)}\nLabel: {label}\n{output('explanation')}"
     return [{"role": "system", "content": ROLE[kind]}, {"role": "user", "content": user}]
 
 
