@@ -15,8 +15,10 @@
 # teacher-accepted CFEs) to `data/subsets/cod/<dataset>/seed<s>/k<k>/` with per-CFE records, and its
 # set-level quality to `results/counterfactuals/<dataset>/seed<s>/k<k>/metrics.json`. Every other CoD data
 # mode of the grid (`cod-<kind>`: the counterfactual-kinds ablation) gets its own sets in a `cod-<kind>/`
-# folder beside them. The originals of a smaller k are a prefix of a larger k's for the same seed, so each
-# seed's CFEs are made once per kind, for its largest k, and every smaller set takes its prefix.
+# folder beside them. The originals of a smaller k are the first rows of a larger k's for the same seed, so
+# each seed's CFEs are made once per kind and row. With `counterfactuals.fill_budget`, an original whose CFE
+# the teacher rejects gives its place to the next row of its class from the rest of the clean k-shot set
+# (already labelled), so the CoD arm trains on its full CFE budget; the records mark every row tried.
 # The aggregate stage shows 30 random pairs per kind in `reports/cfe_samples/<dataset>.md`.
 
 # %% tags=["parameters"]
@@ -36,9 +38,9 @@ records, summary = generate.make_cod_sets(
 )
 
 # %% [markdown]
-# Set-level quality per (mode, seed, k): flip rate = share of originals whose CFE the teacher accepts (its
-# class changed with p >= counterfactuals.min_confidence); `originals_without_valid_cfe` is how many CFEs the
-# CoD budget is short; `flipped_below_min_confidence` how many of those flipped less confidently; perplexity
+# Set-level quality per (mode, seed, k): flip rate = share of the rows tried (originals and reserves) whose
+# CFE the teacher accepts (its class changed with p >= counterfactuals.min_confidence); `replaced_originals` how
+# many originals reserves replaced; `originals_without_valid_cfe` is how many CFEs the CoD budget is short; `flipped_below_min_confidence` how many of those flipped less confidently; perplexity
 # ratio = the language model's perplexity of the CFE over the original's; lexicon share = edits on polarity
 # words or negations.
 
@@ -50,6 +52,8 @@ columns = [
     "k",
     "originals",
     "valid_cfes",
+    "originals_tried",
+    "replaced_originals",
     "originals_without_valid_cfe",
     "flipped_below_min_confidence",
     "flip_rate",
@@ -59,7 +63,7 @@ columns = [
     "lexicon_edit_share",
 ]
 display(summary[columns].round(3))
-display(summary.groupby("mode")[["originals", "valid_cfes"]].sum())
+display(summary.groupby("mode")[["originals", "valid_cfes", "originals_tried", "replaced_originals"]].sum())
 
 # %% [markdown]
 # Examples — `[old→new]` replaced, `[-word]` deleted (insertions show as `[word→not word]`):

@@ -48,6 +48,7 @@ def counterfactual_edits(dataset: str, k: int, seed: int) -> pd.DataFrame:
             **pair,
             "edit": [highlight(r) for r in records.to_dict(orient="records")],
             "valid": records["valid"],
+            **({"role": records["role"]} if "role" in records.columns else {}),  # original, replaced, replacement …
             "delta_p": records["delta_p"].round(2),
             "word_edits": records["word_edits"],
         }

@@ -38,6 +38,7 @@ STAGE_SECTIONS: dict[str, tuple[str, ...]] = {
         "counterfactuals.backend",
         "counterfactuals.keep",
         "counterfactuals.min_confidence",
+        "counterfactuals.fill_budget",
         "counterfactuals.max_length",
         "counterfactuals.fluency_lm",
         "counterfactuals.smoke_originals",

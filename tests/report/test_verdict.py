@@ -116,6 +116,48 @@ def test_write_verdict_names_the_baseline_and_lists_exclusions(tmp_path):
     assert "no verdict" in empty
 
 
+def test_write_verdict_says_how_the_cfe_budget_was_filled(tmp_path):
+    table = gains([("d", "kd", 8, [1.0, 2.0], 1.0)])
+    sets = [(0, 4, 4, 6, 2, "cod"), (1, 4, 3, 8, 1, "cod"), (0, 4, 4, 4, 0, "cod-random")]
+    cfes = pd.DataFrame(
+        [
+            {"dataset": "d", "k": 8, "seed": s, "mode": m, "status": "ok", "originals": n, "valid_cfes": v}
+            | {"originals_tried": t, "replaced_originals": r, "fill_budget": True}
+            for s, n, v, t, r, m in sets
+        ]
+    )
+    text = tables.write_verdict(aggregate.verdict(table), tmp_path / "v.md", cfes=cfes).read_text()
+    assert (
+        "CFE budget of the CoD sets, d k=8 (2 seeds; counterfactuals.fill_budget on): 7 of the 8 CFEs asked for were "
+        "made; 3 originals whose CFE the teacher rejected were replaced" in text
+    )
+    assert "14 rows tried" in text  # the ablation's cod-random sets are not the verdict's
+    assert "CFE budget of" not in tables.write_verdict(aggregate.verdict(table), tmp_path / "w.md").read_text()
+
+
+def test_the_samples_say_how_many_rows_tried_were_reserves():
+    from cod.report.samples import sample_markdown
+
+    roles = ["original", "replaced", "replacement", "rejected reserve", "original"]
+    records = pd.DataFrame(
+        {
+            "seed": 0,
+            "mode": "cod",
+            "idx": range(5),
+            "original": "a good film",
+            "cfe": "a bad film",
+            "valid": [True, False, True, False, False],
+            "role": roles,
+            "p_new_class": 0.9,
+            "ppl_ratio": 1.0,
+            "edits": [[{"slot": 1, "op": "antonym", "old": "good", "new": "bad"}]] * 5,
+        }
+    )
+    text = sample_markdown("d", records, {"cod": "semantic"})
+    assert "## cod: semantic (2 kept of 5 rows tried, 2 of them reserves, which replaced 1 rejected originals)" in text
+    assert "rows tried)" in sample_markdown("d", records.drop(columns="role"), {"cod": "semantic"})
+
+
 def short_summary() -> pd.DataFrame:
     rows = [
         ("rt_sentences", k, seed, "kd", mode, "ok", 60.0, 60.0 + seed + (3 if mode == "cod" else 0))

@@ -197,7 +197,7 @@ def test_a_toy_generator_is_one_class_and_one_registry_line(bert_run, monkeypatc
     cfg = bert_run.counterfactuals.model_copy(update={"backend": "toy"})
     records, summary = make_cod_set("rt_sentences", 8, 0, cfg)
     assert records["cfe"].tolist() == [" ".join(reversed(t.split())) for t in records["original"]]
-    assert records["calls"].tolist() == [2] * 4
+    assert records["calls"].tolist() == [2] * len(records)  # the set's originals and any reserves tried
     assert summary["kind"] == "toy" and summary["calls_are"] == "toy calls"
     assert summary["toy_prompts"] == "sentiment" and summary["toy_valid"] == summary["valid_cfes"]
     rows = pd.read_json(paths.train_set("rt_sentences", 8, 0, "cod"), lines=True)
@@ -224,13 +224,15 @@ def test_local_causal_lm_backend_runs_the_same_prompts_behind_the_cache(bert_run
     llm = bert_run.counterfactuals.llm.model_copy(update={"mode": "replay", "cache_dir": "nowhere"})
     cfg = bert_run.counterfactuals.model_copy(update={"backend": "local", "llm": llm, "local": local})
     _, first = make_cod_set("rt_sentences", 8, 0, cfg)
-    assert first["kind"] == "local" and first["llm_requests_sent"] == 4  # a random LM: answers, no valid JSON
+    assert first["kind"] == "local" and first["llm_requests_sent"] == first["originals_tried"]  # one per row tried
+    if first["valid_cfes"] == 0:  # a random LM: answers, no valid JSON; every reserve was tried too
+        assert first["originals_tried"] == 8 and first["replaced_originals"] == 0
     assert first["originals_without_valid_cfe"] == 4 - first["valid_cfes"]
     _, again = make_cod_set("rt_sentences", 8, 0, cfg)
     assert again["llm_requests_sent"] == 0
 
 
-def test_each_seed_is_generated_once_and_smaller_k_take_the_prefix(bert_run, monkeypatch):
+def test_each_row_is_generated_once_and_smaller_k_start_from_the_same_originals(bert_run, monkeypatch):
     from cod import paths
     from cod.counterfactuals import generate
     from cod.data import subsets
@@ -238,15 +240,79 @@ def test_each_seed_is_generated_once_and_smaller_k_take_the_prefix(bert_run, mon
     subsets.make("rt_sentences", 16, 0, 0.5)
     calls = []
     real = generate.generate
-    monkeypatch.setattr(generate, "generate", lambda originals, *a: calls.append(len(originals)) or real(originals, *a))
+    monkeypatch.setattr(
+        generate, "generate", lambda originals, *a: calls.append(list(originals["idx"])) or real(originals, *a)
+    )
     records, summaries = generate.make_cod_sets("rt_sentences", [8, 16], [0], bert_run.counterfactuals)
-    assert calls == [8]  # one call per seed, for the largest k's 8 originals
+    largest = subsets.load_subset("rt_sentences", 16, 0, "cod_originals")["idx"].tolist()
+    assert calls[0] == largest  # one batch for the largest k's originals, which hold every smaller k's
+    made = [i for call in calls for i in call]
+    assert len(made) == len(set(made))  # later calls only for reserves, each row once
     assert summaries["k"].tolist() == [8, 16] and summaries["originals"].tolist() == [4, 8]
     small = pd.read_json(paths.cfe_records("rt_sentences", 8, 0), lines=True)
     large = pd.read_json(paths.cfe_records("rt_sentences", 16, 0), lines=True)
     assert sorted(p.name for p in paths.subset_dir("rt_sentences", 8, 0, "cod").iterdir()) == ["train.jsonl"]
-    assert small.drop(columns="edits").equals(large.head(4).drop(columns="edits"))
-    assert len(records) == 8 and set(records["seed"]) == {0}
+    assert small["idx"].head(4).tolist() == large["idx"].head(4).tolist() == largest[:4]
+    same = small.head(4).drop(columns=["edits", "role", "in_set", "replaces"])
+    assert same.equals(large.head(4).drop(columns=["edits", "role", "in_set", "replaces"]))
+    assert len(records) == len(large) and set(records["seed"]) == {0}
+
+
+def test_fill_budget_replaces_rejected_originals_by_the_next_reserve_of_their_label():
+    from cod.counterfactuals.generate import fill_budget
+
+    originals = pd.DataFrame({"idx": [10, 11, 12, 13], "text": list("abcd"), "label": [0, 1, 0, 1]})
+    reserves = pd.DataFrame({"idx": [20, 21, 22, 23], "text": list("efgh"), "label": [0, 1, 0, 1]})
+    rejected, asked = {10, 11, 20}, []
+
+    def accepted(rows: pd.DataFrame) -> list[bool]:
+        asked.append(rows["idx"].tolist())
+        return [i not in rejected for i in rows["idx"]]
+
+    plan = fill_budget(originals, reserves, accepted)
+    # 10 (label 0) tries 20 (rejected) then 22; 11 (label 1) gets 21; rounds batch the open originals
+    assert asked == [[10, 11, 12, 13], [20, 21], [22]]
+    assert plan.originals["idx"].tolist() == [22, 21, 12, 13] and plan.originals["label"].tolist() == [0, 1, 0, 1]
+    assert plan.originals["text"].tolist() == ["g", "f", "c", "d"] and plan.originals["idx"].dtype == int
+    assert plan.replaced == {10: 22, 11: 21} and plan.tried == [10, 11, 12, 13, 20, 21, 22]
+    none_left = fill_budget(originals, reserves.head(0), accepted)  # no reserves: the set stays short
+    assert none_left.originals["idx"].tolist() == [10, 11, 12, 13] and none_left.replaced == {}
+
+
+def test_the_cod_set_trains_on_replacements_and_its_records_say_which(bert_run, monkeypatch):
+    from cod import paths
+    from cod.counterfactuals import generate
+    from cod.data import subsets
+
+    real = generate.generate
+    first = subsets.load_subset("rt_sentences", 8, 0, "cod_originals")["idx"].tolist()[0]
+
+    def reject_first(originals, *a):  # the teacher "rejects" the first original's CFE, whatever it is
+        made, records = real(originals, *a)
+        return made, records.assign(valid=records["valid"] & (records["idx"] != first))
+
+    monkeypatch.setattr(generate, "generate", reject_first)
+    records, summaries = generate.make_cod_sets("rt_sentences", [8], [0], bert_run.counterfactuals)
+    s = summaries.iloc[0]
+    role = records.set_index("idx")["role"]
+    assert role[first] == "replaced" and not records.set_index("idx").loc[first, "in_set"]
+    assert s["originals"] == 4 and s["replaced_originals"] == int((records["role"] == "replacement").sum())
+    assert s["originals_tried"] == len(records) > 4 and s["fill_budget"]
+    rows = pd.read_json(paths.train_set("rt_sentences", 8, 0, "cod"), lines=True)
+    in_set = records[records["in_set"]]
+    assert sorted(rows.loc[~rows["is_cfe"], "idx"]) == sorted(in_set["idx"]) and first not in set(rows["idx"])
+    assert rows["is_cfe"].sum() == s["valid_cfes"] == in_set["valid"].sum()
+    clean = subsets.load_subset("rt_sentences", 8, 0)
+    assert set(rows["idx"]) <= set(clean["idx"])  # only rows of the clean k-shot set: the same labelled budget
+    labels = clean.set_index("idx")["label"]
+    assert rows.loc[~rows["is_cfe"]].apply(lambda r: labels[r["idx"]] == r["label"], axis=1).all()
+    if s["replaced_originals"]:  # the replacement has the replaced original's label
+        new = int(records.loc[records["replaces"] == first, "idx"].iloc[0])
+        assert labels[new] == labels[first]
+    off = bert_run.counterfactuals.model_copy(update={"fill_budget": False})
+    records, summaries = generate.make_cod_sets("rt_sentences", [8], [0], off)
+    assert len(records) == 4 and summaries.iloc[0]["originals_without_valid_cfe"] >= 1
+    assert set(records["role"]) == {"original"} and records["in_set"].all()
 
 
 def llm_params(repo, **llm_updates) -> None:
@@ -297,12 +363,12 @@ def test_endpoint_failing_mid_stage_keeps_answers_and_writes_nothing(bert_run, r
     from tests.llm.server import FakeOpenAI
 
     monkeypatch.setenv("OPENAI_API_KEY", "sk-test-local")
-    subsets.make("rt_sentences", 8, 1, 0.5)
-    real, calls = generate.generate, []
+    seed1 = set(subsets.make("rt_sentences", 8, 1, 0.5).cod_originals["idx"])
+    real, answered = generate.generate, []
 
     def seed_by_seed(originals, *args):
-        calls.append(len(originals))
-        if len(calls) == 2:  # the endpoint goes down once seed 0 is answered
+        if set(originals["idx"]) == seed1 and not answered:  # down once seed 0 (and its reserves) is answered
+            answered.append(sum(server.requests.values()))
             server.fail_status = case["setup"]["status"]
         return real(originals, *args)
 
@@ -315,7 +381,7 @@ def test_endpoint_failing_mid_stage_keeps_answers_and_writes_nothing(bert_run, r
         for piece in case["expect"]:
             assert piece.format(url=server.url) in str(info.value), (piece, str(info.value))
         assert stage_outputs(repo) == []  # seed 0 was complete, yet nothing is written
-        assert len(ResponseCache(repo / cfg.llm.cache_dir)) == 4  # seed 0's answers are kept
+        assert len(ResponseCache(repo / cfg.llm.cache_dir)) == answered[0] >= 4  # seed 0's answers are kept
         server.fail_status = None
         _, summaries = generate.make_cod_sets("rt_sentences", [8], [0, 1], cfg)
     sent = dict(zip(summaries["seed"], summaries["llm_requests_sent"], strict=True))

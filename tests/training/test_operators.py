@@ -94,6 +94,9 @@ NEGATION = [
     ("The film drags on forever.", "drags", "The film does not drag on forever."),
     ("I really enjoyed it", "enjoyed", "I really did not enjoy it"),
     ("It has a great cast", "great", "It does not have a great cast"),
+    # a reduced passive relative: the participle is negated, not given do-support
+    ("an average tale elevated by a twist", "elevated", "an average tale not elevated by a twist"),
+    ("The critics praised the film", "praised", "The critics did not praise the film"),
     ("The acting is great and the plot moves fast", "fast", "The acting is great and the plot does not move fast"),
     # removal
     ("The plot is not good.", "good.", "The plot is good."),

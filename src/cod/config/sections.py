@@ -362,6 +362,9 @@ class CounterfactualsConfig(_Strict):
     backend: Literal["editor", "llm", "local"]
     keep: Literal["valid", "all"]
     min_confidence: float = Field(ge=0, le=1)
+    # keep: valid: an original whose CFE the teacher rejects gives its place to the next row of its class from the
+    # rest of the clean k-shot set (labelled rows the budget already has), so the set trains on its CFE budget
+    fill_budget: bool = True
     max_length: int = Field(ge=8)
     fluency_lm: str = Field(min_length=1)
     smoke_originals: int = Field(ge=1)

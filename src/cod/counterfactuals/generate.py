@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 import math
 import time
-from dataclasses import asdict
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import pandas as pd
@@ -112,9 +113,13 @@ LAST_RESORT = frozenset({"broad_swap", "broad_antonym"})  # the semantic editor'
 
 def summarise(records: pd.DataFrame, kept_rows: int, generator: Generator) -> dict[str, Any]:
     """Set-level quality: flip rate, teacher confidence, minimality, perplexity ratio, share of edits on polarity
-    words or negations, closeness, cost per valid CFE, and how many flips fell below min_confidence."""
-    valid = records[records["valid"]]
+    words or negations, closeness, cost per valid CFE, how many flips fell below min_confidence, and how the CFE
+    budget was filled. ``records``: every row tried for the set (``in_set`` marks the set's originals, ``role``
+    the replaced ones; without them every record is an original of the set). Rates are over the rows tried."""
+    valid = records[records["valid"]]  # an accepted CFE's original is always in the set
     n, nv = len(records), len(valid)
+    in_set = int(records["in_set"].sum()) if "in_set" in records else n
+    replaced = int((records["role"] == "replaced").sum()) if "role" in records else 0
 
     def mean(col: str, frame: pd.DataFrame = valid) -> float | None:
         return float(frame[col].mean()) if len(frame) else None
@@ -126,9 +131,11 @@ def summarise(records: pd.DataFrame, kept_rows: int, generator: Generator) -> di
     flipped = int(records["flipped"].sum()) if "flipped" in records else nv
     return {
         "kind": generator.name,
-        "originals": n,
+        "originals": in_set,  # the set's originals: its CFE budget
         "valid_cfes": nv,
-        "originals_without_valid_cfe": n - nv,
+        "originals_without_valid_cfe": in_set - nv,  # how many CFEs the set is short of its budget
+        "originals_tried": n,  # the set's originals plus the reserves tried to replace rejected ones
+        "replaced_originals": replaced,
         "flipped_below_min_confidence": flipped - nv,
         "flip_rate": nv / n if n else 0.0,  # kept: flipped with p(new class) >= min_confidence
         "any_flip_rate": flipped / n if n else 0.0,  # the teacher's class changed, at any confidence
@@ -170,16 +177,17 @@ def write_cod_set(
     k: int,
     seed: int,
     mode: str,
-    originals: pd.DataFrame,
+    plan: Plan,
     records: pd.DataFrame,
     cfg: CounterfactualsConfig,
     generator: Generator,
     extra: dict[str, Any],
     label_names: list[str],
 ) -> dict[str, Any]:
-    """Write one CoD training set (train.jsonl), its per-CFE records and quality metrics; returns the metrics."""
+    """Write one CoD training set (train.jsonl: the plan's originals and their kept CFEs), the records of every row
+    tried for it and its quality metrics; returns the metrics."""
     keep = "changed" if generator.keeps == "changed" else cfg.keep
-    rows = training_rows(originals, records, keep)
+    rows = training_rows(plan.originals, records[records["in_set"]], keep)
     summary = summarise(records, len(rows), generator) | extra
     summary |= generator.set_metrics(extra, summary["valid_cfes"])
     summary |= {
@@ -189,6 +197,7 @@ def write_cod_set(
         "mode": mode,
         "keep": keep,
         "min_confidence": cfg.min_confidence,
+        "fill_budget": cfg.fill_budget,
         "label_names": label_names,
         "originals_sha": load_manifest(dataset, k, seed)["source"]["sha256"],
     }
@@ -215,6 +224,128 @@ def generation_order(kinds: dict[str, str]) -> list[str]:
     return list(dict.fromkeys([*[r for r in refs if r], *needed]))
 
 
+Check = Callable[[pd.DataFrame], list[bool]]  # rows → whether each row's CFE the teacher accepts (made lazily)
+
+
+@dataclass
+class Plan:
+    """The originals of one CoD set after filling its CFE budget, and every row tried for it."""
+
+    originals: pd.DataFrame  # the set's k/2 originals, in the draw's positions
+    tried: list[int]  # idx of every row whose CFE was made for this set, in the order tried
+    replaced: dict[int, int] = field(default_factory=dict)  # idx of a rejected original → idx of its replacement
+
+
+def fill_budget(originals: pd.DataFrame, reserves: pd.DataFrame, accepted: Check) -> Plan:
+    """Fill a CoD set's CFE budget from the labelled rows it already has: every original whose CFE the teacher
+    rejects is replaced by the next row of the same label among ``reserves`` (the rest of the clean k-shot set),
+    in draw order, until one's CFE is accepted or the label's reserves run out. Replacements are tried in rounds,
+    one candidate per open original per round, so a generator sees them in batches."""
+    final = [row for _, row in originals.iterrows()]
+    plan = Plan(originals.reset_index(drop=True), [int(i) for i in originals["idx"]])
+    queue = {label: [row for _, row in group.iterrows()] for label, group in reserves.groupby("label", sort=False)}
+    open_ = [pos for pos, good in enumerate(accepted(plan.originals)) if not good]
+    while picks := [(pos, queue[final[pos]["label"]].pop(0)) for pos in open_ if queue.get(final[pos]["label"])]:
+        rows = pd.DataFrame([row for _, row in picks]).reset_index(drop=True)
+        plan.tried += [int(i) for i in rows["idx"]]
+        open_ = []
+        for (pos, row), good in zip(picks, accepted(rows), strict=True):
+            if good:
+                plan.replaced[int(final[pos]["idx"])] = int(row["idx"])
+                final[pos] = row
+            else:
+                open_.append(pos)
+    plan.originals = pd.DataFrame(final).reset_index(drop=True).astype(originals.dtypes.to_dict())
+    return plan
+
+
+def set_records(plan: Plan, made: dict[int, dict[str, Any]]) -> pd.DataFrame:
+    """One record per row tried for a set (from ``made``, records by idx), with its ``role``: original (kept in
+    the set), replaced (its CFE rejected; a reserve took its place), replacement (a reserve in the set; ``replaces``
+    names the original) or rejected reserve; ``in_set`` marks the rows the set trains on."""
+    final = set(plan.originals["idx"].astype(int))
+    firsts = set(plan.tried[: len(plan.originals)])
+    by_replacement = {new: old for old, new in plan.replaced.items()}
+    rows = []
+    for idx in plan.tried:
+        if idx in firsts:
+            role = "original" if idx in final else "replaced"
+        else:
+            role = "replacement" if idx in final else "rejected reserve"
+        rows.append({**made[idx], "role": role, "in_set": idx in final, "replaces": by_replacement.get(idx)})
+    return pd.DataFrame(rows)
+
+
+class Made:
+    """One kind's CFEs of one seed by original idx: each row generated once, when first asked for, with the
+    generator's extras merged over its calls (counts summed)."""
+
+    def __init__(self, run: Callable[[pd.DataFrame, list[EditResult] | None], tuple[Generated, pd.DataFrame]]):
+        self.run = run
+        self.results: dict[int, EditResult] = {}
+        self.records: dict[int, dict[str, Any]] = {}
+        self.extra: dict[str, Any] = {}
+        self.seconds = 0.0
+
+    def ensure(self, rows: pd.DataFrame, reference: Made | None = None) -> list[bool]:
+        """Make the CFEs of ``rows`` not made yet; returns whether the teacher accepts each row's CFE."""
+        todo = rows[~rows["idx"].astype(int).isin(self.records)].drop_duplicates("idx").reset_index(drop=True)
+        if len(todo):
+            started = time.perf_counter()
+            ref = [reference.results[int(i)] for i in todo["idx"]] if reference is not None else None
+            done, records = self.run(todo, ref)
+            self.seconds += time.perf_counter() - started
+            for idx, result, record in zip(todo["idx"], done.results, records.to_dict("records"), strict=True):
+                self.results[int(idx)], self.records[int(idx)] = result, record
+            for key, value in done.extra.items():
+                summed = isinstance(value, int | float) and not isinstance(value, bool) and key in self.extra
+                self.extra[key] = self.extra[key] + value if summed else value
+        return [bool(self.records[int(i)]["valid"]) for i in rows["idx"]]
+
+
+def draws(
+    dataset: str, ks: list[int], seed: int, cfg: CounterfactualsConfig, smoke: bool
+) -> dict[int, tuple[pd.DataFrame, pd.DataFrame]]:
+    """(CoD originals, reserves) of every k of one seed: the originals are the first k/2 rows of the clean k-shot
+    set, the reserves its other rows (``smoke``: as many of each as counterfactuals.smoke_originals)."""
+    out = {}
+    for k in sorted(ks):
+        clean, originals = load_subset(dataset, k, seed), load_subset(dataset, k, seed, "cod_originals")
+        if not clean["idx"].head(len(originals)).tolist() == originals["idx"].tolist():
+            raise RuntimeError(f"the CoD originals of k={k}, seed {seed} are not the first rows of its clean set")
+        reserves = clean.iloc[len(originals) :]
+        if smoke:
+            originals, reserves = originals.head(cfg.smoke_originals), reserves.head(cfg.smoke_originals)
+        out[k] = (originals.reset_index(drop=True), reserves.reset_index(drop=True))
+    return out
+
+
+def plan_sets(
+    made: Made,
+    generator: Generator,
+    sets: dict[int, tuple[pd.DataFrame, pd.DataFrame]],
+    fill: bool,
+    reference: tuple[Made, dict[int, Plan]] | None = None,
+) -> dict[int, Plan]:
+    """The plan of every k's set of one seed and kind, generating as needed: a kind with a reference (the random
+    control) takes the reference kind's final originals; otherwise the largest k's originals (which hold every
+    smaller k's) are made in one batch, then each set's budget is filled when ``fill``."""
+    if reference is not None:
+        ref_made, ref_plans = reference
+        union = pd.concat([ref_plans[k].originals for k in sorted(sets, reverse=True)]).drop_duplicates("idx")
+        made.ensure(union, ref_made)  # one batch: the control's word pool is its originals' vocabulary
+        return {k: Plan(p.originals, [int(i) for i in p.originals["idx"]]) for k, p in ref_plans.items()}
+    made.ensure(sets[max(sets)][0])
+    plans = {}
+    for k, (originals, reserves) in sets.items():
+        if fill:
+            plans[k] = fill_budget(originals, reserves, made.ensure)
+        else:
+            made.ensure(originals)
+            plans[k] = Plan(originals, [int(i) for i in originals["idx"]])
+    return plans
+
+
 def make_cod_sets(
     dataset: str,
     ks: list[int],
@@ -224,9 +355,9 @@ def make_cod_sets(
     *,
     smoke: bool = False,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The CoD training sets of every (seed, k) and CoD data mode (``cod``, ``cod-<kind>``): CFEs are made once per
-    seed and kind for the largest k's originals (a smaller k's originals are a prefix of them) and each k's set
-    takes its prefix.
+    """The CoD training sets of every (seed, k) and CoD data mode (``cod``, ``cod-<kind>``). Each seed's CFEs are
+    made once per kind and row: first for the largest k's originals (a smaller k's are their first rows), then,
+    with counterfactuals.fill_budget, for the reserves that replace originals whose CFE the teacher rejected.
 
     Returns (records of every seed's largest sets with ``seed`` and ``mode`` columns, one metrics row per
     (mode, seed, k)). Every CFE is made before the first file is written, so a stage that fails (an unreachable
@@ -245,49 +376,37 @@ def make_cod_sets(
     info = registry.describe(dataset)
     kinds = {mode: generators.build(cfg, mode).name for mode in modes}
     gens = {kind: generators.GENERATORS[kind](cfg, fluency) for kind in generation_order(kinds)}
-    made = []  # every seed is generated before any file is written: a failure (e.g. EndpointError) writes nothing
+    sets = []  # every seed is generated before any file is written: a failure (e.g. EndpointError) writes nothing
     timings: dict[int, dict[str, Any]] = {}
     for seed in tqdm(seeds, desc="seeds", leave=False):
-        largest = load_subset(dataset, max(ks), seed, "cod_originals")
-        if smoke:
-            largest = largest.head(cfg.smoke_originals)
-        results: dict[str, Any] = {}
-        timings[seed] = {"originals": len(largest)}
-        for kind, generator in gens.items():
-            started = time.perf_counter()
-            ref = results[generator.reference][0].results if generator.reference else None
-            results[kind] = generate(largest, scorer, fluency, info, generator, label_names, ref, cfg.min_confidence)
-            seconds = time.perf_counter() - started
-            timings[seed][kind] = {"seconds": seconds, "seconds_per_cfe": seconds / max(1, len(largest))}
-        for mode, kind in kinds.items():
-            done, records = results[kind]
-            made.append((mode, seed, records, done.extra, prefixes(dataset, ks, seed, records, cfg, smoke)))
-    summaries = [
-        write_cod_set(dataset, k, seed, mode, originals, part, cfg, gens[kinds[mode]], extra, label_names)
-        for mode, seed, _, extra, parts in made
-        for k, originals, part in parts
-    ]
+        draw = draws(dataset, ks, seed, cfg, smoke)
+        made: dict[str, Made] = {}
+        plans: dict[str, dict[int, Plan]] = {}
+        for kind, gen in gens.items():
+            made[kind] = Made(
+                lambda rows, ref, gen=gen: generate(
+                    rows, scorer, fluency, info, gen, label_names, ref, cfg.min_confidence
+                )
+            )
+            ref = (made[gen.reference], plans[gen.reference]) if gen.reference else None
+            fill = cfg.fill_budget and cfg.keep == "valid" and gen.keeps == "valid"
+            plans[kind] = plan_sets(made[kind], gen, draw, fill, ref)
+        timings[seed] = {"originals": len(draw[max(ks)][0])} | {
+            kind: {"seconds": m.seconds, "rows": len(m.records), "seconds_per_cfe": m.seconds / max(1, len(m.records))}
+            for kind, m in made.items()
+        }
+        sets += [(mode, seed, k, plans[kind][k], made[kind]) for mode, kind in kinds.items() for k in sorted(ks)]
+    summaries, largest = [], []
+    for mode, seed, k, plan, m in sets:
+        records = set_records(plan, m.records)
+        summaries.append(
+            write_cod_set(dataset, k, seed, mode, plan, records, cfg, gens[kinds[mode]], m.extra, label_names)
+        )
+        if k == max(ks):
+            largest.append(records.assign(seed=seed, mode=mode))
     for seed, seconds in timings.items():  # measurements, kept out of the stage's outputs
         tracking.write_timings(paths.cfe_seed_dir(dataset, seed), seconds)
-    all_records = pd.concat(
-        [records.assign(seed=seed, mode=mode) for mode, seed, records, _, _ in made], ignore_index=True
-    )
-    return all_records, pd.DataFrame(summaries)
-
-
-def prefixes(
-    dataset: str, ks: list[int], seed: int, records: pd.DataFrame, cfg: CounterfactualsConfig, smoke: bool
-) -> list[tuple[int, pd.DataFrame, pd.DataFrame]]:
-    """(k, originals, records) of every k of one seed: each k's records are the prefix of the largest k's."""
-    out = []
-    for k in sorted(ks):
-        originals = load_subset(dataset, k, seed, "cod_originals")
-        if smoke:
-            originals = originals.head(cfg.smoke_originals)
-        if not originals["idx"].tolist() == records["idx"].head(len(originals)).tolist():
-            raise RuntimeError(f"the CoD originals of k={k}, seed {seed} are not a prefix of k={max(ks)}'s")
-        out.append((k, originals, records.head(len(originals)).reset_index(drop=True)))
-    return out
+    return pd.concat(largest, ignore_index=True), pd.DataFrame(summaries)
 
 
 def show_examples(records: pd.DataFrame, n: int = 5) -> list[str]:

@@ -561,6 +561,9 @@ def _finite_verb(words: list[str], start: int, end: int) -> tuple[int, str] | No
             continue
         p_noun = bool(pk) and "NOUN" in _lemmas(pk) and "ADJ" not in _lemmas(pk) and pk not in PRONOUNS
         p_plural = bool(pk) and "NNS" in tags_of(pk) and "NN" not in tags_of(pk) and pk not in SUBJECT_SG
+        nxt = norm(words[j + 1]) if j + 1 < end else ""
+        if nxt == "by" and p_noun and (verb_form(lemma, "VBN") or "") == k:
+            return j, "VBN"  # a reduced passive relative: "a tale elevated by …" -> "a tale not elevated by …"
         if "VBD" in tags and (p is None or pk in PRONOUNS or p_noun):
             return j, "VBD"
         if "VBZ" in tags and (p is None or pk in SUBJECT_SG or (p_noun and not p_plural)):
@@ -574,8 +577,10 @@ def _finite_verb(words: list[str], start: int, end: int) -> tuple[int, str] | No
 
 
 def _do_support(words: list[str], j: int, tag: str) -> str:
-    """ "loved" -> "did not love", "Likes," -> "Does not like,"."""
+    """ "loved" -> "did not love", "Likes," -> "Does not like,"; a passive participle ("VBN") -> "not elevated"."""
     lead, core, trail = split(words[j])
+    if tag == "VBN":
+        return f"{lead}not {core}{trail}"
     do = {"VBD": "did", "VBZ": "does", "VBP": "do"}[tag]
     lemma = verb_lemma(core.lower()) or core.lower()
     return f"{lead}{match_case(core, do)} not {lemma}{trail}"

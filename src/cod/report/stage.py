@@ -85,7 +85,12 @@ def run_aggregate(params: Params) -> Aggregated:
     for value in ("val", "test"):
         tables.write_table1(frames[f"summary_{value}"], paths.tables_dir(), value, n_note)
     tables.write_verdict(
-        frames["verdict"], paths.tables_dir() / "verdict.md", cfg.confidence, cfg.target_half_width, cfg.min_cfe_share
+        frames["verdict"],
+        paths.tables_dir() / "verdict.md",
+        cfg.confidence,
+        cfg.target_half_width,
+        cfg.min_cfe_share,
+        frames["cfes"],
     )
     samples.write_all(params, kinds)  # reports/cfe_samples/<dataset>.md
     (paths.tables_dir() / "cfe_kinds.md").write_text(

@@ -206,10 +206,35 @@ def verdict_table(verdicts: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def budget_notes(cfes: pd.DataFrame) -> list[str]:
+    """One line per dataset × k of the ``cod`` sets (cfe_quality rows): how their CFE budget was filled, i.e. how
+    many originals the teacher rejected and reserves replaced, rows tried, and CFEs made of those asked for."""
+    if cfes.empty or "mode" not in cfes or "replaced_originals" not in cfes:
+        return []
+    ok = cfes[(cfes["mode"] == "cod") & (cfes["status"] == "ok")]
+    lines = []
+    for (dataset, k), g in ok.groupby(["dataset", "k"], sort=True):
+        n, made = int(g["originals"].sum()), int(g["valid_cfes"].sum())
+        replaced, tried = int(g["replaced_originals"].sum()), int(g["originals_tried"].sum())
+        fill = "on" if g.get("fill_budget", pd.Series([True])).astype(bool).all() else "off"
+        lines.append(
+            f"CFE budget of the CoD sets, {dataset} k={int(k)} ({len(g)} seeds; counterfactuals.fill_budget {fill}): "
+            f"{made} of the {n} CFEs asked for were made; {replaced} originals whose CFE the teacher rejected were "
+            f"replaced by the next row of their class from the clean set's other half; {tried} rows tried."
+        )
+    return lines
+
+
 def write_verdict(
-    verdicts: pd.DataFrame, out: Path, confidence: float = 0.95, target: float = 3.0, min_share: float = 0.8
+    verdicts: pd.DataFrame,
+    out: Path,
+    confidence: float = 0.95,
+    target: float = 3.0,
+    min_share: float = 0.8,
+    cfes: pd.DataFrame | None = None,
 ) -> Path:
-    """reports/tables/verdict.md: the paired-gain verdict per cell, how it is derived, and every exclusion."""
+    """reports/tables/verdict.md: the paired-gain verdict per cell, how it is derived, every exclusion, and how the
+    CoD sets' CFE budgets were filled (``cfes``: the cfe_quality rows)."""
     level = f"{confidence:.0%}"
     parts = [
         f"CoD gain = CoD − baseline test accuracy (points, at the best-validation epoch), paired by seed: "
@@ -229,6 +254,7 @@ def write_verdict(
             f"Excluded: {r.dataset} {display_name(r.method)} k={int(r.k)}: {r.reason}."
             for r in excluded.itertuples(index=False)
         ]
+        notes += budget_notes(cfes if cfes is not None else pd.DataFrame())
         for note in notes:
             parts += ["", note] if note else []
     out.parent.mkdir(parents=True, exist_ok=True)
