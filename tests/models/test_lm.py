@@ -153,7 +153,7 @@ def test_real_lm_prefers_fluent_text(real_lm: FluencyLM) -> None:
     # the salient-swap filter: a noun used as one swapped for an adjective costs far more than an adjective swap
     words = "this is the kind of movie during which you want to bang your head on the seat".split()
     swaps = [("salient_swap", {3: "serene"}), ("salient_swap", {3: "sort"})]
-    assert in_context(real_lm, words, swaps) == swaps[1:]
+    assert in_context(real_lm, words, {3: swaps}) == {3: swaps[1:]}
     words = "tiresomely derivative and hammily acted .".split()
     swaps = [("salient_swap", {1: "stunning"}), ("salient_swap", {1: "innovative"})]
-    assert sorted(c[1] for _, c in in_context(real_lm, words, swaps)) == ["innovative", "stunning"]
+    assert sorted(c[1] for _, c in in_context(real_lm, words, {1: swaps})[1]) == ["innovative", "stunning"]

@@ -219,13 +219,17 @@ def test_salient_swaps_are_ranked_by_the_lm_in_context_and_floored():
             "a grand film": -13.0,
         }
     )
-    got = [c[1] for _, c in in_context(lm, words, swaps)]
+    got = [c[1] for _, c in in_context(lm, words, {1: swaps})[1]]
     assert got == ["great", "bad", "fine", "nice"][:SALIENT_IN_CONTEXT]  # "odd" costs more than the floor
     assert lm.asked == [["a dull film"] + [f"a {w} film" for w in names]]
-    assert in_context(None, words, swaps) == swaps[:SALIENT_IN_CONTEXT]  # no LM: the caller's order
-    assert in_context(lm, words, []) == []
+    assert in_context(None, words, {1: swaps}) == {1: swaps[:SALIENT_IN_CONTEXT]}  # no LM: the caller's order
+    assert in_context(lm, words, {1: []}) == {1: []}
     long = ["w"] * 40 + words + ["w"] * 40  # a long review: only the swap's neighbourhood is scored
     left, right = " ".join(["w"] * (SALIENT_WINDOW - 1)), " ".join(["w"] * (SALIENT_WINDOW - 1))  # 41 ± window
     lm = TableLM({f"{left} a {w} film {right}": v for w, v in [("dull", -10.0), ("bad", -9.0), ("great", -8.0)]})
     swaps = [("salient_swap", {41: "bad"}), ("salient_swap", {41: "great"})]
-    assert in_context(lm, long, swaps) == swaps[::-1]
+    assert in_context(lm, long, {41: swaps}) == {41: swaps[::-1]}
+    # several slots: one call to the language model, each slot judged against its own unedited window
+    lm = TableLM({"a dull film": -10.0, "a bad film": -9.0, "a dull movie": -9.5, "a dull odd": -30.0})
+    per_slot = {1: [("salient_swap", {1: "bad"})], 2: [("broad_swap", {2: "movie"}), ("broad_swap", {2: "odd"})]}
+    assert in_context(lm, words, per_slot) == {1: per_slot[1], 2: per_slot[2][:1]} and len(lm.asked) == 1

@@ -125,24 +125,38 @@ OPS_PER_SLOT = 3  # semantic: the best single edits of a slot kept for the beam 
 SALIENT_MIN_VALENCE = 1.5  # semantic: salient words may become lexicon words at least this polar (VADER)
 SALIENT_CANDIDATES = 40  # semantic: gradient-ranked lexicon words checked for a salient word's part of speech
 SALIENT_IN_CONTEXT = 4  # semantic: of those, the swaps the language model finds likeliest in the sentence ...
-SALIENT_WINDOW = 15  # semantic: words either side of a swap the language model reads to judge it
+SALIENT_WINDOW = 8  # semantic: words either side of a swap the language model reads to judge it
 SALIENT_MIN_DELTA = -5.0  # ... that cost the sentence at most 5 nats of total log-probability ("kind" -> "serene": -26)
 
 
-def in_context(fluency: Fluency | None, words: list[str], ops: list[Op]) -> list[Op]:
-    """The ``SALIENT_IN_CONTEXT`` of a slot's swaps the language model finds most likely in their context (total
-    log-probability of the ``SALIENT_WINDOW`` words either side: the new word and how the rest reads after it) among
-    those costing at most ``SALIENT_MIN_DELTA`` nats; the first ``SALIENT_IN_CONTEXT`` as given without a language
-    model."""
-    if fluency is None or not ops:
-        return ops[:SALIENT_IN_CONTEXT]
-    slots = [s for _, change in ops for s in change]
-    lo, hi = max(0, min(slots) - SALIENT_WINDOW), max(slots) + SALIENT_WINDOW + 1  # a long review: its neighbourhood
-    near = words[lo:hi]
-    local = [{s - lo: new for s, new in change.items()} for _, change in ops]
-    totals = fluency.totals([" ".join(near)] + [render(near, change) for change in local])
-    keep = [j for j in np.argsort(-totals[1:], kind="stable") if totals[1 + j] - totals[0] >= SALIENT_MIN_DELTA]
-    return [ops[j] for j in keep[:SALIENT_IN_CONTEXT]]
+def in_context(fluency: Fluency | None, words: list[str], per_slot: dict[int, list[Op]]) -> dict[int, list[Op]]:
+    """For each slot, the ``SALIENT_IN_CONTEXT`` of its swaps the language model finds most likely in their context
+    (total log-probability of the ``SALIENT_WINDOW`` words either side: the new word and how the rest reads after it)
+    among those costing at most ``SALIENT_MIN_DELTA`` nats; the first ``SALIENT_IN_CONTEXT`` as given without a
+    language model. Every slot's windows go to the language model in one call."""
+    if fluency is None:
+        return {i: ops[:SALIENT_IN_CONTEXT] for i, ops in per_slot.items()}
+    texts: list[str] = []
+    spans: dict[int, tuple[int, int]] = {}  # slot -> (index of its unedited window, number of its swaps)
+    for i, ops in per_slot.items():
+        if not ops:
+            continue
+        slots = [s for _, change in ops for s in change]
+        lo, hi = max(0, min(slots) - SALIENT_WINDOW), max(slots) + SALIENT_WINDOW + 1  # a long review: its part
+        near = words[lo:hi]
+        spans[i] = (len(texts), len(ops))
+        texts += [" ".join(near)] + [render(near, {s - lo: new for s, new in change.items()}) for _, change in ops]
+    totals = fluency.totals(texts) if texts else np.zeros(0)
+    out: dict[int, list[Op]] = {}
+    for i, ops in per_slot.items():
+        if i not in spans:
+            out[i] = []
+            continue
+        at, n = spans[i]
+        base, cand = totals[at], totals[at + 1 : at + 1 + n]
+        keep = [j for j in np.argsort(-cand, kind="stable") if cand[j] - base >= SALIENT_MIN_DELTA]
+        out[i] = [ops[j] for j in keep[:SALIENT_IN_CONTEXT]]
+    return out
 
 
 class Editor:
@@ -256,8 +270,11 @@ class Editor:
             }
 
             def swapped(swap: Callable[..., list[Op]]) -> Callable[[int], list[Op]]:
-                """Slot i's swaps by ``swap`` to its gradient-ranked polarity words, ranked by the LM in context."""
-                return lambda i: in_context(self.fluency, words, swap(words, i, swaps[i], n=len(swaps[i])))
+                """Each slot's swaps by ``swap`` to its gradient-ranked polarity words, ranked by the LM in context."""
+                ranked = in_context(
+                    self.fluency, words, {i: swap(words, i, swaps[i], n=len(swaps[i])) for i in salient}
+                )
+                return lambda i: ranked[i]
 
             self._score_proposals(words, salient, swapped(salient_swap), target, first, scored, seen)
             yield self._best_slots(scored, slots), depth
@@ -269,11 +286,9 @@ class Editor:
             self._score_proposals(words, salient, swapped(broad_swap), target, first, scored, seen)
             yield self._best_slots(scored, slots), depth
             if self.task == "sentiment":
-
-                def broad_antonyms(i: int) -> list[Op]:
-                    return in_context(self.fluency, words, neutral_antonym(words, i, evaluative=False))
-
-                self._score_proposals(words, visible, broad_antonyms, target, first, scored, seen)
+                broad = {i: neutral_antonym(words, i, evaluative=False) for i in visible}
+                ranked = in_context(self.fluency, words, broad)
+                self._score_proposals(words, visible, lambda i: ranked[i], target, first, scored, seen)
                 yield self._best_slots(scored, slots), depth
         else:
             ranked = [int(i) for i in np.argsort(-saliency, kind="stable")[: 2 * slots] if int(i) in grads]
