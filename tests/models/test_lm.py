@@ -13,6 +13,7 @@ import torch
 
 from cod.counterfactuals.editor import in_context
 from cod.counterfactuals.fluency import FluencyLM
+from cod.counterfactuals.operators import neutral_antonym
 from cod.errors import ConfigError, DataError
 from cod.fetch import Pinned
 from cod.models import lm
@@ -157,3 +158,8 @@ def test_real_lm_prefers_fluent_text(real_lm: FluencyLM) -> None:
     words = "tiresomely derivative and hammily acted .".split()
     swaps = [("salient_swap", {1: "stunning"}), ("salient_swap", {1: "innovative"})]
     assert sorted(c[1] for _, c in in_context(real_lm, words, {1: swaps})[1]) == ["innovative", "stunning"]
+    # the evaluative antonyms are floored too (the editor's third stage): "clunky" -> "inaudible" reads badly
+    words = "the clunky dialogue and the lazy plot sink it .".split()
+    per_slot = {i: ops for i in range(len(words)) if (ops := neutral_antonym(words, i))}
+    assert per_slot[1] == [("antonym", {1: "inaudible"})]
+    assert in_context(real_lm, words, per_slot)[1] == []

@@ -278,8 +278,9 @@ class Editor:
 
             self._score_proposals(words, salient, swapped(salient_swap), target, first, scored, seen)
             yield self._best_slots(scored, slots), depth
-            if self.task == "sentiment":  # then antonyms without a polarity ("scant" -> "sufficient")
-                self._score_proposals(words, visible, lambda i: neutral_antonym(words, i), target, first, scored, seen)
+            if self.task == "sentiment":  # then antonyms without a polarity ("scant" -> "sufficient"), LM-floored
+                evaluative = in_context(self.fluency, words, {i: neutral_antonym(words, i) for i in visible})
+                self._score_proposals(words, visible, lambda i: evaluative[i], target, first, scored, seen)
                 yield self._best_slots(scored, slots), depth
             # last resorts: any salient adjective, adverb or noun to a polarity word, then antonyms of the other
             # content words, each only where the language model reads it well in context
