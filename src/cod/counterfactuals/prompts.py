@@ -33,21 +33,11 @@ DEMO = {
     "generic": ("The service was quick.", "A", "B", "The service was slow."),
 }
 # Sentence pairs (premise, hypothesis, current, target, edited hypothesis): only the hypothesis is edited.
+PAIR_EXAMPLE = ("A man plays a guitar on stage.", "A man is performing music.", "A man is sitting in silence.")
+# the pair demo per task: premise, hypothesis, its label, the target label, the edited hypothesis
 PAIR_DEMO = {
-    "nli": (
-        "A man plays a guitar on stage.",
-        "A man is performing music.",
-        "entailment",
-        "contradiction",
-        "A man is sitting in silence.",
-    ),
-    "generic": (
-        "A man plays a guitar on stage.",
-        "A man is performing music.",
-        "A",
-        "B",
-        "A man is sitting in silence.",
-    ),
+    task: (PAIR_EXAMPLE[0], PAIR_EXAMPLE[1], current, target, PAIR_EXAMPLE[2])
+    for task, (current, target) in {"nli": ("entailment", "contradiction"), "generic": ("A", "B")}.items()
 }
 PAIR_RULE = "Edit only the hypothesis; the premise stays exactly as it is. Answer with the edited hypothesis."
 # Wordings for the prompt-robustness ablation (paper Table 7): same content, different instructions.
