@@ -23,6 +23,7 @@ from cod.counterfactuals.metrics import word_levenshtein
 from cod.counterfactuals.operators import LEXICON_OPS
 from cod.counterfactuals.scorer import Scorer
 from cod.data.registry import describe
+from cod.data.subsets import load_subset
 from cod.errors import ConfigError
 from cod.models.teacher import load_teacher
 from cod.report import samples
@@ -140,7 +141,10 @@ def test_ablation_modes_write_each_kind_beside_the_cod_set_and_samples(bert_run)
     )
     random_rows = records[records["mode"] == "cod-random"]
     semantic_rows = records[records["mode"] == "cod"]
-    assert [len(e) for e in random_rows["edits"]] == [max(1, len(e)) for e in semantic_rows["edits"]]
+    final = semantic_rows[semantic_rows["in_set"]].set_index("idx")  # after any replacement of rejected originals
+    assert sorted(random_rows["idx"]) == sorted(final.index)  # the control edits the semantic set's final originals
+    for idx, edits in zip(random_rows["idx"], random_rows["edits"], strict=True):
+        assert len(edits) == max(1, len(final.loc[idx, "edits"]))
     kinds = {"cod": "semantic", "cod-adversarial": "adversarial", "cod-random": "random"}
     grid = bert_run.grid.model_copy(update={"k": [8], "seeds": [0], "data_modes": modes})
     [written] = samples.write_all(bert_run.model_copy(update={"grid": grid}), kinds)
@@ -233,3 +237,25 @@ def test_salient_swaps_are_ranked_by_the_lm_in_context_and_floored():
     lm = TableLM({"a dull film": -10.0, "a bad film": -9.0, "a dull movie": -9.5, "a dull odd": -30.0})
     per_slot = {1: [("salient_swap", {1: "bad"})], 2: [("broad_swap", {2: "movie"}), ("broad_swap", {2: "odd"})]}
     assert in_context(lm, words, per_slot) == {1: per_slot[1], 2: per_slot[2][:1]} and len(lm.asked) == 1
+
+
+def test_the_random_control_takes_the_semantic_sets_replacements(bert_run, monkeypatch):
+    real = generate.generate
+    first = load_subset("rt_sentences", 8, 0, "cod_originals")["idx"].tolist()[0]
+
+    def reject_first(originals, scorer, fluency, dataset, generator, *a):  # semantic "cannot flip" the first one
+        made, records = real(originals, scorer, fluency, dataset, generator, *a)
+        if generator.name == "semantic":
+            records = records.assign(valid=records["valid"] & (records["idx"] != first))
+        return made, records
+
+    monkeypatch.setattr(generate, "generate", reject_first)
+    modes = ["clean", "cod", "cod-random"]
+    records, _ = generate.make_cod_sets("rt_sentences", [8], [0], bert_run.counterfactuals, modes)
+    semantic, control = records[records["mode"] == "cod"], records[records["mode"] == "cod-random"]
+    assert semantic.set_index("idx").loc[first, "role"] in {"replaced", "original"}  # rejected, replaced if it could be
+    assert sorted(control["idx"]) == sorted(semantic.loc[semantic["in_set"], "idx"])  # the control's originals
+    rows = pd.read_json(paths.train_set("rt_sentences", 8, 0, "cod-random"), lines=True)
+    assert sorted(rows.loc[~rows["is_cfe"], "idx"]) == sorted(control["idx"]) and len(control) == 4
+    if semantic.set_index("idx").loc[first, "role"] == "replaced":
+        assert first not in set(rows["idx"])  # the rejected original is edited by neither kind
