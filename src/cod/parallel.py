@@ -4,7 +4,8 @@
 so several `dvc --wait-for-lock repro <targets>` processes on independent stages overlap their
 commands, while DVC's own bookkeeping (status, lock file, run-cache) stays serialised under the lock.
 The waves of matrix groups run in pipeline order; inside a wave the stages are dealt round-robin to
-the workers. Each worker gets cores/N CPU threads, or one of ``devices`` as its only visible GPU.
+the workers (a wave with no more stages than workers runs them one by one with every core on a CPU, see
+``workers_for``). Each worker gets cores/workers CPU threads, or one of ``devices`` as its only visible GPU.
 """
 
 from __future__ import annotations
@@ -55,6 +56,16 @@ def deal(names: Sequence[str], jobs: int) -> list[list[str]]:
     """Round-robin split of ``names`` over at most ``jobs`` non-empty chunks."""
     chunks = [list(names[i::jobs]) for i in range(jobs)]
     return [c for c in chunks if c]
+
+
+def workers_for(stages: int, jobs: int, devices: Sequence[str] | None = None) -> int:
+    """How many workers a wave of ``stages`` gets: ``jobs`` (at most one per stage) when it has more stages than
+    ``jobs`` or each worker has its own GPU; otherwise one, so its few stages run one after another with every CPU
+    core. Such a wave's stages are unequal (teacher ≈ 170 s beside lm ≈ 50 s; counterfactuals beside tune), and on
+    2 cores one stage with 2 threads trains or edits 1.6–1.9× as fast as with 1, which beats leaving a core idle."""
+    if devices or stages > jobs:
+        return max(1, min(jobs, stages))
+    return 1
 
 
 def worker_env(index: int, workers: int, devices: Sequence[str] | None) -> dict[str, str]:
@@ -110,10 +121,8 @@ def repro(jobs: int, devices: Sequence[str] | None = None) -> None:
     for wave in WAVES:
         names = [name for group in wave for name in in_group(every, group)]
         if names:
-            print(
-                f"cod repro: {' + '.join(wave)}: {len(names)} stage(s) over {min(jobs, len(names))} worker(s)",
-                flush=True,
-            )
-            run_parallel(deal(names, jobs), devices)
+            workers = workers_for(len(names), jobs, devices)
+            print(f"cod repro: {' + '.join(wave)}: {len(names)} stage(s) over {workers} worker(s)", flush=True)
+            run_parallel(deal(names, workers), devices)
     print("cod repro: remaining stages (aggregate, figures, synthetic, ...)", flush=True)
     run_parallel([[]], devices[:1] if devices else None)

@@ -18,3 +18,11 @@ def test_worker_env_splits_threads_or_pins_one_gpu(monkeypatch):
     assert env["OMP_NUM_THREADS"] == "2" and "CUDA_VISIBLE_DEVICES" not in env
     assert parallel.worker_env(0, 16, None)["OMP_NUM_THREADS"] == "1"
     assert parallel.worker_env(3, 4, ["0", "1"])["CUDA_VISIBLE_DEVICES"] == "1"
+
+
+def test_a_wave_with_few_stages_runs_them_one_by_one_with_every_core():
+    assert parallel.workers_for(24, 2) == 2  # the distill wave: side by side
+    assert parallel.workers_for(2, 2) == 1 and parallel.workers_for(1, 2) == 1  # teacher + lm: one after the other
+    assert parallel.workers_for(3, 2) == 2 and parallel.workers_for(5, 8) == 1
+    assert parallel.workers_for(2, 2, ["0", "1"]) == 2  # one GPU each: side by side
+    assert parallel.workers_for(1, 4, ["0", "1"]) == 1
