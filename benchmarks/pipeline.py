@@ -171,7 +171,8 @@ measured {time.strftime("%Y-%m-%d %H:%M")} with `python benchmarks/pipeline.py{h
 ## Every kind of stage
 
 `cod repro --jobs {jobs}` runs {jobs} `dvc repro` workers per wave of stages ({jobs} stages at a time, each
-worker with cores/{jobs} threads); the sums below therefore exceed the wall time. Per kind of stage (from a
+worker with cores/{jobs} threads; a wave of at most {jobs} stages runs them one by one with every core, see
+`cod.parallel.workers_for`), so the sums below can exceed the wall time. Per kind of stage (from a
 worker starting the stage to starting its next one: notebook start-up, imports, the work itself, and DVC's
 hashing and lock-file update, which wait for the other worker's under DVC's repository lock):
 

@@ -22,9 +22,11 @@ from cod.errors import CodError
 
 # Waves of stages run side by side; a wave's stages never depend on each other (tune needs no CFEs), only on
 # earlier waves' (tests/pipeline/test_dvc_yaml.py checks this against dvc.yaml's deps and outs).
+# The lm conversion and the synthetic experiment need nothing upstream: they run beside prepare, so the teacher has
+# its wave to itself (every core).
 WAVES: tuple[tuple[str, ...], ...] = (
-    ("prepare",),
-    ("teacher", "lm"),
+    ("prepare", "lm", "synthetic"),
+    ("teacher",),
     ("subset",),
     ("counterfactuals", "tune"),
     ("distill",),
@@ -61,7 +63,7 @@ def deal(names: Sequence[str], jobs: int) -> list[list[str]]:
 def workers_for(stages: int, jobs: int, devices: Sequence[str] | None = None) -> int:
     """How many workers a wave of ``stages`` gets: ``jobs`` (at most one per stage) when it has more stages than
     ``jobs`` or each worker has its own GPU; otherwise one, so its few stages run one after another with every CPU
-    core. Such a wave's stages are unequal (teacher ≈ 170 s beside lm ≈ 50 s; counterfactuals beside tune), and on
+    core. Such a wave's stages are unequal (counterfactuals ≈ 230 s, tune ≈ 120 s), and on
     2 cores one stage with 2 threads trains or edits 1.6–1.9× as fast as with 1, which beats leaving a core idle."""
     if devices or stages > jobs:
         return max(1, min(jobs, stages))
@@ -124,5 +126,5 @@ def repro(jobs: int, devices: Sequence[str] | None = None) -> None:
             workers = workers_for(len(names), jobs, devices)
             print(f"cod repro: {' + '.join(wave)}: {len(names)} stage(s) over {workers} worker(s)", flush=True)
             run_parallel(deal(names, workers), devices)
-    print("cod repro: remaining stages (aggregate, figures, synthetic, ...)", flush=True)
+    print("cod repro: remaining stages (aggregate, figures, ...)", flush=True)
     run_parallel([[]], devices[:1] if devices else None)
