@@ -172,3 +172,21 @@ def test_rationales_profile_runs_on_a_reduced_grid(tmp_path):
         assert (root / f"results/runs/snli/rkd/seed0/variants/random/k6/{mode}/rationales.jsonl").is_file()
     comparison = (root / "reports/paper_comparison.md").read_text()
     assert "the related papers beside ours" in comparison and "RKD vs KD (cod data)" in comparison
+
+
+@pytest.mark.parametrize("profile", sorted(p.stem for p in (REPO / "profiles").glob("*.yaml")))
+def test_every_profile_sets_every_key_a_stage_tracks_by_name(profile):
+    """DVC reads the keys dvc.yaml lists (e.g. counterfactuals.fill_budget) from params.yaml itself, defaults
+    aside: a profile without one fails `dvc repro` with a missing parameter."""
+    import yaml
+
+    raw = yaml.safe_load((REPO / "profiles" / f"{profile}.yaml").read_text())
+    stages = yaml.safe_load((REPO / "dvc.yaml").read_text())["stages"]
+    for name, stage in stages.items():
+        for key in stage.get("params", []):
+            if not isinstance(key, str) or "${" in key:
+                continue
+            node = raw
+            for part in key.split("."):
+                assert isinstance(node, dict) and part in node, (profile, name, key)
+                node = node[part]
