@@ -269,27 +269,28 @@ class Editor:
                 for i in salient
             }
 
+            def floored(per_slot: dict[int, list[Op]]) -> Callable[[int], list[Op]]:
+                """Slot i's proposals among ``per_slot``'s that the LM reads well in context (one LM call for all)."""
+                chosen = in_context(self.fluency, words, per_slot)
+                return lambda i: chosen[i]
+
             def swapped(swap: Callable[..., list[Op]]) -> Callable[[int], list[Op]]:
                 """Each slot's swaps by ``swap`` to its gradient-ranked polarity words, ranked by the LM in context."""
-                ranked = in_context(
-                    self.fluency, words, {i: swap(words, i, swaps[i], n=len(swaps[i])) for i in salient}
-                )
-                return lambda i: ranked[i]
+                return floored({i: swap(words, i, swaps[i], n=len(swaps[i])) for i in salient})
 
             self._score_proposals(words, salient, swapped(salient_swap), target, first, scored, seen)
             yield self._best_slots(scored, slots), depth
             if self.task == "sentiment":  # then antonyms without a polarity ("scant" -> "sufficient"), LM-floored
-                evaluative = in_context(self.fluency, words, {i: neutral_antonym(words, i) for i in visible})
-                self._score_proposals(words, visible, lambda i: evaluative[i], target, first, scored, seen)
+                evaluative = floored({i: neutral_antonym(words, i) for i in visible})
+                self._score_proposals(words, visible, evaluative, target, first, scored, seen)
                 yield self._best_slots(scored, slots), depth
             # last resorts: any salient adjective, adverb or noun to a polarity word, then antonyms of the other
             # content words, each only where the language model reads it well in context
             self._score_proposals(words, salient, swapped(broad_swap), target, first, scored, seen)
             yield self._best_slots(scored, slots), depth
             if self.task == "sentiment":
-                broad = {i: neutral_antonym(words, i, evaluative=False) for i in visible}
-                ranked = in_context(self.fluency, words, broad)
-                self._score_proposals(words, visible, lambda i: ranked[i], target, first, scored, seen)
+                broad = floored({i: neutral_antonym(words, i, evaluative=False) for i in visible})
+                self._score_proposals(words, visible, broad, target, first, scored, seen)
                 yield self._best_slots(scored, slots), depth
         else:
             ranked = [int(i) for i in np.argsort(-saliency, kind="stable")[: 2 * slots] if int(i) in grads]

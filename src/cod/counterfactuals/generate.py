@@ -322,7 +322,6 @@ def draws(
 
 def plan_sets(
     made: Made,
-    generator: Generator,
     sets: dict[int, tuple[pd.DataFrame, pd.DataFrame]],
     fill: bool,
     reference: tuple[Made, dict[int, Plan]] | None = None,
@@ -390,7 +389,7 @@ def make_cod_sets(
             )
             ref = (made[gen.reference], plans[gen.reference]) if gen.reference else None
             fill = cfg.fill_budget and cfg.keep == "valid" and gen.keeps == "valid"
-            plans[kind] = plan_sets(made[kind], gen, draw, fill, ref)
+            plans[kind] = plan_sets(made[kind], draw, fill, ref)
         timings[seed] = {"originals": len(draw[max(ks)][0])} | {
             kind: {"seconds": m.seconds, "rows": len(m.records), "seconds_per_cfe": m.seconds / max(1, len(m.records))}
             for kind, m in made.items()
