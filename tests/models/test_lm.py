@@ -12,7 +12,7 @@ import pytest
 import torch
 
 from cod.counterfactuals.editor import in_context
-from cod.counterfactuals.fluency import FluencyLM
+from cod.counterfactuals.fluency import FluencyLM, shared_terms
 from cod.counterfactuals.operators import neutral_antonym
 from cod.errors import ConfigError, DataError
 from cod.fetch import Pinned
@@ -114,10 +114,29 @@ def test_fluency_batched_equals_one_by_one(tmp_path: Path) -> None:
     np.testing.assert_allclose(FluencyLM(model, tok).totals(TEXTS), batched * tokens, rtol=1e-5)
 
 
+def test_texts_sharing_a_beginning_score_as_the_full_forward_does(tmp_path: Path) -> None:
+    model, tok = tiny_causal_lm(tmp_path)
+    texts = ["the plot was very dull", "the plot was very good", "the plot was not very dull", "the plot", "a plot"]
+    expected = []
+    for text in texts:
+        ids = torch.tensor([[tok.bos_token_id, *tok(text, add_special_tokens=False)["input_ids"]]])
+        with torch.no_grad():
+            logprobs = model(input_ids=ids).logits[0, :-1].log_softmax(-1)
+        expected.append(float(logprobs.gather(-1, ids[0, 1:, None]).mean()))
+    np.testing.assert_allclose(FluencyLM(model, tok, batch_size=8).logprobs(texts), expected, atol=1e-5)
+    assert shared_terms([[1, 2, 3, 4], [1, 2, 5], [1, 2, 3, 4, 6], [7], [1, 2, 3, 9]]) == [
+        (0, 0),  # nothing earlier
+        (0, 1),  # P(2 | 1) is shared; P(5 | 1 2) is its own
+        (0, 3),  # every term of [1 2 3 4]
+        (3, 0),  # another first token shares nothing
+        (0, 2),  # the sequence sharing the most is chosen (not [1 2 5])
+    ]
+
+
 def test_fluency_scores_each_text_once(tmp_path: Path) -> None:
     model, tok = tiny_causal_lm(tmp_path)
     runs = []
-    model.register_forward_hook(lambda module, args, out: runs.append(1))
+    model.get_decoder().register_forward_hook(lambda module, args, out: runs.append(1))
     scorer = FluencyLM(model, tok, batch_size=2, cache_size=3)
     first = scorer.logprobs(TEXTS[:2] + TEXTS[:1])
     assert scorer.calls == 2 and len(runs) == 1 and first[0] == first[2]
@@ -163,3 +182,19 @@ def test_real_lm_prefers_fluent_text(real_lm: FluencyLM) -> None:
     per_slot = {i: ops for i in range(len(words)) if (ops := neutral_antonym(words, i))}
     assert per_slot[1] == [("antonym", {1: "inaudible"})]
     assert in_context(real_lm, words, per_slot)[1] == []
+
+
+def test_conversion_parses_the_gguf_file_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    import gguf
+
+    opened = []
+
+    class Reader:
+        def __init__(self, path, mode="r"):
+            opened.append((path, mode))
+
+    monkeypatch.setattr(gguf, "GGUFReader", Reader)
+    with lm.one_gguf_parse():
+        first, again, other = gguf.GGUFReader("a.gguf"), gguf.GGUFReader("a.gguf"), gguf.GGUFReader("b.gguf")
+    assert first is again and other is not first and opened == [("a.gguf", "r"), ("b.gguf", "r")]
+    assert gguf.GGUFReader is Reader  # restored

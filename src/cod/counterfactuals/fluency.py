@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from collections import OrderedDict
 from typing import Any
@@ -66,27 +67,47 @@ class FluencyLM:
                 batches.append([i])
         return batches
 
+    def _logits(self, hidden: torch.Tensor) -> torch.Tensor:
+        """The LM's next-token logits (float32) from final hidden states, computed as its own forward does."""
+        logits = self.model.get_output_embeddings()(hidden).float()
+        cap = getattr(self.model.config, "final_logit_softcapping", None)
+        return torch.tanh(logits / cap) * cap if cap else logits
+
     @torch.no_grad()
     def _score(self, texts: list[str]) -> list[float]:
-        """Mean token log-probability of each text, in batches of similar length (right padding)."""
+        """Mean token log-probability of each text, in batches of similar length (right padding).
+
+        A causal LM gives the same log-probability to a token whenever the tokens up to it are the same, so a text
+        copies the terms it shares with an earlier text of its batch (candidates are edits of one sentence) and
+        the output layer (Gemma: 262k words, most of the compute) runs only where texts differ.
+        """
         encoded = [self._ids(t) for t in texts]
         out = [0.0] * len(texts)
         device = self.device
+        body = self.model.get_decoder()
         for rows in self._batches([len(e) for e in encoded]):
-            width = max(len(encoded[i]) for i in rows)
+            seqs = [encoded[i] for i in rows]
+            width = max(len(e) for e in seqs)
             ids = torch.full((len(rows), width), self.pad, dtype=torch.long)
             mask = torch.zeros((len(rows), width), dtype=torch.long)
+            for r, seq in enumerate(seqs):
+                ids[r, : len(seq)] = torch.tensor(seq)
+                mask[r, : len(seq)] = 1
+            hidden = body(input_ids=ids.to(device), attention_mask=mask.to(device)).last_hidden_state
+            shared = shared_terms(seqs)
+            where = [(r, t) for r, seq in enumerate(seqs) for t in range(shared[r][1], len(seq) - 1)]
+            terms = [np.zeros(len(seq) - 1) for seq in seqs]
+            if where:
+                r_at, t_at = torch.tensor(where, device=device).T
+                logits = self._logits(hidden[r_at, t_at])
+                picked = logits.gather(-1, ids.to(device)[r_at, t_at + 1].unsqueeze(-1)).squeeze(-1)
+                values = (picked - torch.logsumexp(logits, dim=-1)).cpu().numpy()
+                for (r, t), value in zip(where, values, strict=True):
+                    terms[r][t] = value
             for r, i in enumerate(rows):
-                ids[r, : len(encoded[i])] = torch.tensor(encoded[i])
-                mask[r, : len(encoded[i])] = 1
-            ids, mask = ids.to(device), mask.to(device)
-            logits = self.model(input_ids=ids, attention_mask=mask).logits[:, :-1].float()
-            targets = ids[:, 1:]
-            picked = logits.gather(-1, targets.unsqueeze(-1)).squeeze(-1) - torch.logsumexp(logits, dim=-1)
-            keep = mask[:, 1:].to(picked.dtype)
-            means = (picked * keep).sum(-1) / keep.sum(-1)
-            for r, i in enumerate(rows):
-                out[i] = float(means[r])
+                source, n = shared[r]
+                terms[r][:n] = terms[source][:n]
+                out[i] = float(terms[r].mean())
         return out
 
     def logprobs(self, texts: list[str]) -> np.ndarray:
@@ -115,3 +136,20 @@ class FluencyLM:
     def perplexity(self, texts: list[str]) -> np.ndarray:
         """Per-token perplexity of each text: exp(-mean log-probability)."""
         return np.exp(-self.logprobs(texts))
+
+
+def shared_terms(seqs: list[list[int]]) -> list[tuple[int, int]]:
+    """Per token sequence: (an earlier sequence, how many leading log-probability terms it shares with it).
+
+    Term t (the probability of token t + 1 given tokens 0..t) is the same in two sequences whose first t + 2
+    tokens are equal; the earlier sequence sharing the most is chosen ((r, 0) when none shares any).
+    """
+    shared: list[tuple[int, int]] = []
+    for r, seq in enumerate(seqs):
+        best = (r, 0)
+        for s, other in enumerate(seqs[:r]):
+            n = len(os.path.commonprefix([seq, other])) - 1
+            if n > best[1]:
+                best = (s, n)
+        shared.append(best)
+    return shared

@@ -14,6 +14,8 @@ import os
 import shutil
 import tempfile
 import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -155,6 +157,27 @@ def require_gguf() -> None:
         )
 
 
+@contextmanager
+def one_gguf_parse() -> Iterator[None]:
+    """While open, a GGUF file is parsed once however often it is opened: transformers reads it for the config, the
+    tokenizer and the weights, and parsing Gemma's 262k-word vocabulary takes ~10 s each time."""
+    import gguf
+
+    original, readers = gguf.GGUFReader, {}
+
+    def reader(path: Any, *args: Any, **kwargs: Any) -> Any:
+        key = (str(path), args, tuple(sorted(kwargs.items())))
+        if key not in readers:
+            readers[key] = original(path, *args, **kwargs)
+        return readers[key]
+
+    gguf.GGUFReader = reader
+    try:
+        yield
+    finally:
+        gguf.GGUFReader = original
+
+
 def convert(out_dir: Path, name: str = "gemma-3-270m") -> Path:
     """Dequantise the embedded GGUF into a ``save_pretrained`` folder (model + tokenizer) at ``out_dir``.
 
@@ -166,8 +189,9 @@ def convert(out_dir: Path, name: str = "gemma-3-270m") -> Path:
     gguf = gguf_path(name)
     out_dir = Path(out_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
-    tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
-    model = AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name, dtype=torch.float32)
+    with one_gguf_parse():
+        tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
+        model = AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name, dtype=torch.float32)
     quantizer = getattr(model, "hf_quantizer", None)
     if quantizer is not None:  # the weights are dequantised already; the GGUF marker only blocks saving
         quantizer.remove_quantization_config(model)

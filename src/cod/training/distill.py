@@ -226,6 +226,7 @@ def distill(
         accelerator=accelerator,
         on_epoch=on_epoch,
         desc=f"{method}-{mode}",
+        input_rows=student,
     )
     fit_seconds, eval_in_fit = time.perf_counter() - fit_started, eval_seconds
 

@@ -12,6 +12,7 @@ from tqdm.auto import tqdm
 
 from cod.training.batching import Batch, to_device
 from cod.training.device import shared_accelerator
+from cod.training.rows import train_used_rows
 
 
 @dataclass
@@ -56,57 +57,62 @@ def fit(
     accelerator: Any = None,
     on_epoch: Callable[[int, dict[str, float]], None] | None = None,
     desc: str = "train",
+    input_rows: nn.Module | None = None,
 ) -> FitResult:
     """Train ``module`` (its forward(batch) returns (loss, parts)) with AdamW and linear decay.
 
     Every epoch visits the fixed batches in a seeded random order (sharded across processes under
     accelerate). Every ``eval_every`` epochs ``evaluate()`` runs; the epoch with the best
     ``accuracy`` is kept (weights of ``keep`` snapshotted). ``patience`` > 0 stops after that many
-    evaluations without improvement.
+    evaluations without improvement. ``input_rows``: a model whose input ids all come from ``batches``; its
+    embedding trains only the rows they use where that gives the same result (cod.training.rows), faster.
     """
     from transformers import get_linear_schedule_with_warmup
 
     accelerator = accelerator or shared_accelerator()
     module.to(accelerator.device)
-    params = [p for p in module.parameters() if p.requires_grad]
-    optimizer = torch.optim.AdamW(params, lr=lr, weight_decay=weight_decay, fused=fused_adam(accelerator.device))
-    steps_per_epoch = -(-len(batches) // accelerator.num_processes)
-    total = max(1, steps_per_epoch * epochs)
-    scheduler = get_linear_schedule_with_warmup(optimizer, int(warmup_ratio * total), total)
-    wrapped, optimizer = accelerator.prepare(module, optimizer)
-    result = FitResult(best_epoch=0, best_metrics={})
-    best, stale = -1.0, 0
-    bar = tqdm(range(1, epochs + 1), desc=desc, disable=not accelerator.is_main_process, leave=False)
-    for epoch in bar:
-        wrapped.train()
-        gen = torch.Generator().manual_seed(seed * 100_003 + epoch)
-        order = torch.randperm(len(batches), generator=gen).tolist()
-        order = order[accelerator.process_index :: accelerator.num_processes]
-        sums: dict[str, float] = {}
-        for i in order:
-            loss, parts = wrapped(to_device(batches[i], accelerator.device))
-            accelerator.backward(loss)
-            optimizer.step()
-            scheduler.step()
-            optimizer.zero_grad(set_to_none=True)
-            for k, v in {"loss": float(loss.detach()), **parts}.items():
-                sums[k] = sums.get(k, 0.0) + v
-        row = {"epoch": float(epoch), **{f"train_{k}": v / max(1, len(order)) for k, v in sums.items()}}
-        if evaluate is not None and (epoch % eval_every == 0 or epoch == epochs):
-            metrics = evaluate()
-            row.update({f"val_{k}": v for k, v in metrics.items()})
-            if metrics["accuracy"] > best:
-                best, stale = metrics["accuracy"], 0
-                result.best_epoch, result.best_metrics = epoch, metrics
-                if keep is not None:
-                    result.best_state = snapshot(keep)
-            else:
-                stale += 1
-            bar.set_postfix(val_acc=f"{metrics['accuracy']:.3f}", best=f"{best:.3f}")
-        result.history.append(row)
-        if on_epoch is not None:
-            on_epoch(epoch, row)
-        if patience and stale >= patience:
-            break
+    with train_used_rows(input_rows, batches, weight_decay, accelerator.num_processes) as rows:
+        params = [p for p in module.parameters() if p.requires_grad] + ([rows.rows] if rows is not None else [])
+        optimizer = torch.optim.AdamW(params, lr=lr, weight_decay=weight_decay, fused=fused_adam(accelerator.device))
+        steps_per_epoch = -(-len(batches) // accelerator.num_processes)
+        total = max(1, steps_per_epoch * epochs)
+        scheduler = get_linear_schedule_with_warmup(optimizer, int(warmup_ratio * total), total)
+        wrapped, optimizer = accelerator.prepare(module, optimizer)
+        result = FitResult(best_epoch=0, best_metrics={})
+        best, stale = -1.0, 0
+        bar = tqdm(range(1, epochs + 1), desc=desc, disable=not accelerator.is_main_process, leave=False)
+        for epoch in bar:
+            wrapped.train()
+            gen = torch.Generator().manual_seed(seed * 100_003 + epoch)
+            order = torch.randperm(len(batches), generator=gen).tolist()
+            order = order[accelerator.process_index :: accelerator.num_processes]
+            sums: dict[str, float] = {}
+            for i in order:
+                loss, parts = wrapped(to_device(batches[i], accelerator.device))
+                accelerator.backward(loss)
+                optimizer.step()
+                scheduler.step()
+                optimizer.zero_grad(set_to_none=True)
+                for k, v in {"loss": float(loss.detach()), **parts}.items():
+                    sums[k] = sums.get(k, 0.0) + v
+            row = {"epoch": float(epoch), **{f"train_{k}": v / max(1, len(order)) for k, v in sums.items()}}
+            if evaluate is not None and (epoch % eval_every == 0 or epoch == epochs):
+                if rows is not None:
+                    rows.sync()  # evaluation and the snapshot below read the embedding's own weight
+                metrics = evaluate()
+                row.update({f"val_{k}": v for k, v in metrics.items()})
+                if metrics["accuracy"] > best:
+                    best, stale = metrics["accuracy"], 0
+                    result.best_epoch, result.best_metrics = epoch, metrics
+                    if keep is not None:
+                        result.best_state = snapshot(keep)
+                else:
+                    stale += 1
+                bar.set_postfix(val_acc=f"{metrics['accuracy']:.3f}", best=f"{best:.3f}")
+            result.history.append(row)
+            if on_epoch is not None:
+                on_epoch(epoch, row)
+            if patience and stale >= patience:
+                break
     accelerator.free_memory()  # the process-wide accelerator keeps no reference to this model or its optimizer
     return result

@@ -102,6 +102,7 @@ def train_teacher(
         accelerator=accelerator,
         on_epoch=on_epoch,
         desc="teacher",
+        input_rows=model,
     )
     if result.best_state is not None:
         model.load_state_dict(result.best_state)
