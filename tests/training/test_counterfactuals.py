@@ -160,8 +160,8 @@ def test_llm_backend_end_to_end_with_local_server_and_free_rerun(bert_run, monke
         records, summary = make_cod_set("rt_sentences", 8, 0, cfg)
         assert summary["kind"] == "llm" and summary["calls_are"] == "LLM requests"
         assert summary["llm_requests_sent"] == summary["llm_calls"] >= 4
-        if summary["valid_cfes"]:
-            assert summary["llm_calls_per_valid_cfe"] == summary["llm_calls"] / summary["valid_cfes"]
+        if summary["valid_cfes"]:  # the set's own rows' calls (llm_calls is the seed's, over every k)
+            assert summary["llm_calls_per_valid_cfe"] == records["calls"].sum() / summary["valid_cfes"]
         sent = sum(server.requests.values())
         _, again = make_cod_set("rt_sentences", 8, 0, cfg)
         assert again["llm_requests_sent"] == 0 and sum(server.requests.values()) == sent
@@ -185,8 +185,8 @@ class ReversedWords(Generator):
             {"toy_prompts": dataset.prompts},
         )
 
-    def set_metrics(self, extra, valid_cfes):
-        return {"toy_valid": valid_cfes}
+    def set_metrics(self, records, extra):
+        return {"toy_valid": int(records["valid"].sum())}
 
 
 def test_a_toy_generator_is_one_class_and_one_registry_line(bert_run, monkeypatch):

@@ -189,7 +189,7 @@ def write_cod_set(
     keep = "changed" if generator.keeps == "changed" else cfg.keep
     rows = training_rows(plan.originals, records[records["in_set"]], keep)
     summary = summarise(records, len(rows), generator) | extra
-    summary |= generator.set_metrics(extra, summary["valid_cfes"])
+    summary |= generator.set_metrics(records, extra)
     summary |= {
         "dataset": dataset,
         "k": k,

@@ -7,10 +7,13 @@ one, the CPU otherwise.
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager, nullcontext
 from functools import cache
 from typing import Any
 
 import torch
+
+from cod.errors import ConfigError
 
 
 @cache
@@ -24,3 +27,18 @@ def shared_accelerator() -> Any:
 def device() -> torch.device:
     """The device every model and batch of this process goes to."""
     return shared_accelerator().device
+
+
+def precision_context(precision: str, device: torch.device) -> AbstractContextManager[Any]:
+    """The autocast context of an inference ``precision`` ("fp32": none; "bf16": bfloat16 matmuls on ``device``).
+
+    A GPU without bfloat16 would quietly fall back to fp32 under autocast, so it is refused instead. A CPU without
+    AMX or AVX512-BF16 computes the same bfloat16 results, only more slowly than fp32.
+    """
+    if precision == "fp32":
+        return nullcontext()
+    if precision != "bf16":
+        raise ConfigError(f"unknown precision {precision!r}: use fp32 or bf16")
+    if device.type == "cuda" and not torch.cuda.is_bf16_supported():
+        raise ConfigError("distill.eval_precision: bf16 needs a GPU with bfloat16 support (Ampere or newer); set fp32")
+    return torch.autocast(device.type, dtype=torch.bfloat16)

@@ -203,7 +203,7 @@ def distill(
     def evaluate(split: str = "validation") -> dict[str, float]:
         nonlocal eval_seconds
         t0 = time.perf_counter()
-        logits = predict_logits(student, *setup.evals[split], accelerator.device)
+        logits = predict_logits(student, *setup.evals[split], accelerator.device, cfg.eval_precision)
         metrics = classification_metrics(logits, setup.splits[split]["label"].to_numpy(), setup.reference[split])
         eval_seconds += time.perf_counter() - t0
         return metrics

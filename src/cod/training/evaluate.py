@@ -7,17 +7,23 @@ import torch
 from torch import nn
 
 from cod.training.batching import Batch, model_inputs, to_device
+from cod.training.device import precision_context
 
 
 @torch.no_grad()
-def predict_logits(model: nn.Module, batches: list[Batch], index: list[list[int]], device: torch.device) -> np.ndarray:
-    """Logits for every row, returned in the original row order (batches may be length-sorted)."""
+def predict_logits(
+    model: nn.Module, batches: list[Batch], index: list[list[int]], device: torch.device, precision: str = "fp32"
+) -> np.ndarray:
+    """Logits (float32) for every row, returned in the original row order (batches may be length-sorted);
+    ``precision`` "bf16" runs the forward under bfloat16 autocast (cod.training.device.precision_context)."""
     was_training = model.training
     model.eval()
     n = sum(len(rows) for rows in index)
     out: np.ndarray | None = None
     for batch, rows in zip(batches, index, strict=True):
-        logits = model(**model_inputs(to_device(batch, device))).logits.float().cpu().numpy()
+        with precision_context(precision, device):
+            logits = model(**model_inputs(to_device(batch, device))).logits
+        logits = logits.float().cpu().numpy()
         if out is None:
             out = np.zeros((n, logits.shape[-1]), dtype=np.float32)
         out[rows] = logits

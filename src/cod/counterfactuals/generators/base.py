@@ -48,6 +48,7 @@ class Generator:
         ``reference``: the results of kind ``self.reference`` for the same originals, when it names one."""
         raise NotImplementedError
 
-    def set_metrics(self, extra: dict[str, Any], valid_cfes: int) -> dict[str, Any]:
-        """Metrics of one CoD set computed from the seed's ``extra`` and the set's valid CFEs (none by default)."""
+    def set_metrics(self, records: pd.DataFrame, extra: dict[str, Any]) -> dict[str, Any]:
+        """Metrics of one CoD set from its ``records`` (every row tried for it) and the seed's ``extra`` (none by
+        default)."""
         return {}

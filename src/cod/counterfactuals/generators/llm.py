@@ -209,6 +209,7 @@ class LLMGenerator(Generator):
                     results[i], fell_back = fb, fell_back + 1
         return fell_back
 
-    def set_metrics(self, extra: dict[str, Any], valid_cfes: int) -> dict[str, Any]:
-        """LLM calls per valid CFE of the set (the seed's calls over this set's valid CFEs)."""
-        return {"llm_calls_per_valid_cfe": extra["llm_calls"] / max(1, valid_cfes)}
+    def set_metrics(self, records: pd.DataFrame, extra: dict[str, Any]) -> dict[str, Any]:
+        """LLM calls per valid CFE of the set: the calls spent on its rows tried over its valid CFEs (``llm_calls``
+        and ``llm_requests_sent`` in ``extra`` are the seed's, over the rows of every k)."""
+        return {"llm_calls_per_valid_cfe": float(records["calls"].sum()) / max(1, int(records["valid"].sum()))}
