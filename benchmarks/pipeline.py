@@ -40,6 +40,18 @@ class Stage:
     notebook: float = math.nan
 
 
+def cpu_model() -> str:
+    """The CPU's model name and its bfloat16 units (AMX, AVX-512 BF16): bf16 evaluation's speed depends on them."""
+    try:
+        info = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return platform.processor() or "CPU model unknown"
+    name = next((line.split(":", 1)[1].strip() for line in info.splitlines() if line.startswith("model name")), "")
+    flags = next((line.split(":", 1)[1].split() for line in info.splitlines() if line.startswith("flags")), [])
+    units = [unit for flag, unit in (("amx_bf16", "AMX"), ("avx512_bf16", "AVX-512 BF16")) if flag in flags]
+    return f"{name or 'CPU model unknown'} ({', '.join(units) or 'no bf16 units'})"
+
+
 def timed(root: Path, cmd: list[str]) -> tuple[float, list[Stage]]:
     """Run ``cmd`` streaming its output; (total seconds, stages) from its 'Running stage' and 'ran ... in' lines."""
     start = time.perf_counter()
@@ -156,7 +168,7 @@ def report(fresh: float, noop: float, stages: list[Stage], how: str, jobs: int, 
     ok = lambda value, target: "within" if value <= target else "**over**"  # noqa: E731
     return f"""# Pipeline benchmark
 
-Machine: {platform.machine()}, {os.cpu_count()} CPU cores, Python {platform.python_version()}, no GPU;
+Machine: {platform.machine()}, {cpu_model()}, {os.cpu_count()} CPU cores, Python {platform.python_version()}, no GPU;
 measured {time.strftime("%Y-%m-%d %H:%M")} with `python benchmarks/pipeline.py{how}` on the default `params.yaml`
 (pip download cache warm; everything else computed).
 
