@@ -1,5 +1,6 @@
-"""Evaluation precision: bf16 autocast gives the fp32 logits to bfloat16 accuracy, and hardware that would quietly
-ignore it is refused with the key to change."""
+"""Evaluation and training precision: bf16 autocast gives the fp32 logits to bfloat16 accuracy, bf16 training is
+mixed precision (bfloat16 forward, float32 weights and optimiser), and hardware that would quietly ignore it is refused
+with the key to change."""
 
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ from cod.models.load import load_classifier
 from cod.training.batching import make_batches
 from cod.training.device import precision_context
 from cod.training.evaluate import predict_logits
+from cod.training.loop import fit
+from cod.training.teacher import CrossEntropyStep
 from tests import tiny
 
 
@@ -34,7 +37,50 @@ def test_precision_context_refuses_what_it_cannot_honour(monkeypatch):
     monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda *a, **k: False)
     with pytest.raises(ConfigError, match=r"distill.eval_precision.*set fp32"):
         precision_context("bf16", torch.device("cuda"))
+    with pytest.raises(ConfigError, match=r"distill.train_precision.*set fp32"):
+        precision_context("bf16", torch.device("cuda"), "distill.train_precision")
     with precision_context("bf16", torch.device("cpu")):
         assert torch.get_autocast_dtype("cpu") == torch.bfloat16 and torch.is_autocast_enabled("cpu")
     with precision_context("fp32", torch.device("cpu")):
         assert not torch.is_autocast_enabled("cpu")
+
+
+def trained(folder, precision: str):
+    """A tiny classifier after 8 epochs at ``precision``, the dtypes its first linear layer produced, and its losses."""
+    model, tok = load_classifier(tiny.save_bert(folder, layers=2), 2)
+    frame = pd.DataFrame(
+        {"text": ["the movie was good", "a dull plot", "very very bad", "great plot"], "label": [1, 0, 0, 1]}
+    )
+    batches, _ = make_batches(tok, frame, max_length=16, batch_size=4, labels=frame["label"].to_numpy())
+    dtypes: set[torch.dtype] = set()
+    layer = next(m for m in model.modules() if isinstance(m, torch.nn.Linear))
+    hook = layer.register_forward_hook(lambda _m, _i, out: dtypes.add(out.dtype) if model.training else None)
+    losses: list[float] = []
+    torch.manual_seed(0)
+    fit(
+        CrossEntropyStep(model),
+        batches,
+        epochs=8,
+        lr=1e-3,
+        seed=0,
+        precision=precision,
+        on_epoch=lambda _e, row: losses.append(row["train_loss"]),
+    )
+    hook.remove()
+    return model, dtypes, losses
+
+
+def test_bf16_training_runs_the_forward_in_bfloat16_and_keeps_float32_weights(tmp_path):
+    fp32, fp32_dtypes, fp32_losses = trained(tmp_path / "a", "fp32")
+    bf16, bf16_dtypes, bf16_losses = trained(tmp_path / "b", "bf16")
+    assert fp32_dtypes == {torch.float32} and bf16_dtypes == {torch.bfloat16}
+    assert {p.dtype for p in bf16.parameters()} == {torch.float32}  # master weights (and so AdamW) stay float32
+    assert bf16_losses[-1] < bf16_losses[0]  # it learns
+    assert bf16_losses != fp32_losses  # in bfloat16 ...
+    np.testing.assert_allclose(bf16_losses[0], fp32_losses[0], rtol=0.05)  # ... to its precision
+    changed = [
+        n
+        for (n, a), (_, b) in zip(fp32.named_parameters(), bf16.named_parameters(), strict=True)
+        if not torch.equal(a, b)
+    ]
+    assert changed  # the weights took a (slightly) different path

@@ -29,16 +29,18 @@ def device() -> torch.device:
     return shared_accelerator().device
 
 
-def precision_context(precision: str, device: torch.device) -> AbstractContextManager[Any]:
-    """The autocast context of an inference ``precision`` ("fp32": none; "bf16": bfloat16 matmuls on ``device``).
+def precision_context(
+    precision: str, device: torch.device, key: str = "distill.eval_precision"
+) -> AbstractContextManager[Any]:
+    """The autocast context of a forward ``precision`` ("fp32": none; "bf16": bfloat16 matmuls on ``device``).
 
-    A GPU without bfloat16 would quietly fall back to fp32 under autocast, so it is refused instead. A CPU without
-    AMX or AVX512-BF16 computes the same bfloat16 results, only more slowly than fp32.
+    A GPU without bfloat16 would quietly fall back to fp32 under autocast, so it is refused instead, naming the
+    parameter ``key``. A CPU without AMX or AVX512-BF16 computes the same bfloat16 results, only more slowly than fp32.
     """
     if precision == "fp32":
         return nullcontext()
     if precision != "bf16":
-        raise ConfigError(f"unknown precision {precision!r}: use fp32 or bf16")
+        raise ConfigError(f"{key}: unknown precision {precision!r}: use fp32 or bf16")
     if device.type == "cuda" and not torch.cuda.is_bf16_supported():
-        raise ConfigError("distill.eval_precision: bf16 needs a GPU with bfloat16 support (Ampere or newer); set fp32")
+        raise ConfigError(f"{key}: bf16 needs a GPU with bfloat16 support (Ampere or newer); set fp32")
     return torch.autocast(device.type, dtype=torch.bfloat16)

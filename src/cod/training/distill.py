@@ -227,6 +227,7 @@ def distill(
         on_epoch=on_epoch,
         desc=f"{method}-{mode}",
         input_rows=student,
+        precision=cfg.train_precision,
     )
     fit_seconds, eval_in_fit = time.perf_counter() - fit_started, eval_seconds
 

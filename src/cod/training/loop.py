@@ -11,7 +11,7 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from cod.training.batching import Batch, to_device
-from cod.training.device import shared_accelerator
+from cod.training.device import precision_context, shared_accelerator
 from cod.training.rows import train_used_rows
 
 
@@ -58,6 +58,7 @@ def fit(
     on_epoch: Callable[[int, dict[str, float]], None] | None = None,
     desc: str = "train",
     input_rows: nn.Module | None = None,
+    precision: str = "fp32",
 ) -> FitResult:
     """Train ``module`` (its forward(batch) returns (loss, parts)) with AdamW and linear decay.
 
@@ -66,6 +67,8 @@ def fit(
     ``accuracy`` is kept (weights of ``keep`` snapshotted). ``patience`` > 0 stops after that many
     evaluations without improvement. ``input_rows``: a model whose input ids all come from ``batches``; its
     embedding trains only the rows they use where that gives the same result (cod.training.rows), faster.
+    ``precision`` "bf16" runs the forward (and so the loss) under bfloat16 autocast: mixed precision, with the
+    weights, their gradients and the optimiser in float32 (``distill.train_precision``).
     """
     from transformers import get_linear_schedule_with_warmup
 
@@ -88,7 +91,8 @@ def fit(
             order = order[accelerator.process_index :: accelerator.num_processes]
             sums: dict[str, float] = {}
             for i in order:
-                loss, parts = wrapped(to_device(batches[i], accelerator.device))
+                with precision_context(precision, accelerator.device, "distill.train_precision"):
+                    loss, parts = wrapped(to_device(batches[i], accelerator.device))
                 accelerator.backward(loss)
                 optimizer.step()
                 scheduler.step()
