@@ -14,9 +14,8 @@ from cod.models.load import load_classifier
 from cod.training.batching import make_batches
 from cod.training.device import precision_context
 from cod.training.evaluate import predict_logits
-from cod.training.loop import fit
-from cod.training.teacher import CrossEntropyStep
 from tests import tiny
+from tests.training.test_rows import setup, train
 
 
 def test_bf16_evaluation_matches_fp32_to_bfloat16_accuracy(tmp_path):
@@ -47,27 +46,13 @@ def test_precision_context_refuses_what_it_cannot_honour(monkeypatch):
 
 def trained(folder, precision: str):
     """A tiny classifier after 8 epochs at ``precision``, the dtypes its first linear layer produced, and its losses."""
-    model, tok = load_classifier(tiny.save_bert(folder, layers=2), 2)
-    frame = pd.DataFrame(
-        {"text": ["the movie was good", "a dull plot", "very very bad", "great plot"], "label": [1, 0, 0, 1]}
-    )
-    batches, _ = make_batches(tok, frame, max_length=16, batch_size=4, labels=frame["label"].to_numpy())
+    model, batches, evals = setup(folder)
     dtypes: set[torch.dtype] = set()
     layer = next(m for m in model.modules() if isinstance(m, torch.nn.Linear))
     hook = layer.register_forward_hook(lambda _m, _i, out: dtypes.add(out.dtype) if model.training else None)
-    losses: list[float] = []
-    torch.manual_seed(0)
-    fit(
-        CrossEntropyStep(model),
-        batches,
-        epochs=8,
-        lr=1e-3,
-        seed=0,
-        precision=precision,
-        on_epoch=lambda _e, row: losses.append(row["train_loss"]),
-    )
+    result, _ = train(model, batches, evals, input_rows=False, precision=precision, lr=1e-2, epochs=8)
     hook.remove()
-    return model, dtypes, losses
+    return model, dtypes, [row["train_loss"] for row in result.history]
 
 
 def test_bf16_training_runs_the_forward_in_bfloat16_and_keeps_float32_weights(tmp_path):

@@ -28,7 +28,17 @@ def setup(folder: Path):
     return model, batches, evals
 
 
-def train(model, batches, evals, input_rows: bool, weight_decay: float = 0.0):
+def train(
+    model,
+    batches,
+    evals,
+    input_rows: bool,
+    weight_decay: float = 0.0,
+    precision: str = "fp32",
+    lr: float = 5e-2,
+    epochs: int = 3,
+):
+    """(fit result, the logits of every evaluation inside fit) of a seeded cross-entropy fit."""
     seen = []
 
     def evaluate():
@@ -40,13 +50,14 @@ def train(model, batches, evals, input_rows: bool, weight_decay: float = 0.0):
     result = fit(
         CrossEntropyStep(model),
         batches,
-        epochs=3,
-        lr=5e-2,
+        epochs=epochs,
+        lr=lr,
         seed=0,
         evaluate=evaluate,
         keep=model,
         weight_decay=weight_decay,
         input_rows=model if input_rows else None,
+        precision=precision,
     )
     return result, seen
 
