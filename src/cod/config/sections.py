@@ -397,6 +397,22 @@ class ExplanationsConfig(_Strict):
         return self
 
 
+CONTRAST = re.compile(r"^\s*(\S+)\s+[-−]\s+(\S+)\s*$")
+
+
+def parse_contrast(text: str) -> tuple[str, str]:
+    """``"arm - base"`` (two data modes, a spaced minus between them) → (arm, base); a readable error otherwise."""
+    m = CONTRAST.match(text)
+    if not m:
+        raise ValueError(f"{text!r} is not a contrast; write 'arm - base' with spaces, e.g. 'cod - clean'")
+    arm, base = m.groups()
+    for mode in (arm, base):
+        check_choice(mode, DATA_MODES, "data mode")
+    if arm == base:
+        raise ValueError(f"{text!r} compares a data mode with itself")
+    return arm, base
+
+
 class ReportConfig(_Strict):
     """Section `report`: what the aggregate tables and figures show."""
 
@@ -409,6 +425,18 @@ class ReportConfig(_Strict):
     min_cfe_share: float = Field(default=0.8, ge=0, le=1)
     # decisiveness target: the gain's confidence interval half-width, in accuracy points
     target_half_width: float = Field(default=3.0, gt=0)
+    # the paired contrasts the verdict decides, "arm - base" between two data modes, by seed, per dataset × k × method;
+    # a contrast whose modes are not both in grid.data_modes is listed as not run
+    contrasts: list[str] = Field(default_factory=lambda: ["cod - clean"], min_length=1)
+
+    @field_validator("contrasts")
+    @classmethod
+    def _contrasts(cls, v: list[str]) -> list[str]:
+        return unique([" - ".join(parse_contrast(c)) for c in v], "contrasts")
+
+    def contrast_pairs(self) -> list[tuple[str, str]]:
+        """The declared contrasts as (arm, base) data modes, in their order."""
+        return [parse_contrast(c) for c in self.contrasts]
 
 
 class SyntheticConfig(_Strict):
