@@ -117,9 +117,9 @@ def selection(generator: Generator, keep: str) -> tuple[Keeps, Label]:
 
 
 def same_label_share(rows: pd.DataFrame) -> float | None:
-    """Among a set's CFE rows (training rows), the share whose hard label is its original's gold label (None
-    without CFE rows). The file's label is the one the student trains on: a teacher-labelled CFE's is the
-    teacher's prediction (with the distill.cfe_label its counterfactuals.keep goes with), a fixed one's its own."""
+    """Among a set's CFE rows (training rows), the share whose hard label equals its original's gold label (None
+    without CFE rows). The file's label is the one the student trains on under the distill.cfe_label that
+    counterfactuals.keep pairs with (teacher-labelled: the teacher's prediction) and always for a fixed label."""
     cfes = rows[rows["is_cfe"]]
     if not len(cfes):
         return None
@@ -219,7 +219,7 @@ def write_cod_set(
         "seed": seed,
         "mode": mode,
         "keep": keeps,  # which CFEs the set keeps: valid, changed or all (cod.counterfactuals.kept)
-        "labelled_by": label,  # their hard labels: teacher, gold or flip (1 − gold); fixed unless teacher
+        "labelled_by": label,  # their hard labels: teacher, gold or flip (1 − gold; keep: all or the lexicon control)
         "min_confidence": cfg.min_confidence,
         "fill_budget": cfg.fill_budget,
         "label_names": label_names,
