@@ -16,9 +16,12 @@ from cod.data import registry
 # The offline generator's kinds of counterfactual (section counterfactuals.editor): semantic edits a person would make,
 # adversarial search (HotFlip swaps, free deletions) and an unguided random control.
 EDITOR_KINDS = ("semantic", "adversarial", "random")
+# Controls of the mechanism study, ablation modes only (never the cod arm): on the semantic kind's originals, copy =
+# each original repeated with its gold label, lexicon = VADER-chosen polarity/negation edits labelled 1 - y.
+CONTROL_KINDS = ("copy", "lexicon")
 # clean = k real examples; cod = the CoD set of counterfactuals.backend (editor: of editor.kind); cod-<kind> = the CoD
-# set the offline editor makes with that kind (the counterfactual-kinds ablation)
-DATA_MODES = ("clean", "cod", *(f"cod-{kind}" for kind in EDITOR_KINDS))
+# set the offline editor makes with that kind, or a control's (the counterfactual-kinds ablation)
+DATA_MODES = ("clean", "cod", *(f"cod-{kind}" for kind in (*EDITOR_KINDS, *CONTROL_KINDS)))
 
 
 class _Strict(BaseModel):
@@ -531,7 +534,9 @@ def cod_kind(mode: str, cfg: CounterfactualsConfig) -> str:
 
 
 def check_cfe_kinds(modes: list[str], cfg: CounterfactualsConfig, cfe_label: str) -> None:
-    """Refuse an ablation mode that repeats the ``cod`` arm, and the random control with 1 − y labels."""
+    """Refuse an ablation mode that repeats the ``cod`` arm, and the random control with 1 − y labels. The copy
+    and lexicon controls take any distill.cfe_label: their CFE rows' labels are fixed (gold, 1 − y) in the file
+    and the distiller keeps them (``fixed_label``)."""
     cod_modes = [m for m in modes if m.startswith("cod")]
     kinds = [cod_kind(m, cfg) for m in cod_modes]
     for mode, kind in zip(cod_modes, kinds, strict=True):
