@@ -14,6 +14,7 @@ from cod.data.corpus import Corpus, save
 from cod.references import embed, probe
 from cod.references.schema import ACCURACY_UNIT, PROBE_COLUMNS, accuracy_key, tie_key
 from cod.references.stage import levels_table, run_references
+from cod.report.references import reference_levels
 from tests import tiny
 from tests.conftest import write_params
 
@@ -102,6 +103,11 @@ def test_stage_writes_levels_and_probe_rows_with_the_documented_schema(repo, tin
     assert shown["level"].tolist() == ["chance", "lexicon", "probe", "probe"]
     assert shown["test %"].tolist()[:2] == [50.0, 100.0 * lexicon[accuracy_key("test")]]
 
+    table = reference_levels(["rt_sentences"], KS)  # the report reads back what the stage wrote
+    ours = table[table["level"] != "teacher"]
+    assert (ours["status"] == "ok").all() and ours.loc[ours["level"] == "probe", "n"].tolist() == [2, 2]
+    assert (table.loc[table["level"] == "teacher", "status"] == "missing").all()  # no teacher stage ran here
+
 
 def pairs(n: int) -> pd.DataFrame:
     """A separable pair dataset: the class is the second text's word, identical within a class."""
@@ -119,6 +125,8 @@ def test_a_pair_dataset_gets_no_lexicon_level_and_a_separable_one_probes_at_100_
     assert lexicon[accuracy_key("test")] is None and lexicon[tie_key("test")] is None
     assert (refs.probe[accuracy_key("test")] == 1.0).all() and (refs.probe[accuracy_key("validation")] == 1.0).all()
     assert (refs.probe["train_rows"] == refs.probe["k"]).all()
+    lexicon_rows = reference_levels(["rt_sentences"], KS).query("level == 'lexicon'")
+    assert (lexicon_rows["status"] == "not_applicable").all() and (lexicon_rows["note"] == lexicon["reason"]).all()
 
 
 @pytest.mark.slow
