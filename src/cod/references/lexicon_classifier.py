@@ -1,4 +1,9 @@
-"""A label-free lexicon classifier: VADER's compound score, its sign read as the class "positive" or "negative"."""
+"""A label-free lexicon classifier: VADER's compound score, its sign read as the class "positive" or "negative".
+
+A compound of exactly 0 (a tie: no polarity word, or words that cancel) predicts neither class and counts as 1/2
+correct, the expected accuracy of a fair coin; the share of such ties is recorded beside the accuracy (RULE says
+the same in levels.json).
+"""
 
 from __future__ import annotations
 
