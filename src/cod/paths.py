@@ -158,6 +158,21 @@ def variant_run_dir(dataset: str, seed: int, variant: str, k: int, method: str, 
     return runs_seed_dir(dataset, method, seed) / "variants" / variant / f"k{k}" / mode
 
 
+def references_dir(dataset: str) -> Path:
+    """The reference levels of a dataset beside the students' accuracies (chance, lexicon, linear probe)."""
+    return root() / "results" / "references" / dataset
+
+
+def references_levels(dataset: str) -> Path:
+    """A dataset's chance, lexicon and probe-summary levels (levels.json; schema in cod.references.schema)."""
+    return references_dir(dataset) / "levels.json"
+
+
+def references_probe(dataset: str) -> Path:
+    """The linear probe's accuracy per (k, seed) of the grid (probe.csv)."""
+    return references_dir(dataset) / "probe.csv"
+
+
 def timings_file(output: Path) -> Path:
     """Where the wall/CPU seconds of making ``output`` are kept: results/timings/<output's path>.json.
 
