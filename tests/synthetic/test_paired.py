@@ -1,14 +1,16 @@
-"""CoD − KD paired by seed on two moons: the differences, their t-interval, and the files written."""
+"""CoD − KD paired by seed on two moons: the differences, their t-interval, the files written and the README table."""
 
 from __future__ import annotations
 
 import json
 import math
+from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from cod import paths
+from cod.report import readme
 from cod.synthetic import stage
 from cod.synthetic.experiment import MoonsResult
 
@@ -76,3 +78,54 @@ def test_run_synthetic_writes_the_paired_table_and_keeps_the_unpaired_numbers(tm
     assert written.columns.tolist() == ["seed", *stage.METRICS]
     assert written["test_accuracy"].tolist() == [1.0, 2.0, 6.0]
     assert (paths.synthetic_dir() / "runs.csv").is_file()
+
+
+def write_metrics(root: Path, paired: dict | None) -> None:
+    """reports/synthetic/metrics.json under ``root`` with fixed unpaired numbers and the given paired block."""
+    unpaired = {f"{s}_{m}": {"mean": 90.0, "std": 2.0, "n": 10} for s in ("KD", "CoD") for m in stage.METRICS}
+    metrics = {"teacher_test_accuracy": 97.0, "cfe_flip_rate": 100.0, "seeds": 10, **unpaired}
+    if paired is not None:
+        metrics["paired"] = paired
+    paths.synthetic_dir().mkdir(parents=True)
+    (paths.synthetic_dir() / "metrics.json").write_text(json.dumps(metrics))
+
+
+def cell(mean: float, low: float, high: float) -> dict:
+    """A paired metrics.json cell with sd 1.5 and 10 of 10 seeds."""
+    return {"mean": mean, "std": 1.5, "n": 10, "n_expected": 10, "ci_low": low, "ci_high": high}
+
+
+@pytest.mark.parametrize(
+    ("low", "high", "word"),
+    [
+        (0.4, 5.0, "CoD better"),
+        (-5.0, -0.4, "KD better"),
+        (-1.0, 2.0, "no difference detected"),
+        (0.0, 3.0, "no difference detected"),  # a bound on 0: the interval contains 0
+    ],
+)
+def test_readme_reads_the_paired_interval(tmp_path, monkeypatch, low, high, word):
+    monkeypatch.setenv("COD_ROOT", str(tmp_path))
+    write_metrics(tmp_path, {"confidence": 0.95, **{m: cell(2.0, low, high) for m in stage.METRICS}})
+    text = readme.render_synthetic()
+    assert "| KD | 90.0 ± 2.0 | 90.0 ± 2.0 | 90.0 ± 2.0 |" in text  # the unpaired table stays
+    assert "CoD − KD, paired by seed" in text and "| metric | CoD − KD | 95 % interval | n | reading |" in text
+    interval = f"[{low:+.1f}, {high:+.1f}]".replace("-", "−")
+    for label in ("test accuracy", "test agreement with the teacher", "boundary agreement over the box"):
+        assert f"| {label} | +2.0 ± 1.5 | {interval} | 10/10 | {word} |" in text
+
+
+def test_readme_reads_each_metric_on_its_own(tmp_path, monkeypatch):
+    monkeypatch.setenv("COD_ROOT", str(tmp_path))
+    paired = {"test_accuracy": cell(2.0, 0.5, 3.5), "test_agreement": cell(-2.0, -3.5, -0.5)}
+    write_metrics(tmp_path, {"confidence": 0.95, **paired, "boundary_agreement": cell(0.1, -1.0, 1.2)})
+    rows = [line for line in readme.render_synthetic().splitlines() if line.startswith("| test") or "the box |" in line]
+    assert [row.rsplit("|", 2)[1].strip() for row in rows] == ["CoD better", "KD better", "no difference detected"]
+
+
+def test_readme_says_when_the_metrics_have_no_paired_block(tmp_path, monkeypatch):
+    monkeypatch.setenv("COD_ROOT", str(tmp_path))
+    write_metrics(tmp_path, None)
+    text = readme.render_synthetic()
+    assert "| CoD | 90.0 ± 2.0 |" in text
+    assert "No CoD − KD differences paired by seed in `reports/synthetic/metrics.json` yet" in text
