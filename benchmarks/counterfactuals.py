@@ -32,7 +32,7 @@ import pandas as pd
 from cod import config, paths
 from cod.counterfactuals.editor import Editor
 from cod.counterfactuals.fluency import FluencyLM
-from cod.counterfactuals.generate import generate, summarise
+from cod.counterfactuals.generate import generate, selection, summarise, training_rows
 from cod.counterfactuals.generators import GENERATORS
 from cod.counterfactuals.generators.llm import LLMGenerator
 from cod.counterfactuals.metrics import word_levenshtein
@@ -101,7 +101,8 @@ def run_kind(kind, cfg, originals, scorer, fluency, dataset, names, reference=No
         originals, scorer, fluency, describe(dataset), generator, names, reference, cfg.min_confidence
     )
     seconds = time.perf_counter() - start  # generation and the teacher's and LM's verdicts on the result
-    summary = summarise(records, 0, generator) | {"seconds_per_cfe": seconds / max(1, len(originals))}
+    rows = training_rows(originals, records, *selection(generator, cfg.keep), generator.fixed_label())
+    summary = summarise(records, rows, generator) | {"seconds_per_cfe": seconds / max(1, len(originals))}
     return summary, records, made.results
 
 

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cod import paths, workspace
+from cod.machine import cpu_model
 
 TARGET_FRESH_S, TARGET_NOOP_S = 20 * 60, 10
 
@@ -38,18 +39,6 @@ class Stage:
     start: float
     seconds: float = 0.0
     notebook: float = math.nan
-
-
-def cpu_model() -> str:
-    """The CPU's model name and its bfloat16 units (AMX, AVX-512 BF16): bf16 evaluation's speed depends on them."""
-    try:
-        info = Path("/proc/cpuinfo").read_text()
-    except OSError:
-        return platform.processor() or "CPU model unknown"
-    name = next((line.split(":", 1)[1].strip() for line in info.splitlines() if line.startswith("model name")), "")
-    flags = next((line.split(":", 1)[1].split() for line in info.splitlines() if line.startswith("flags")), [])
-    units = [unit for flag, unit in (("amx_bf16", "AMX"), ("avx512_bf16", "AVX-512 BF16")) if flag in flags]
-    return f"{name or 'CPU model unknown'} ({', '.join(units) or 'no bf16 units'})"
 
 
 def timed(root: Path, cmd: list[str]) -> tuple[float, list[Stage]]:

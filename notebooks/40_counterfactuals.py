@@ -40,7 +40,9 @@ records, summary = generate.make_cod_sets(
 # %% [markdown]
 # Set-level quality per (mode, seed, k): flip rate = share of the rows tried (originals and reserves) whose
 # CFE the teacher accepts (its class changed with p >= counterfactuals.min_confidence); `replaced_originals` how
-# many originals reserves replaced; `originals_without_valid_cfe` is how many CFEs the CoD budget is short; `flipped_below_min_confidence` how many of those flipped less confidently; perplexity
+# many originals reserves replaced; `originals_without_valid_cfe` is how many teacher-accepted CFEs the CoD
+# budget is short; `flipped_below_min_confidence` how many of those flipped less confidently; `cfe_rows` the CFE
+# rows the set trains on and `same_label_share` how many of them carry their original's label; perplexity
 # ratio = the language model's perplexity of the CFE over the original's; lexicon share = edits on polarity
 # words or negations.
 
@@ -56,6 +58,8 @@ columns = [
     "replaced_originals",
     "originals_without_valid_cfe",
     "flipped_below_min_confidence",
+    "cfe_rows",
+    "same_label_share",
     "flip_rate",
     "p_target_median",
     "word_edits_median",

@@ -154,3 +154,24 @@ def save_t5(folder: Path, layers: int = 2, d_model: int = 32, extra_vocab: list[
     T5ForConditionalGeneration(cfg).save_pretrained(folder)
     tok.save_pretrained(folder)
     return str(folder)
+
+
+def pipeline_params(root: Path, lm_folder: Path, **grid: object) -> dict:
+    """Give the checkout at ``root`` a params.yaml that runs the whole pipeline in minutes on a CPU: one embedded
+    dataset, a one-epoch teacher on 96 rows, validation and test sampled to 300 rows, two-epoch students, one tuning
+    lr and seed, a tiny fluency LM saved to ``lm_folder``, any teacher flip kept; ``grid``: grid keys to set too
+    (default: rt_sentences, k=[8], seeds=[0], KD, clean and cod). Returns the mapping written."""
+    import yaml
+
+    params = yaml.safe_load((root / "params.yaml").read_text())
+    params["grid"].update(datasets=["rt_sentences"], k=[8], seeds=[0], methods=["kd"], data_modes=["clean", "cod"])
+    params["grid"].update(grid)
+    params["teacher"].update(epochs=1, max_train_examples=96)
+    params["data"]["max_eval_rows"] = 300  # quick evaluations: validation and test sampled to 300 rows
+    params["distill"].update(epochs=2, min_steps=0, evaluations=2)
+    params["tune"].update(lrs=[2.0e-4], seeds=[1000], k=None, sensitivity_seeds=0, sensitivity_k=[])
+    params["counterfactuals"].update(fluency_lm=save_causal_lm(lm_folder), min_confidence=0.0)
+    params["counterfactuals"]["editor"].update(max_edits=2)
+    params["synthetic"].update(n_train=200, n_test=200, teacher_epochs=60, student_epochs=60, seeds=2)
+    (root / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+    return params

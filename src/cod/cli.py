@@ -49,6 +49,26 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--devices", help="comma-separated GPU ids, one per worker in turn, e.g. 0,1,2,3")
     prof = sub.add_parser("profile", help="validate a params profile (profiles/NAME.yaml) and make it params.yaml")
     prof.add_argument("name", help="profile name, e.g. paper or default")
+    study = sub.add_parser(
+        "study", help="pre-registered studies: the pipeline with other settings in its own workspace (studies/NAME/)"
+    )
+    verbs = study.add_subparsers(dest="verb", required=True)
+    study_run = verbs.add_parser("run", help="run a study (stages already run with the same inputs are reused)")
+    study_run.add_argument("name", help="the study's folder name under studies/, e.g. confirmation")
+    study_run.add_argument("-j", "--jobs", type=int, default=2, help="concurrent `dvc repro` workers (default 2)")
+    study_run.add_argument("--devices", help="comma-separated GPU ids, one per worker in turn")
+    study_run.add_argument(
+        "--exploratory",
+        action="store_true",
+        help="run although the protocol or settings have uncommitted changes (results are marked exploratory)",
+    )
+    verbs.add_parser("list", help="every study: protocol commit, results, up to date with protocol and code, run time")
+    power = verbs.add_parser("power", help="seeds a contrast needs: smallest n with t-interval half-width <= target")
+    power.add_argument("--sd", type=float, required=True, help="sample std of the paired gain (points), e.g. a pilot's")
+    power.add_argument("--half-width", type=float, default=3.0, help="target half-width (points; default 3)")
+    power.add_argument("--confidence", type=float, default=0.95, help="interval level (default 0.95)")
+    over = verbs.add_parser("overview", help="regenerate reports/studies/README.md from the studies' published files")
+    over.add_argument("--check", action="store_true", help="change nothing; exit 1 if the overview is stale")
     readme = sub.add_parser("readme", help="regenerate README.md's <!-- generated:NAME --> regions from the reports")
     readme.add_argument("--check", action="store_true", help="change nothing; exit 1 naming the stale regions")
     readme.add_argument("--file", type=Path, help="the README to update (default: README.md at the repository root)")
@@ -63,6 +83,36 @@ def _check(path: Path | None) -> str:
     n_subsets = len(g.datasets) * len(g.k) * len(g.seeds)
     n_runs = n_subsets * len(g.methods) * len(g.data_modes)
     return f"params ok: {len(g.datasets)} dataset(s), k={g.k}, seeds={g.seeds} -> {n_subsets} subsets, {n_runs} runs"
+
+
+def _study(args: argparse.Namespace) -> int:
+    """`cod study run|list|overview`."""
+    from cod.study import listing, render, run
+
+    if args.verb == "run":
+        run.run(args.name, args.jobs, args.devices.split(",") if args.devices else None, args.exploratory)
+        return 0
+    if args.verb == "list":
+        print(listing.table())
+        return 0
+    if args.verb == "power":
+        from cod.stats import n_for_half_width
+
+        n = n_for_half_width(args.sd, args.half_width, args.confidence)
+        print(
+            f"n = {n} seeds: the smallest n whose {args.confidence:.0%} t-interval half-width at sd {args.sd:g} is "
+            f"<= {args.half_width:g} points"
+        )
+        return 0
+    file = render.overview_file()
+    if args.check:
+        if not file.is_file() or file.read_text() != render.overview_document():
+            print(f"{file}: stale; run `cod study overview`")
+            return 1
+        print(f"{file}: up to date")
+        return 0
+    print(f"wrote {render.write_overview()}")
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -87,6 +137,8 @@ def main(argv: list[str] | None = None) -> int:
             from cod import profiles
 
             print(profiles.use(args.name))
+        elif args.command == "study":
+            return _study(args)
         elif args.command == "readme":
             from cod.report import readme
 

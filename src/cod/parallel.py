@@ -24,12 +24,13 @@ from cod.errors import CodError
 # earlier waves' (tests/pipeline/test_dvc_yaml.py checks this against dvc.yaml's deps and outs).
 # The lm conversion and the synthetic experiment need nothing upstream: they run beside prepare, so the teacher has
 # its wave to itself (every core).
+# The references stage needs prepare and subset only; it runs beside the students of the last wave.
 WAVES: tuple[tuple[str, ...], ...] = (
     ("prepare", "lm", "synthetic"),
     ("teacher",),
     ("subset",),
     ("counterfactuals", "tune"),
-    ("distill",),
+    ("distill", "references"),
 )
 
 

@@ -158,6 +158,21 @@ def variant_run_dir(dataset: str, seed: int, variant: str, k: int, method: str, 
     return runs_seed_dir(dataset, method, seed) / "variants" / variant / f"k{k}" / mode
 
 
+def references_dir(dataset: str) -> Path:
+    """The reference levels of a dataset beside the students' accuracies (chance, lexicon, linear probe)."""
+    return root() / "results" / "references" / dataset
+
+
+def references_levels(dataset: str) -> Path:
+    """A dataset's chance, lexicon and probe-summary levels (levels.json; schema in cod.references.schema)."""
+    return references_dir(dataset) / "levels.json"
+
+
+def references_probe(dataset: str) -> Path:
+    """The linear probe's accuracy per (k, seed) of the grid (probe.csv)."""
+    return references_dir(dataset) / "probe.csv"
+
+
 def timings_file(output: Path) -> Path:
     """Where the wall/CPU seconds of making ``output`` are kept: results/timings/<output's path>.json.
 
@@ -200,6 +215,27 @@ def executed_notebook(notebook: str | Path, parameters: dict[str, object]) -> Pa
     if parameters.get("smoke"):
         name += "-smoke"
     return reports_dir() / "executed" / stem / f"{name}.ipynb"
+
+
+def studies_dir() -> Path:
+    """Folder of the studies: one sub-folder each with its settings (params.yaml overrides) and protocol."""
+    return root() / "studies"
+
+
+def study_dir(name: str) -> Path:
+    """One study's folder: params.yaml (overrides of the pipeline's), protocol.md, dvc.lock of its last run."""
+    return studies_dir() / name
+
+
+def study_workspace(name: str) -> Path:
+    """The study's runnable copy of the pipeline (git- and DVC-ignored; shares this repository's DVC cache)."""
+    return study_dir(name) / "workspace"
+
+
+def study_reports_dir(name: str | None = None) -> Path:
+    """reports/studies/ (the overview), or one study's reports: tables, figures, study.json, README.md."""
+    base = reports_dir() / "studies"
+    return base / name if name else base
 
 
 def download_cache() -> Path:

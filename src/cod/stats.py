@@ -33,3 +33,18 @@ def describe(values: pd.Series, expected: int, confidence: float = 0.95) -> dict
         "ci_low": low,
         "ci_high": high,
     }
+
+
+def n_for_half_width(sd: float, half_width: float, level: float = 0.95, n_max: int = 10_000) -> int:
+    """The smallest n (≥ 2) whose Student-t interval of a mean has half-width ≤ ``half_width`` when the sample std is
+    ``sd``: the power rule a study's protocol uses to set its number of seeds."""
+    from scipy import stats
+
+    from cod.errors import ConfigError
+
+    if sd < 0 or half_width <= 0:
+        raise ConfigError(f"need sd >= 0 and half_width > 0, got sd={sd}, half_width={half_width}")
+    for n in range(2, n_max + 1):
+        if stats.t.ppf(0.5 + level / 2, n - 1) * sd / math.sqrt(n) <= half_width:
+            return n
+    raise ConfigError(f"no n <= {n_max} reaches half-width {half_width} at sd {sd}")

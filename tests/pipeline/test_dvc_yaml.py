@@ -71,6 +71,14 @@ STAGE_SECTIONS: dict[str, tuple[str, ...]] = {
     ),
     "figures": ("report",),
     "synthetic": ("synthetic",),
+    "references": (
+        "grid.k",
+        "grid.seeds",
+        "distill.student",
+        "distill.student_layers",
+        "distill.max_length",
+        "distill.eval_batch_size",
+    ),
 }
 
 
@@ -276,3 +284,16 @@ def test_parallel_waves_run_every_stage_after_the_stages_it_depends_on():
             made_by = [g for out, g in producer.items() if out and static(dep).startswith(out) and g != group]
             for upstream in made_by:
                 assert upstream in wave_of and wave_of[upstream] < n, (group, dep, upstream)
+
+
+def test_references_paths_match_cod_paths(repo):
+    rel = lambda p: p.relative_to(repo).as_posix()  # noqa: E731
+    spec = STAGES["references"]
+    outs, deps = [render(o) for o in spec["outs"]], [render(d) for d in spec["deps"]]
+    assert rel(paths.references_dir("rt_sentences")) in outs
+    assert within(rel(paths.references_levels("rt_sentences")), outs)
+    assert within(rel(paths.references_probe("rt_sentences")), outs)
+    assert rel(paths.prepared_dir("rt_sentences")) in deps
+    assert within(rel(paths.subset_dir("rt_sentences", 8, 0)), deps)
+    assert not any(d.startswith(("models/", "data/subsets/cod")) for d in deps)  # no teacher, no CFEs
+    assert not within(rel(paths.timings_file(paths.references_dir("rt_sentences"))), outs)

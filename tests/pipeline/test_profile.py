@@ -58,6 +58,7 @@ def test_dry_run_of_the_paper_profile_lists_every_stage(tmp_path):
         "counterfactuals": 6,
         "tune": 6,
         "distill": 60,  # one per dataset × method × seed, each training 6 k × 2 data modes = 720 runs
+        "references": 6,  # one per dataset: chance, lexicon and the linear probe on every k-shot set
         "aggregate": 1,
         "figures": 1,
         "synthetic": 1,

@@ -87,7 +87,9 @@ def test_slices_on_two_machines_gathered_on_a_third_without_recomputing(setup):
     c = machine(template, tmp / "c")
     third = sh(c, "dvc", "repro", "--pull")  # gather: nothing expensive re-runs; the report stages run once here
     assert not [s for s in ran(third) if s.split("@")[0] in EXPENSIVE], third.stdout
-    assert set(ran(third)) == {"aggregate", "figures", "synthetic"}
+    # ... and the reference levels, which neither slice asked for (their inputs are pulled, not recomputed)
+    assert set(ran(third)) == {"references@rt_sentences", "aggregate", "figures", "synthetic"}
+    assert (c / "results/references/rt_sentences/levels.json").is_file()
     runs = pd.read_csv(c / "results/aggregate/runs.csv")
     assert list(runs["status"]) == ["ok"] * 4
     assert (c / "reports/figures/accuracy_vs_k_test.png").is_file()

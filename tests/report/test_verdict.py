@@ -33,10 +33,12 @@ def gains(rows: list[tuple]) -> pd.DataFrame:
         (0.0, 2.0, 3, False, "no_difference"),  # touching 0 is not a detected difference
         (0.5, 3.0, 3, True, "excluded"),  # the CFE-budget rule wins over the interval
         (math.nan, math.nan, 1, False, "insufficient"),
+        (-4.0, 4.5, 3, False, "insufficient"),  # contains 0 but half-width 4.25 > 3: cannot resolve ±3 points
+        (1.0, 12.0, 3, False, "cod_better"),  # wide, but it excludes 0: a detected difference stands
     ],
 )
 def test_verdict_of_the_interval(low, high, n, excluded, expected):
-    assert aggregate.verdict_of(low, high, n, excluded) == expected
+    assert aggregate.verdict_of(low, high, n, excluded, (high - low) / 2, 3.0) == expected
     assert expected in aggregate.VERDICTS
 
 
@@ -58,7 +60,8 @@ def test_verdict_table_derives_every_column_from_the_paired_gain():
     assert row["verdict"] == "cod_better" and bool(row["meets_target"])  # 2.48 ≤ 3.0
     assert out.loc[("d", 8, "lwd"), "verdict"] == "baseline_better"
     wide = out.loc[("d", 16, "kd")]
-    assert wide["verdict"] == "no_difference" and not bool(wide["meets_target"])
+    assert wide["verdict"] == "insufficient" and not bool(wide["meets_target"])
+    assert "exceeds the target 3" in wide["reason"]
     excluded = out.loc[("d", 16, "lwd")]
     assert excluded["verdict"] == "excluded" and bool(excluded["excluded"])
     assert "50%" in excluded["reason"] and excluded["mean"] == pytest.approx(6.0)  # the numbers stay reported
@@ -182,3 +185,40 @@ def test_table1_marks_short_cod_cells_with_a_double_dagger(tmp_path):
     assert "†" not in md.read_text()  # † is the paper comparison's stand-in mark
     clean = tables.write_table1(summary.assign(cfe_short=False), tmp_path / "clean", "test", "n = 3 seeds")
     assert "‡" not in clean[0].read_text() and "ddagger" not in clean[1].read_text()
+
+
+def runs_frame(modes: dict[str, list[float]], k: int = 8) -> pd.DataFrame:
+    """Tidy runs of one dataset × method × k: each mode's test accuracy per seed (seed = position)."""
+    rows = [
+        {"dataset": "d", "method": "kd", "k": k, "seed": seed, "mode": mode, "status": "ok", "test_accuracy": value}
+        | {"best_val_accuracy": value, "cfe_share": 1.0 if mode != "clean" else math.nan}
+        for mode, values in modes.items()
+        for seed, value in enumerate(values)
+    ]
+    return pd.DataFrame(rows)
+
+
+def test_contrasts_pair_any_two_modes_by_seed_and_name_the_better_arm(tmp_path):
+    runs = runs_frame({"clean": [50.0, 52.0, 54.0], "cod": [56.0, 57.0, 61.0], "cod-random": [50.0, 52.0, 55.0]})
+    gains = aggregate.contrast_gains(runs, [("cod", "clean"), ("cod", "cod-random"), ("cod-copy", "clean")])
+    assert list(gains["contrast"].unique()) == ["cod - clean", "cod - cod-random"]  # cod-copy was not run
+    semantic_random = gains[gains["contrast"] == "cod - cod-random"].iloc[0]
+    assert semantic_random["mean"] == pytest.approx(np.mean([6.0, 5.0, 6.0]))
+    assert semantic_random["std"] == pytest.approx(np.std([6.0, 5.0, 6.0], ddof=1))
+    verdicts = aggregate.verdict(gains)
+    assert list(verdicts["contrast"]) == ["cod - clean", "cod - cod-random"]  # the declared order
+    kinds = {"cod": "semantic", "cod-random": "random"}
+    text = tables.write_verdict(verdicts, tmp_path / "v.md", kinds=kinds, missing=["cod-copy - clean"]).read_text()
+    assert "| contrast | dataset | k | method | gain |" in text
+    assert "| semantic − random | d | 8 | KD | +5.7 ± 0.6 |" in text and "semantic better" in text
+    assert "Declared but not run in this grid (a mode missing from grid.data_modes): cod-copy - clean." in text
+
+
+def test_the_default_contrast_reads_as_before(tmp_path):
+    runs = runs_frame({"clean": [50.0, 52.0, 54.0], "cod": [56.0, 57.0, 61.0]})
+    by_contrast = aggregate.verdict(aggregate.contrast_gains(runs, [("cod", "clean")]))
+    plain = aggregate.verdict(aggregate.cod_gain(runs))
+    columns = ["mean", "std", "n", "ci_low", "ci_high", "verdict"]
+    pd.testing.assert_frame_equal(by_contrast[columns], plain[columns])
+    text = tables.write_verdict(by_contrast, tmp_path / "v.md").read_text()
+    assert "| dataset | k | method | CoD gain |" in text and "contrast" not in text.split("\n\n")[1]

@@ -1,4 +1,5 @@
-"""Kinds of counterfactual: the semantic editor, the min-confidence filter, the random control, the ablation modes."""
+"""Kinds of counterfactual: the semantic editor, the min-confidence filter, the random, copy and lexicon controls,
+the ablation modes."""
 
 from __future__ import annotations
 
@@ -7,26 +8,33 @@ import pandas as pd
 import pytest
 
 from cod import config, paths
-from cod.counterfactuals import generate
+from cod.counterfactuals import generate, lexicon
 from cod.counterfactuals.editor import (
     SALIENT_IN_CONTEXT,
     SALIENT_MIN_DELTA,
     SALIENT_WINDOW,
+    Edit,
     Editor,
+    EditResult,
     in_context,
+    lexicon_edits,
     random_edits,
     target_class,
 )
 from cod.counterfactuals.fluency import FluencyLM
+from cod.counterfactuals.generators.copy import CopyGenerator
+from cod.counterfactuals.generators.lexicon import LexiconGenerator
 from cod.counterfactuals.generators.random import RandomGenerator
 from cod.counterfactuals.metrics import word_levenshtein
-from cod.counterfactuals.operators import LEXICON_OPS
+from cod.counterfactuals.operators import LEXICON_OPS, OPERATOR_NAMES, TASK_FAMILIES
 from cod.counterfactuals.scorer import Scorer
 from cod.data.registry import describe
 from cod.data.subsets import load_subset
 from cod.errors import ConfigError
 from cod.models.teacher import load_teacher
 from cod.report import samples
+from cod.training.distill import as_training_frame
+from cod.training.targets import cfe_labels
 from tests.conftest import REPO
 
 TEXTS = ["the movie was good", "a very dull plot", "love the movie", "the movie was bad", "hate the plot"]
@@ -259,3 +267,207 @@ def test_the_random_control_takes_the_semantic_sets_replacements(bert_run, monke
     assert sorted(rows.loc[~rows["is_cfe"], "idx"]) == sorted(control["idx"]) and len(control) == 4
     if semantic.set_index("idx").loc[first, "role"] == "replaced":
         assert first not in set(rows["idx"])  # the rejected original is edited by neither kind
+
+
+SENTIMENT_OPS = frozenset().union(*(OPERATOR_NAMES[f] for f in TASK_FAMILIES["sentiment"]))
+REVIEWS = [
+    "the movie was good and the acting was great",  # positive: two polar words to turn
+    "a waste of time",  # negative: a phrase swap of three slots
+    "I loved this wonderful movie",
+    "the plot is what it is",  # no rewrite moves VADER's score: no CFE
+]
+GOLD = [1, 0, 1, 1]
+BUDGET = [2, 3, 3, 1]  # the edits of each original's (stand-in) semantic CFE
+
+
+class FixedTeacher:
+    """A scorer stub that gives every text the same probabilities and records what it was asked."""
+
+    def __init__(self, p: list[float]) -> None:
+        self.p, self.asked = np.array(p), []
+
+    def visible_words(self, words: list[str], first: list[str] | None = None) -> int:
+        return len(words)
+
+    def probs(self, texts: list[str], pairs: list[str] | None = None) -> np.ndarray:
+        self.asked.append(list(pairs if pairs is not None else texts))
+        return np.tile(self.p, (len(self.asked[-1]), 1))
+
+
+def stand_in_reference(texts: list[str], budgets: list[int]) -> list[EditResult]:
+    """Semantic results with ``budgets[i]`` edits each: all the controls read of their reference."""
+    edit = Edit(0, "antonym", "a", "b")
+    return [EditResult(t, t, 0, 1, True, 0.0, 1.0, [edit] * n) for t, n in zip(texts, budgets, strict=True)]
+
+
+def params_counterfactuals() -> config.CounterfactualsConfig:
+    return config.load_params(REPO / "params.yaml").counterfactuals
+
+
+def test_lexicon_edits_move_vaders_score_toward_the_other_label_greedily_and_deterministically():
+    for text, gold, n in zip(REVIEWS, GOLD, BUDGET, strict=True):
+        words = text.split()
+        toward = 1 - 2 * gold  # positive gold: lower the score
+        edits = lexicon_edits(words, n, len(words), toward)
+        cfe = " ".join(s for s in ({e.slot: e.new for e in edits}.get(i, w) for i, w in enumerate(words)) if s)
+        assert len(edits) <= n and {e.op for e in edits} <= SENTIMENT_OPS
+        if edits:
+            assert (lexicon.compound(cfe) - lexicon.compound(text)) * toward > 0
+        assert lexicon_edits(words, n, len(words), toward) == edits
+    good = "the movie was good and the acting was great".split()
+    assert [(e.old, e.op) for e in lexicon_edits(good, 2, len(good), -1)] == [("good", "antonym"), ("great", "antonym")]
+    assert [e.old for e in lexicon_edits(good, 2, 4, -1)] == ["good"]  # only the words the teacher reads
+    assert len(lexicon_edits("a waste of time".split(), 3, 4, 1)) == 3  # one phrase swap: its three slots
+    waste = lexicon_edits("a waste of time".split(), 2, 4, 1)  # a budget of two cannot hold it: the best that fits
+    assert [(e.op, e.old, e.new) for e in waste] == [("polarity_swap", "waste", "fun")]
+    assert lexicon_edits("the plot is what it is".split(), 1, 6, -1) == []
+
+
+def test_lexicon_control_needs_no_teacher_to_choose_and_keeps_flipped_gold_labels():
+    originals = pd.DataFrame({"idx": range(len(REVIEWS)), "text": REVIEWS, "label": GOLD})
+    reference = stand_in_reference(REVIEWS, BUDGET)
+    says_negative, says_positive = FixedTeacher([0.9, 0.1]), FixedTeacher([0.2, 0.8])
+    made = [
+        LexiconGenerator(params_counterfactuals()).generate(
+            originals, t, describe("rt_sentences"), ["negative", "positive"], reference
+        )
+        for t in (says_negative, says_positive)
+    ]
+    assert [r.text for r in made[0].results] == [r.text for r in made[1].results]  # two teachers, the same edits
+    for teacher, m in zip((says_negative, says_positive), made, strict=True):  # one verdict pass, after editing
+        assert teacher.asked == [REVIEWS + [r.text for r in m.results]]
+    results = made[0].results
+    assert [len(r.edits) for r in results] == [2, 3, 2, 0]  # the budget, or fewer when no rewrite moves further
+    assert [r.text for r in results[:3]] == [
+        "the movie was evil and the acting was bad",
+        "a joy to watch",
+        "I hated this grim movie",
+    ]
+    assert results[3].text == REVIEWS[3] and not results[3].flipped  # no rewrite moves the score: no CFE
+    assert all(e.op in SENTIMENT_OPS for r in results for e in r.edits)
+    records = pd.DataFrame(
+        {"idx": originals["idx"], "original": REVIEWS, "cfe": [r.text for r in results], "gold": GOLD, "valid": False}
+    ).assign(teacher_cfe=0)
+    gen = LexiconGenerator(params_counterfactuals())
+    rows = generate.training_rows(originals, records, *generate.selection(gen, "all"), gen.fixed_label())
+    cfes = rows[rows["is_cfe"]]
+    assert cfes["idx"].tolist() == [0, 1, 2] and cfes["label"].tolist() == [0, 1, 0]  # 1 − gold, unflipped or not
+    assert cfes["fixed_label"].all() and not rows.loc[~rows["is_cfe"], "fixed_label"].any()
+    assert generate.same_label_share(rows) == 0.0
+    assert gen.set_metrics(records.assign(in_set=True), {}) == {"originals_without_lexicon_edit": 1}
+
+
+def test_lexicon_control_refuses_a_dataset_that_is_not_binary_sentiment():
+    originals = pd.DataFrame({"idx": [0], "text": ["a good film"], "label": [1]})
+    gen, reference = LexiconGenerator(params_counterfactuals()), stand_in_reference(["a good film"], [1])
+    three = ["negative", "neutral", "positive"]
+    with pytest.raises(ConfigError, match=r"grid.data_modes: cod-lexicon .* binary sentiment .* Drop cod-lexicon"):
+        gen.generate(originals, FixedTeacher([0.3, 0.3, 0.4]), describe("rt_sentences"), three, reference)
+    with pytest.raises(ConfigError, match=r"snli is a generic task"):
+        gen.check(describe("snli"), list(describe("snli").label_names))
+
+
+def test_copy_control_repeats_each_original_with_its_gold_label():
+    texts = ["the movie was good", "a  dull plot", "hate the plot"]  # a double space stays: an exact copy
+    originals = pd.DataFrame({"idx": [3, 5, 8], "text": texts, "label": [1, 0, 0]})
+    teacher = FixedTeacher([0.3, 0.7])
+    gen = CopyGenerator(params_counterfactuals())
+    made = gen.generate(originals, teacher, describe("rt_sentences"), [], stand_in_reference(texts, [1, 2, 0]))
+    assert [r.text for r in made.results] == texts and all(not r.edits and not r.flipped for r in made.results)
+    assert teacher.asked == [texts + texts]
+    records = pd.DataFrame({"idx": [3, 5, 8], "original": texts, "cfe": texts, "gold": [1, 0, 0], "valid": False})
+    for keep in ("valid", "all"):  # counterfactuals.keep does not touch the copy control
+        selected = generate.selection(gen, keep)
+        rows = generate.training_rows(originals, records.assign(teacher_cfe=1), *selected, gen.fixed_label())
+        cfes = rows[rows["is_cfe"]].set_index("pair_id")
+        assert cfes["text"].tolist() == texts and cfes["label"].tolist() == [1, 0, 0] and cfes["fixed_label"].all()
+        assert generate.same_label_share(rows) == 1.0
+
+
+def test_same_label_share_counts_cfe_rows_labelled_as_their_original():
+    originals = pd.DataFrame({"idx": [0, 1, 2, 3], "text": ["a", "b", "c", "d"], "label": [1, 0, 1, 0]})
+    records = pd.DataFrame(
+        {
+            "idx": [0, 1, 2, 3],
+            "original": ["a", "b", "c", "d"],
+            "cfe": ["x", "y", "z", "d"],  # the last one unchanged
+            "gold": [1, 0, 1, 0],
+            "teacher_cfe": [0, 0, 1, 1],
+            "valid": [True, False, True, True],
+        }
+    )
+    share = {
+        (keeps, label): generate.same_label_share(generate.training_rows(originals, records, keeps, label))
+        for keeps, label in [("valid", "teacher"), ("changed", "teacher"), ("all", "gold"), ("changed", "flip")]
+    }
+    assert share == {
+        ("valid", "teacher"): pytest.approx(1 / 3),  # teacher_cfe == gold for idx 2 of 0, 2, 3
+        ("changed", "teacher"): pytest.approx(2 / 3),  # idx 1 and 2 of 0, 1, 2
+        ("all", "gold"): 1.0,
+        ("changed", "flip"): 0.0,
+    }
+    assert generate.same_label_share(originals.assign(is_cfe=False, pair_id=originals["idx"])) is None
+
+
+@pytest.mark.parametrize("how", ["teacher", "flip"])
+def test_fixed_labels_survive_either_cfe_label(how):
+    frame = as_training_frame(
+        pd.DataFrame(
+            {
+                "idx": [0, 1, 0, 1, 2, 2],
+                "text": ["a", "b", "a", "b2", "c", "c2"],
+                "label": [1, 0, 1, 1, 1, 1],  # copy of 0 (gold 1), lexicon CFE of 1 (1 − 0), a teacher-labelled CFE
+                "is_cfe": [False, False, True, True, False, True],
+                "pair_id": [0, 1, 0, 1, 2, 2],
+                "fixed_label": [False, False, True, True, False, None],
+            }
+        )
+    )
+    teacher_pred = np.array([0, 1, 0, 0, 0, 1])  # against every fixed label: the teacher would change each
+    labels = cfe_labels(frame, teacher_pred, how, 2)
+    assert labels[:5].tolist() == [1, 0, 1, 1, 1]  # originals and fixed CFE rows: their file label
+    assert labels[5] == (1 if how == "teacher" else 0)  # an unfixed CFE: the teacher's class, or 1 − gold
+
+
+def test_copy_and_lexicon_sets_take_the_semantic_originals_and_keep_their_labels(bert_run):
+    from cod.training.distill import training_frame
+
+    modes = ["clean", "cod", "cod-copy", "cod-lexicon"]
+    records, summaries = generate.make_cod_sets("rt_sentences", [8], [0], bert_run.counterfactuals, modes)
+    metrics = summaries.set_index("mode")
+    semantic = records[(records["mode"] == "cod") & records["in_set"]].set_index("idx")
+    sets = {mode: pd.read_json(paths.train_set("rt_sentences", 8, 0, mode), lines=True) for mode in modes[1:]}
+    assert list(sets["cod"].columns) == ["idx", "text", "label", "is_cfe", "pair_id"]  # no fixed_label: as before
+    assert metrics.loc["cod", "labelled_by"] == "teacher" and metrics.loc["cod", "keep"] == "valid"
+    for mode in modes[2:]:  # both controls edit the semantic set's final originals
+        rows = sets[mode]
+        assert sorted(rows.loc[~rows["is_cfe"], "idx"]) == sorted(semantic.index)
+        assert rows["fixed_label"].tolist() == rows["is_cfe"].tolist()
+        assert metrics.loc[mode, "cfe_rows"] == rows["is_cfe"].sum() == metrics.loc[mode, "training_rows"] - 4
+    copies = sets["cod-copy"]
+    originals, cfes = copies[~copies["is_cfe"]].set_index("idx"), copies[copies["is_cfe"]].set_index("pair_id")
+    assert len(cfes) == 4 and (cfes["text"] == originals.loc[cfes.index, "text"]).all()  # every original, copied
+    assert (cfes["label"] == originals.loc[cfes.index, "label"]).all()
+    assert metrics.loc["cod-copy", "same_label_share"] == 1.0 and metrics.loc["cod-copy", "labelled_by"] == "gold"
+    lexical = records[records["mode"] == "cod-lexicon"].set_index("idx")
+    for idx, r in lexical.iterrows():
+        assert len(r["edits"]) <= max(1, len(semantic.loc[idx, "edits"]))
+        assert {e["op"] for e in r["edits"]} <= SENTIMENT_OPS
+        toward = 1 - 2 * int(r["gold"])
+        assert not r["edits"] or (lexicon.compound(r["cfe"]) - lexicon.compound(r["original"])) * toward > 0
+    lex_rows = sets["cod-lexicon"]
+    edited = lexical[lexical["cfe"] != lexical["original"]]
+    assert sorted(lex_rows.loc[lex_rows["is_cfe"], "idx"]) == sorted(edited.index)
+    assert (lex_rows.loc[lex_rows["is_cfe"]].set_index("idx")["label"] == 1 - edited["gold"]).all()
+    assert metrics.loc["cod-lexicon", "originals_without_lexicon_edit"] == 4 - len(edited)
+    assert len(edited) and metrics.loc["cod-lexicon", "same_label_share"] == 0.0
+    frame = training_frame("rt_sentences", 8, 0, "cod-copy")
+    against = 1 - frame["label"].to_numpy()  # a teacher that disagrees with every row
+    for how in ("teacher", "flip"):
+        assert (cfe_labels(frame, against, how, 2) == frame["label"].to_numpy()).all()
+    kinds = {"cod": "semantic", "cod-copy": "copy", "cod-lexicon": "lexicon"}
+    grid = bert_run.grid.model_copy(update={"k": [8], "seeds": [0], "data_modes": modes})
+    [written] = samples.write_all(bert_run.model_copy(update={"grid": grid}), kinds)
+    text = written.read_text()
+    assert "## cod-copy: copy (4 kept of 4 rows tried)" in text and text.count("| copy (no edit) |") == 4
+    assert f"## cod-lexicon: lexicon ({len(edited)} kept of 4 rows tried)" in text

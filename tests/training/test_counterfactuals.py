@@ -113,17 +113,18 @@ def test_validity_filter_keeps_flips_only_and_reports_failures():
             "seconds": [0.1, 0.2],
         }
     )
-    rows = training_rows(originals, records, "valid")
+    rows = training_rows(originals, records, "valid", "teacher")
     assert rows["is_cfe"].tolist() == [False, False, True]
     assert rows.loc[rows["is_cfe"], ["pair_id", "label"]].values.tolist() == [[5, 0]]
-    paper = training_rows(originals, records, "all")
+    paper = training_rows(originals, records, "all", "flip")
     assert paper.loc[paper["is_cfe"], "label"].tolist() == [0, 1]  # 1 - y, flipped or not
-    s = summarise(records, len(rows), EditorGenerator(config.load_params(REPO / "params.yaml").counterfactuals))
+    s = summarise(records, rows, EditorGenerator(config.load_params(REPO / "params.yaml").counterfactuals))
     assert s["originals_without_valid_cfe"] == 1 and s["flip_rate"] == 0.5 and s["any_flip_rate"] == 0.5
     assert s["calls_per_valid_cfe"] == 40.0 and s["calls_are"] == "teacher forward passes"
     assert s["lexicon_edit_share"] == 0.5 and s["last_resort_share"] == 1.0  # the article agrees: not an edit
     assert s["p_target_median"] == 0.9 and s["ppl_ratio_median"] == 1.2
-    changed = training_rows(originals, records, "changed")  # the random control: every edited text
+    assert s["training_rows"] == 3 and s["cfe_rows"] == 1 and s["same_label_share"] == 0.0
+    changed = training_rows(originals, records, "changed", "teacher")  # the random control: every edited text
     assert changed.loc[changed["is_cfe"], "idx"].tolist() == [5]
 
 

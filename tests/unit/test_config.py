@@ -162,6 +162,20 @@ def test_matching_cfe_set_and_label_pass(keep, cfe_label):
     assert (params.counterfactuals.keep, params.distill.cfe_label) == (keep, cfe_label)
 
 
+@pytest.mark.parametrize(("keep", "cfe_label"), [("valid", "teacher"), ("all", "flip")])
+def test_copy_and_lexicon_controls_are_ablation_modes_under_either_cfe_label(keep, cfe_label):
+    raw = copy.deepcopy(GOOD)
+    raw["grid"]["data_modes"] = ["clean", "cod", "cod-random", "cod-copy", "cod-lexicon"]
+    raw["counterfactuals"]["keep"], raw["distill"]["cfe_label"] = keep, cfe_label
+    if cfe_label == "flip":  # the random control alone still needs the teacher's labels
+        assert "random control" in error_of(raw)
+        raw["grid"]["data_modes"].remove("cod-random")
+    params = config.load_params(REPO / "params.yaml", raw=raw)
+    assert [params.cod_kind(m) for m in params.grid.data_modes if m.startswith("cod-")][-2:] == ["copy", "lexicon"]
+    raw["counterfactuals"]["editor"]["kind"] = "copy"  # a control is never the cod arm
+    assert "counterfactuals.editor.kind" in error_of(raw)
+
+
 def test_gold_labels_with_the_llm_backend_pass_cod_check(repo):
     # the paper profile: backend llm, label_source gold (prompts never ask for a no-op edit, see test_llm.py)
     proc = subprocess.run(

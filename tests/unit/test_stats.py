@@ -26,3 +26,14 @@ def test_describe_of_one_value_has_no_std_or_interval():
     out = stats.describe(pd.Series([70.0, np.nan]), expected=2)
     assert out["mean"] == 70.0 and math.isnan(out["std"]) and math.isnan(out["ci_low"])
     assert (out["n"], out["n_missing"]) == (1, 1)
+
+
+def test_the_power_rule_gives_the_smallest_n_that_reaches_the_half_width():
+    from scipy import stats as st
+
+    from cod.stats import n_for_half_width
+
+    n = n_for_half_width(4.2, 3.0)
+    assert n == 11  # the default's paired-gain spread at k = 8
+    assert st.t.ppf(0.975, n - 1) * 4.2 / n**0.5 <= 3.0 < st.t.ppf(0.975, n - 2) * 4.2 / (n - 1) ** 0.5
+    assert n_for_half_width(0.0, 1.0) == 2 and n_for_half_width(6.4, 3.0) == 20

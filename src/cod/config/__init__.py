@@ -5,6 +5,7 @@ from __future__ import annotations
 from cod.config.checks import check_cfe_labels, check_choice, check_k, check_seed, check_seeds
 from cod.config.loading import StageScalars, load, load_params, read_yaml
 from cod.config.sections import (
+    CONTROL_KINDS,
     DATA_MODES,
     EDITOR_KINDS,
     ChatConfig,
@@ -35,6 +36,7 @@ from cod.config.sections import (
 from cod.errors import ConfigError
 
 __all__ = [
+    "CONTROL_KINDS",
     "DATA_MODES",
     "EDITOR_KINDS",
     "ChatConfig",

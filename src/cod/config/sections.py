@@ -16,9 +16,12 @@ from cod.data import registry
 # The offline generator's kinds of counterfactual (section counterfactuals.editor): semantic edits a person would make,
 # adversarial search (HotFlip swaps, free deletions) and an unguided random control.
 EDITOR_KINDS = ("semantic", "adversarial", "random")
+# Controls of the mechanism study, ablation modes only (never the cod arm): on the semantic kind's originals, copy =
+# each original repeated with its gold label, lexicon = VADER-chosen polarity/negation edits labelled 1 - y.
+CONTROL_KINDS = ("copy", "lexicon")
 # clean = k real examples; cod = the CoD set of counterfactuals.backend (editor: of editor.kind); cod-<kind> = the CoD
-# set the offline editor makes with that kind (the counterfactual-kinds ablation)
-DATA_MODES = ("clean", "cod", *(f"cod-{kind}" for kind in EDITOR_KINDS))
+# set the offline editor makes with that kind, or a control's (the counterfactual-kinds ablation)
+DATA_MODES = ("clean", "cod", *(f"cod-{kind}" for kind in (*EDITOR_KINDS, *CONTROL_KINDS)))
 
 
 class _Strict(BaseModel):
@@ -397,6 +400,22 @@ class ExplanationsConfig(_Strict):
         return self
 
 
+CONTRAST = re.compile(r"^\s*(\S+)\s+[-−]\s+(\S+)\s*$")
+
+
+def parse_contrast(text: str) -> tuple[str, str]:
+    """``"arm - base"`` (two data modes, a spaced minus between them) → (arm, base); a readable error otherwise."""
+    m = CONTRAST.match(text)
+    if not m:
+        raise ValueError(f"{text!r} is not a contrast; write 'arm - base' with spaces, e.g. 'cod - clean'")
+    arm, base = m.groups()
+    for mode in (arm, base):
+        check_choice(mode, DATA_MODES, "data mode")
+    if arm == base:
+        raise ValueError(f"{text!r} compares a data mode with itself")
+    return arm, base
+
+
 class ReportConfig(_Strict):
     """Section `report`: what the aggregate tables and figures show."""
 
@@ -409,6 +428,18 @@ class ReportConfig(_Strict):
     min_cfe_share: float = Field(default=0.8, ge=0, le=1)
     # decisiveness target: the gain's confidence interval half-width, in accuracy points
     target_half_width: float = Field(default=3.0, gt=0)
+    # the paired contrasts the verdict decides, "arm - base" between two data modes, by seed, per dataset × k × method;
+    # a contrast whose modes are not both in grid.data_modes is listed as not run
+    contrasts: list[str] = Field(default_factory=lambda: ["cod - clean"], min_length=1)
+
+    @field_validator("contrasts")
+    @classmethod
+    def _contrasts(cls, v: list[str]) -> list[str]:
+        return unique([" - ".join(parse_contrast(c)) for c in v], "contrasts")
+
+    def contrast_pairs(self) -> list[tuple[str, str]]:
+        """The declared contrasts as (arm, base) data modes, in their order."""
+        return [parse_contrast(c) for c in self.contrasts]
 
 
 class SyntheticConfig(_Strict):
@@ -503,7 +534,9 @@ def cod_kind(mode: str, cfg: CounterfactualsConfig) -> str:
 
 
 def check_cfe_kinds(modes: list[str], cfg: CounterfactualsConfig, cfe_label: str) -> None:
-    """Refuse an ablation mode that repeats the ``cod`` arm, and the random control with 1 − y labels."""
+    """Refuse an ablation mode that repeats the ``cod`` arm, and the random control with 1 − y labels. The copy
+    and lexicon controls take any distill.cfe_label: their CFE rows' labels are fixed (gold, 1 − y) in the file
+    and the distiller keeps them (``fixed_label``)."""
     cod_modes = [m for m in modes if m.startswith("cod")]
     kinds = [cod_kind(m, cfg) for m in cod_modes]
     for mode, kind in zip(cod_modes, kinds, strict=True):

@@ -3,7 +3,8 @@
 Kinds (``counterfactuals.editor.kind``): ``semantic`` edits the words a person would change (antonyms, negation,
 intensifier and phrase swaps; cod.counterfactuals.operators) and ranks the teacher-accepted candidates by the
 teacher and a language model's fluency; ``adversarial`` adds HotFlip swaps and free deletions (the editor before
-the semantic kind); ``random`` (``random_edits``) is the unguided control.
+the semantic kind); ``random`` (``random_edits``) is the unguided control and ``lexicon`` (``lexicon_edits``) the
+lexicon's own choice among the semantic families' edits, by VADER's score alone.
 
 Text is split on whitespace into slots; an edit rewrites one slot (a replacement, "" for a deletion,
 "not good" for an insertion), so edits never shift each other's positions. Only the words the teacher reads
@@ -449,3 +450,45 @@ def random_edits(words: list[str], n: int, visible: int, vocabulary: list[str], 
             new = vocabulary[int(rng.integers(len(vocabulary)))]
         edits.append(Edit(slot, "random", words[slot], _with_core(words[slot], new)))
     return edits
+
+
+def lexicon_rewrites(words: list[str], visible: int) -> list[Op]:
+    """Every distinct rewrite the semantic editor's lexicon families propose for a review's first ``visible`` words
+    (``semantic_operators``, sentiment), reduced to the slots it changes, all of them visible; leftmost slot first,
+    then in operator order."""
+    out: list[Op] = []
+    seen: set[tuple[tuple[int, str], ...]] = set()
+    for i in range(min(visible, len(words))):
+        for name, change in semantic_operators(words, i, "sentiment"):
+            changed = {s: new for s, new in change.items() if new != words[s]}
+            sig = tuple(sorted(changed.items()))
+            if changed and max(changed) < visible and sig not in seen:
+                seen.add(sig)
+                out.append((name, changed))
+    return sorted(out, key=lambda op: min(op[1]))  # stable: a slot's rewrites stay in operator order
+
+
+def lexicon_edits(words: list[str], n: int, visible: int, toward: int) -> list[Edit]:
+    """The lexicon control: up to ``n`` edited slots among the first ``visible`` words, chosen greedily from
+    ``lexicon_rewrites`` by how far each moves VADER's compound score of the text toward ``toward`` (-1: lower,
+    +1: higher), each at slots no earlier one rewrote; stops early when no rewrite moves the score further. No
+    teacher, no language model; ties: the leftmost rewrite, then operator order. A rewrite of several slots (a
+    phrase swap, an article re-chosen) counts each, as the editor's ``EditResult.edits`` do."""
+    candidates = lexicon_rewrites(words, visible)
+    state: dict[int, str] = {}
+    chosen: list[Op] = []
+    score = lex.compound(render(words, state))
+    while True:
+        best: Op | None = None
+        for name, change in candidates:
+            if len(state) + len(change) > n or not state.keys().isdisjoint(change):
+                continue
+            moved = lex.compound(render(words, state | change))
+            if (moved - score) * toward > 0:
+                best, score = (name, change), moved
+        if best is None:
+            break
+        chosen.append(best)
+        state |= best[1]
+    edits = (Edit(s, name, words[s], new) for name, change in chosen for s, new in change.items())
+    return sorted(edits, key=lambda e: e.slot)

@@ -17,6 +17,7 @@ from cod.config import CounterfactualsConfig
 from cod.counterfactuals import generators
 from cod.counterfactuals.editor import EditResult, Fluency
 from cod.counterfactuals.generators import Generated, Generator
+from cod.counterfactuals.kept import Keeps, Label, hard_labels, kept_cfes
 from cod.counterfactuals.metrics import cosine, word_levenshtein
 from cod.counterfactuals.operators import is_agreement_edit, is_semantic_edit
 from cod.counterfactuals.scorer import Scorer
@@ -84,38 +85,58 @@ def assess(
     return pd.DataFrame(rows)
 
 
-def training_rows(originals: pd.DataFrame, records: pd.DataFrame, keep: str) -> pd.DataFrame:
-    """Originals plus their CFEs (pair_id = the original's idx).
-
-    ``keep``: valid = teacher-accepted CFEs, labelled with the teacher's prediction; all = every CFE, labelled 1 − y
-    (the paper code); changed = every edited text, labelled with the teacher's prediction (the random control).
-    For a sentence-pair dataset every row carries ``text_pair``: a CFE row is its original's first text,
-    unchanged, with the edited second text."""
+def training_rows(
+    originals: pd.DataFrame, records: pd.DataFrame, keeps: Keeps, label: Label, fixed: bool = False
+) -> pd.DataFrame:
+    """Originals plus the CFEs a set ``keeps`` (pair_id = the original's idx), labelled as ``label`` says
+    (cod.counterfactuals.kept): valid + teacher = teacher-accepted CFEs with the teacher's prediction; all + flip =
+    every CFE, labelled 1 − y (the paper code); changed + teacher = every edited text with the teacher's prediction
+    (the random control). ``fixed``: a kind whose label is not the teacher's; every row gets ``fixed_label`` (true on
+    its CFE rows), which the distiller keeps whatever distill.cfe_label says. For a sentence-pair dataset every row
+    carries ``text_pair``: a CFE row is its original's first text, unchanged, with the edited second text."""
     base = originals.assign(is_cfe=False, pair_id=originals["idx"])
-    if keep == "all":
-        kept = records
-        labels = 1 - kept["gold"]  # the paper code's hard flipped label
-    else:
-        kept = records[records["valid"]] if keep == "valid" else records[records["cfe"] != records["original"]]
-        labels = kept["teacher_cfe"]
-    cfes = pd.DataFrame({"idx": kept["idx"], "label": labels.astype(int), "is_cfe": True, "pair_id": kept["idx"]})
+    kept = kept_cfes(records, keeps)
+    cfes = pd.DataFrame({"idx": kept["idx"], "label": hard_labels(kept, label), "is_cfe": True, "pair_id": kept["idx"]})
     if is_pair(originals):
         cfes["text"] = kept["idx"].map(originals.set_index("idx")["text"])  # the original premise, as is
         cfes["text_pair"] = kept["cfe"]
     else:
         cfes["text"] = kept["cfe"]
     cols = ["idx", "text", *(["text_pair"] if is_pair(originals) else []), "label", "is_cfe", "pair_id"]
+    if fixed:
+        base, cfes, cols = base.assign(fixed_label=False), cfes.assign(fixed_label=True), [*cols, "fixed_label"]
     return pd.concat([base[cols], cfes[cols]], ignore_index=True)
+
+
+def selection(generator: Generator, keep: str) -> tuple[Keeps, Label]:
+    """(which CFEs a set of ``generator``'s kind keeps, how they are labelled): the kind's own, except that
+    counterfactuals.keep: all turns a kind keeping valid CFEs into the paper code's (every CFE, labelled 1 − y)."""
+    if generator.keeps == "valid" and keep == "all":
+        return "all", "flip"
+    return generator.keeps, generator.label
+
+
+def same_label_share(rows: pd.DataFrame) -> float | None:
+    """Among a set's CFE rows (training rows), the share whose hard label equals its original's gold label (None
+    without CFE rows). The file's label is the one the student trains on under the distill.cfe_label that
+    counterfactuals.keep pairs with (teacher-labelled: the teacher's prediction) and always for a fixed label."""
+    cfes = rows[rows["is_cfe"]]
+    if not len(cfes):
+        return None
+    gold = rows[~rows["is_cfe"]].set_index("pair_id")["label"]
+    return float((cfes["label"].to_numpy() == cfes["pair_id"].map(gold).to_numpy()).mean())
 
 
 LAST_RESORT = frozenset({"broad_swap", "broad_antonym"})  # the semantic editor's last-resort operators
 
 
-def summarise(records: pd.DataFrame, kept_rows: int, generator: Generator) -> dict[str, Any]:
+def summarise(records: pd.DataFrame, rows: pd.DataFrame, generator: Generator) -> dict[str, Any]:
     """Set-level quality: flip rate, teacher confidence, minimality, perplexity ratio, share of edits on polarity
-    words or negations, closeness, cost per valid CFE, how many flips fell below min_confidence, and how the CFE
-    budget was filled. ``records``: every row tried for the set (``in_set`` marks the set's originals, ``role``
-    the replaced ones; without them every record is an original of the set). Rates are over the rows tried."""
+    words or negations, closeness, cost per valid CFE, how many flips fell below min_confidence, how the CFE
+    budget was filled, and how many CFE rows the set trains on and how many of them carry their original's label.
+    ``records``: every row tried for the set (``in_set`` marks the set's originals, ``role`` the replaced ones;
+    without them every record is an original of the set); ``rows``: its training rows (``training_rows``). Rates
+    are over the rows tried."""
     valid = records[records["valid"]]  # an accepted CFE's original is always in the set
     n, nv = len(records), len(valid)
     in_set = int(records["in_set"].sum()) if "in_set" in records else n
@@ -139,7 +160,9 @@ def summarise(records: pd.DataFrame, kept_rows: int, generator: Generator) -> di
         "flipped_below_min_confidence": flipped - nv,
         "flip_rate": nv / n if n else 0.0,  # kept: flipped with p(new class) >= min_confidence
         "any_flip_rate": flipped / n if n else 0.0,  # the teacher's class changed, at any confidence
-        "training_rows": kept_rows,
+        "training_rows": len(rows),
+        "cfe_rows": int(rows["is_cfe"].sum()),  # the CFE rows the set trains on (its budget: ``originals``)
+        "same_label_share": same_label_share(rows),  # of those, labelled as their original (copy 1, lexicon 0)
         "delta_p_mean": mean("delta_p", records),
         "p_target_median": median("p_new_class"),
         "word_edits_median": median("word_edits"),
@@ -186,16 +209,17 @@ def write_cod_set(
 ) -> dict[str, Any]:
     """Write one CoD training set (train.jsonl: the plan's originals and their kept CFEs), the records of every row
     tried for it and its quality metrics; returns the metrics."""
-    keep = "changed" if generator.keeps == "changed" else cfg.keep
-    rows = training_rows(plan.originals, records[records["in_set"]], keep)
-    summary = summarise(records, len(rows), generator) | extra
+    keeps, label = selection(generator, cfg.keep)
+    rows = training_rows(plan.originals, records[records["in_set"]], keeps, label, generator.fixed_label())
+    summary = summarise(records, rows, generator) | extra
     summary |= generator.set_metrics(records, extra)
     summary |= {
         "dataset": dataset,
         "k": k,
         "seed": seed,
         "mode": mode,
-        "keep": keep,
+        "keep": keeps,  # which CFEs the set keeps: valid, changed or all (cod.counterfactuals.kept)
+        "labelled_by": label,  # their hard labels: teacher, gold or flip (1 − gold; keep: all or the lexicon control)
         "min_confidence": cfg.min_confidence,
         "fill_budget": cfg.fill_budget,
         "label_names": label_names,
@@ -375,6 +399,8 @@ def make_cod_sets(
     info = registry.describe(dataset)
     kinds = {mode: generators.build(cfg, mode).name for mode in modes}
     gens = {kind: generators.GENERATORS[kind](cfg, fluency) for kind in generation_order(kinds)}
+    for gen in gens.values():  # before the first CFE is made: a kind that cannot edit this dataset says so now
+        gen.check(info, label_names)
     sets = []  # every seed is generated before any file is written: a failure (e.g. EndpointError) writes nothing
     timings: dict[int, dict[str, Any]] = {}
     for seed in tqdm(seeds, desc="seeds", leave=False):

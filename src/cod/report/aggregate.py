@@ -185,25 +185,53 @@ GAIN_STATS = ["mean", "std", "n", "n_expected", "n_missing", "ci_low", "ci_high"
 GAIN_BUDGET = ["cfe_short", "min_cfe_share", "mean_cfe_share"]
 
 
-def cod_gain(runs: pd.DataFrame, value: str = "test", confidence: float = 0.95, mode: str = "cod") -> pd.DataFrame:
-    """CoD mode ``mode`` − clean per dataset × method × k, paired by seed, with the CFE budget of its paired runs."""
+def contrast_gain(
+    runs: pd.DataFrame, value: str = "test", confidence: float = 0.95, arm: str = "cod", base: str = "clean"
+) -> pd.DataFrame:
+    """Data mode ``arm`` − data mode ``base`` per dataset × method × k, paired by seed, with the CFE budget of the
+    paired runs (the lower mean share of the two sides when both train on counterfactuals)."""
     column = VALUES[value]
     ok = runs[runs["status"] == "ok"]
     cell = ["dataset", "method", "k"]
     wide = ok.pivot_table(index=[*cell, "seed"], columns="mode", values=column)
-    if not {"clean", mode} <= set(wide.columns):
+    if not {base, arm} <= set(wide.columns):
         return pd.DataFrame(columns=[*cell, "value", *GAIN_STATS, *GAIN_BUDGET])
-    diff = (wide[mode] - wide["clean"]).rename("gain").dropna().reset_index()
-    cod = ok[ok["mode"] == mode].set_index([*cell, "seed"])
-    shares = cod["cfe_share"] if "cfe_share" in cod else pd.Series(np.nan, index=cod.index)
-    diff["cfe_share"] = shares.reindex(pd.MultiIndex.from_frame(diff[[*cell, "seed"]])).to_numpy()
+    diff = (wide[arm] - wide[base]).rename("gain").dropna().reset_index()
+    index = pd.MultiIndex.from_frame(diff[[*cell, "seed"]])
+    sides = []
+    for mode in (arm, base):
+        if is_cod_mode(mode):
+            side = ok[ok["mode"] == mode].set_index([*cell, "seed"])
+            shares = side["cfe_share"] if "cfe_share" in side else pd.Series(np.nan, index=side.index)
+            sides.append(shares.reindex(index).to_numpy())
     expected = runs.groupby(cell)["seed"].nunique()
     rows = []
     for (dataset, method, k), group in diff.groupby(cell, sort=True):
         stats = describe(group["gain"], int(expected.loc[(dataset, method, k)]), confidence)
-        budget = cfe_budget(group["cfe_share"])
+        budgets = [cfe_budget(pd.Series(side[group.index])) for side in sides]
+        budget = min(budgets, key=lambda b: b["mean_cfe_share"] if not math.isnan(b["mean_cfe_share"]) else 2.0)
+        budget = {**budget, "cfe_short": any(b["cfe_short"] for b in budgets)} if budgets else cfe_budget(pd.Series())
         rows.append({"dataset": dataset, "method": method, "k": k, "value": value, **stats, **budget})
     return pd.DataFrame(rows)
+
+
+def cod_gain(runs: pd.DataFrame, value: str = "test", confidence: float = 0.95, mode: str = "cod") -> pd.DataFrame:
+    """CoD mode ``mode`` − clean per dataset × method × k, paired by seed, with the CFE budget of its paired runs."""
+    return contrast_gain(runs, value, confidence, mode, "clean")
+
+
+def contrast_gains(
+    runs: pd.DataFrame, contrasts: list[tuple[str, str]], value: str = "test", confidence: float = 0.95
+) -> pd.DataFrame:
+    """Every declared contrast's paired gain (contrast_gain), one block per contrast with its ``contrast`` ("arm -
+    base"), ``arm`` and ``base`` columns; a contrast whose modes the runs lack gives no rows."""
+    columns = ["contrast", "arm", "base", "dataset", "method", "k", "value", *GAIN_STATS, *GAIN_BUDGET]
+    parts = [
+        contrast_gain(runs, value, confidence, arm, base).assign(contrast=f"{arm} - {base}", arm=arm, base=base)
+        for arm, base in contrasts
+    ]
+    parts = [p[columns] for p in parts if len(p)]
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
 
 
 def method_gains(
@@ -246,8 +274,10 @@ def kind_gains(
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
 
 
-def verdict_of(ci_low: float, ci_high: float, n: int, excluded: bool) -> str:
-    """Machine verdict of a gain cell: excluded, insufficient (n < 2), cod_better, baseline_better, no_difference."""
+def verdict_of(ci_low: float, ci_high: float, n: int, excluded: bool, half_width: float, target: float) -> str:
+    """Machine verdict of a gain cell: excluded; cod_better (the arm) or baseline_better (the base) when the interval
+    excludes 0; no_difference when it contains 0 and is no wider than ± ``target``; insufficient when it contains 0
+    but is wider (the cell could not resolve a difference of that size), or n < 2."""
     if excluded:
         return "excluded"
     if n < 2 or math.isnan(ci_low) or math.isnan(ci_high):
@@ -256,19 +286,25 @@ def verdict_of(ci_low: float, ci_high: float, n: int, excluded: bool) -> str:
         return "cod_better"
     if ci_high < 0:
         return "baseline_better"
-    return "no_difference"
+    return "no_difference" if half_width <= target else "insufficient"
 
 
 def verdict(gains: pd.DataFrame, min_cfe_share: float = 0.8, target_half_width: float = 3.0) -> pd.DataFrame:
-    """Per dataset × k × method: paired gain, its interval, half-width, decisiveness target and one-word verdict."""
+    """Per contrast × dataset × k × method: paired gain, its interval, half-width, decisiveness target and one-word
+    verdict (``gains``: contrast_gains, or cod_gain's frame for the CoD − clean contrast alone)."""
     # Exclusion rule: the mean over the cell's paired seeds of cfe_share (CFEs the student trained on / CFEs the
     # budget asked for) is below min_cfe_share. An unknown share (no train_cfe_rows) does not exclude.
     columns = [
+        "contrast", "arm", "base",
         "dataset", "k", "method", "value", "mean", "std", "n", "n_expected", "ci_low", "ci_high", "half_width",
         "meets_target", "mean_cfe_share", "min_cfe_share", "cfe_short", "excluded", "verdict", "reason",
     ]  # fmt: skip
+    if "contrast" not in gains:
+        gains = gains.assign(contrast="cod - clean", arm="cod", base="clean")
+    order = {name: i for i, name in enumerate(dict.fromkeys(gains["contrast"]))}  # the declared order
+    ordered = gains.assign(order=gains["contrast"].map(order)).sort_values(["order", "dataset", "k", "method"])
     rows = []
-    for g in gains.sort_values(["dataset", "k", "method"]).to_dict(orient="records"):
+    for g in ordered.to_dict(orient="records"):
         n, low, high = int(g["n"]), float(g["ci_low"]), float(g["ci_high"])
         half = (high - low) / 2 if n >= 2 else math.nan
         share = float(g.get("mean_cfe_share", math.nan))
@@ -280,18 +316,20 @@ def verdict(gains: pd.DataFrame, min_cfe_share: float = 0.8, target_half_width: 
             )
         elif n < 2:
             reason = f"n = {n} paired seed(s): no interval"
+        elif low <= 0 <= high and half > target_half_width:
+            reason = f"the interval contains 0 and its half-width {half:.1f} exceeds the target {target_half_width:g}"
         else:
             reason = ""
         rows.append(
             {
-                **{key: g.get(key, math.nan) for key in columns[:10]},
+                **{key: g.get(key, math.nan) for key in columns[:13]},
                 "half_width": half,
                 "meets_target": bool(not math.isnan(half) and half <= target_half_width),
                 "mean_cfe_share": share,
                 "min_cfe_share": float(g.get("min_cfe_share", math.nan)),
                 "cfe_short": bool(g.get("cfe_short", False)),
                 "excluded": excluded,
-                "verdict": verdict_of(low, high, n, excluded),
+                "verdict": verdict_of(low, high, n, excluded, half, target_half_width),
                 "reason": reason,
             }
         )

@@ -421,6 +421,93 @@ def decision_boundaries(example: SeedRun, out_dir: Path) -> list[Path]:
     return save(fig, out_dir, "moons_boundaries")
 
 
+def contrasts(verdicts: pd.DataFrame, out_dir: Path, target: float = 3.0) -> list[Path]:
+    """Every declared contrast's paired gain with its interval (the verdict table as a forest plot): one panel per
+    dataset × method, one row per contrast (``arm_label − base_label``), one colour per k; shaded: ± the
+    decisiveness target around 0."""
+    set_style()
+    data = verdicts.assign(label=verdicts["arm_label"].astype(str) + " − " + verdicts["base_label"].astype(str))
+    labels = list(dict.fromkeys(data["label"]))
+    panels = list(dict.fromkeys(zip(data["dataset"], data["method"], strict=True)))
+    ks = sorted(data["k"].unique())
+    palette = dict(zip(ks, sns.color_palette("viridis", n_colors=len(ks)), strict=True))
+    fig, axes = plt.subplots(
+        1,
+        len(panels),
+        figsize=(5.2 * len(panels), 0.55 * len(labels) * max(1, len(ks) / 2) + 1.6),
+        squeeze=False,
+        sharey=True,
+        layout="constrained",
+    )
+    for ax, (dataset, method) in zip(axes[0], panels, strict=True):
+        panel = data[(data["dataset"] == dataset) & (data["method"] == method)]
+        ax.axvspan(-target, target, color="#eeeeee", zorder=0)
+        ax.axvline(0.0, color="black", lw=0.8)
+        for j, k in enumerate(ks):
+            cell = panel[panel["k"] == k]
+            y = [labels.index(label) + (j - (len(ks) - 1) / 2) * 0.22 for label in cell["label"]]
+            low = (cell["mean"] - cell["ci_low"]).fillna(0.0).clip(lower=0)
+            high = (cell["ci_high"] - cell["mean"]).fillna(0.0).clip(lower=0)
+            n = pd.to_numeric(cell["n"], errors="coerce")
+            name = f"k={k} (n={int(n.min())})" if len(cell) else f"k={k}"
+            ax.errorbar(cell["mean"], y, xerr=[low, high], fmt="o", capsize=3, color=palette[k], label=name)
+        ax.set_yticks(range(len(labels)), labels)
+        ax.invert_yaxis()
+        ax.set_title(f"{dataset} · {display_name(method)}")
+        ax.set_xlabel("paired gain, test accuracy (points)")
+        ax.legend(fontsize=8)
+    fig.suptitle(f"Declared contrasts: mean paired gain and 95 % t-interval; grey band: ± {target:g} points")
+    return save(fig, out_dir, "contrasts")
+
+
+def gain_vs_paper(gains: pd.DataFrame, paper: pd.DataFrame, out_dir: Path) -> list[Path]:
+    """Our CoD gain vs k per method (mean, bars: the verdict's t-interval) beside the paper's Table 1 gains (CoD −
+    clean, mean over its 5 seeds) on the dataset ours stands in for: direction and shape only, other models."""
+    from cod.report.tables import paper_dataset
+
+    set_style()
+    datasets = sorted(gains["dataset"].unique())
+    ks = sorted(gains["k"].unique())
+    fig, axes = plt.subplots(len(datasets), 2, figsize=(9.5, 3.4 * len(datasets)), squeeze=False, layout="constrained")
+    for row, dataset in enumerate(datasets):
+        ours, theirs = axes[row]
+        data = gains[gains["dataset"] == dataset]
+        for method in in_order(data["method"]):
+            cell = data[data["method"] == method].sort_values("k")
+            interval = [(cell["mean"] - cell["ci_low"]).fillna(0.0), (cell["ci_high"] - cell["mean"]).fillna(0.0)]
+            n = pd.to_numeric(cell["n"], errors="coerce")
+            ours.errorbar(
+                cell["k"],
+                cell["mean"],
+                yerr=interval,
+                marker="o",
+                capsize=3,
+                label=f"{display_name(method)} (n={int(n.min())}–{int(n.max())})",
+            )
+        target = paper_dataset(dataset)
+        table = paper[(paper["table"] == "1") & (paper["dataset"] == target) & paper["method"].isin(data["method"])]
+        table = table[table["pair"] == table["pair"].iloc[0]] if len(table) else table
+        wide = table.pivot_table(index=["method", "k"], columns="mode", values="mean")
+        for method in in_order(table["method"]):
+            if {"clean", "cod"} <= set(wide.columns):
+                g = (wide.loc[method, "cod"] - wide.loc[method, "clean"]).dropna()
+                theirs.plot(g.index, g.values, marker="s", ls="--", label=display_name(method))
+        pair = table["pair"].iloc[0] if len(table) else "–"
+        for ax, title in ((ours, f"ours: {dataset}"), (theirs, f"paper Table 1: {target} ({pair})")):
+            ax.axhline(0.0, color="black", lw=0.8)
+            _log2_k_axis(ax, sorted(set(ks) | set(table["k"].dropna().astype(int))))
+            ax.set_title(title)
+            ax.set_xlabel("k (labelled budget)")
+            ax.set_ylabel("CoD − clean (accuracy points)")
+            if ax.get_legend_handles_labels()[0]:
+                ax.legend(fontsize=8)
+    fig.suptitle(
+        "CoD gain vs k: ours (paired by seed, 95 % t-interval) beside the paper's (mean of 5 seeds); "
+        "different models and data: compare direction and shape, not level"
+    )
+    return save(fig, out_dir, "gain_vs_paper")
+
+
 def run_figures(agg: Aggregated, cfg: ReportConfig) -> list[Path]:
     """The figures stage: every figure of the report, from the aggregate's tables, into reports/figures (PNG + PDF)."""
     out = paths.figures_dir()
@@ -436,6 +523,14 @@ def run_figures(agg: Aggregated, cfg: ReportConfig) -> list[Path]:
         files += cfe_quality(agg["cfes"], out)
         files += cfe_examples(agg["examples"], out)  # says "no valid CFE" when no set has one
     files += teacher_accuracy(agg["teachers"], out)
+    verdicts = agg["verdict"]
+    if "contrast" in verdicts and len(verdicts) and set(verdicts["contrast"]) != {"cod - clean"}:
+        files += contrasts(verdicts, out, cfg.target_half_width)
+    gains = agg[f"gains_{cfg.value}"]
+    if len(gains) and gains["k"].nunique() > 1:
+        from cod.report.tables import paper_results
+
+        files += gain_vs_paper(gains, paper_results(), out)
     if agg["sensitivity"]["n"].fillna(0).gt(0).any():
         files += lr_sensitivity(agg["sensitivity"], out)
     return files

@@ -11,9 +11,12 @@ import json
 import re
 from collections.abc import Callable
 from pathlib import Path
+from types import SimpleNamespace
 
 from cod import paths
 from cod.errors import DataError
+from cod.report.aggregate import verdict_of
+from cod.report.tables import gain_cells, verdict_label
 
 OPEN = re.compile(r"<!-- generated:(?P<name>[\w-]+) -->")
 REGION = re.compile(
@@ -77,8 +80,16 @@ def render_file(file: Path, what: str) -> str:
     return f"{_source(file)}\n\n{file.read_text().strip()}"
 
 
+# The two-moons metrics (keys of reports/synthetic/metrics.json) and how the README names them.
+SYNTHETIC_METRICS = {
+    "test_accuracy": "test accuracy",
+    "test_agreement": "test agreement with the teacher",
+    "boundary_agreement": "boundary agreement over the box",
+}
+
+
 def render_synthetic() -> str:
-    """The two-moons numbers (reports/synthetic/metrics.json): test accuracy, agreement, boundary agreement."""
+    """The two-moons numbers (reports/synthetic/metrics.json): per student, then CoD − KD paired by seed."""
     file = paths.synthetic_dir() / "metrics.json"
     if not file.is_file():
         return f"_No synthetic experiment yet: `{_rel(file)}` does not exist._"
@@ -89,14 +100,39 @@ def render_synthetic() -> str:
         f"Teacher test accuracy {m['teacher_test_accuracy']:.1f} %; CFE flip rate {m['cfe_flip_rate']:.0f} %; "
         f"{m['seeds']} seeds (mean ± sample std, n = {m['seeds']}).",
         "",
-        "| student | test accuracy (%) | test agreement with the teacher (%) | boundary agreement over the box (%) |",
+        f"| student | {' | '.join(f'{label} (%)' for label in SYNTHETIC_METRICS.values())} |",
         "|---|---|---|---|",
     ]
     for student in ("KD", "CoD"):
-        cells = [m.get(f"{student}_{metric}") for metric in ("test_accuracy", "test_agreement", "boundary_agreement")]
+        cells = [m.get(f"{student}_{metric}") for metric in SYNTHETIC_METRICS]
         text = ["–" if c is None else f"{c['mean']:.1f} ± {c['std']:.1f}" for c in cells]
         lines.append(f"| {student} | {' | '.join(text)} |")
-    return "\n".join(lines)
+    return "\n".join([*lines, "", *synthetic_paired(m.get("paired"), file)])
+
+
+def synthetic_paired(paired: dict | None, file: Path) -> list[str]:
+    """The lines of the CoD − KD table paired by seed (mean ± sd, interval, n, reading), or a note when absent."""
+    if not paired:
+        return [f"_No CoD − KD differences paired by seed in `{_rel(file)}` yet: rerun the synthetic stage._"]
+    level = f"{paired['confidence'] * 100:g} %"
+    lines = [
+        f"CoD − KD, paired by seed (a seed fixes both students' k-shot draw and init), in points: mean ± sample "
+        f"std, Student-t {level} interval, n/expected seeds; reading: CoD better if the interval lies above 0, "
+        "KD better if below, no difference detected if it contains 0.",
+        "",
+        f"| metric | CoD − KD | {level} interval | n | reading |",
+        "|---|---|---|---|---|",
+    ]
+    for metric, label in SYNTHETIC_METRICS.items():
+        c = paired.get(metric)
+        cells = ["–"] * 4 if c is None else [*gain_cells(SimpleNamespace(**c)), paired_reading(c)]
+        lines.append(f"| {label} | {' | '.join(cells)} |")
+    return lines
+
+
+def paired_reading(cell: dict) -> str:
+    """The verdict word of a CoD − KD interval: CoD better, KD better or no difference detected."""
+    return verdict_label(verdict_of(cell["ci_low"], cell["ci_high"], cell["n"], excluded=False), "kd")
 
 
 def render_section(file: Path, heading: str, what: str) -> str:

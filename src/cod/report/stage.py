@@ -65,7 +65,12 @@ def run_aggregate(params: Params) -> Aggregated:
     )
     frames["rationale_quality"] = rationales.rationale_quality(params.grid)
     # the verdict is always on the honest number (test accuracy at the best-val epoch), whatever report.value shows
-    frames["verdict"] = aggregate.verdict(frames["gains_test"], cfg.min_cfe_share, cfg.target_half_width)
+    frames["contrast_gains"] = aggregate.contrast_gains(runs, cfg.contrast_pairs(), "test", cfg.confidence)
+    verdicts = aggregate.verdict(frames["contrast_gains"], cfg.min_cfe_share, cfg.target_half_width)
+    frames["verdict"] = verdicts.assign(  # the arms by name (clean, semantic, random, …) for figures and overviews
+        arm_label=[tables.mode_label(m, kinds) for m in verdicts["arm"]],
+        base_label=[tables.mode_label(m, kinds) for m in verdicts["base"]],
+    )
     frames["problems"] = aggregate.problems(runs, frames["verdict"])
     frames["cfes"] = aggregate.cfe_quality(params.grid, kinds)
     frames["teachers"] = aggregate.teacher_quality(params.grid)
@@ -91,6 +96,8 @@ def run_aggregate(params: Params) -> Aggregated:
         cfg.target_half_width,
         cfg.min_cfe_share,
         frames["cfes"],
+        kinds,
+        [c for c, (a, b) in zip(cfg.contrasts, cfg.contrast_pairs(), strict=True) if not {a, b} <= set(runs["mode"])],
     )
     samples.write_all(params, kinds)  # reports/cfe_samples/<dataset>.md
     (paths.tables_dir() / "cfe_kinds.md").write_text(

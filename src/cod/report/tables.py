@@ -45,7 +45,7 @@ def related_markdown(related: pd.DataFrame, rationale_gains: pd.DataFrame, confi
     for r in related.itertuples(index=False):
         if r.base:
             diff = float(r.accuracy) - float(r.base_accuracy)
-            theirs, direction = f"{r.accuracy:.1f} vs {r.base_accuracy:.1f} ({_signed(diff)})", _direction(diff)
+            theirs, direction = f"{r.accuracy:.1f} vs {r.base_accuracy:.1f} ({signed(diff)})", _direction(diff)
         else:
             theirs, direction = f"{r.accuracy:.1f}", "– (baseline not transcribed)"
         rows.append(
@@ -144,8 +144,21 @@ VERDICT_LABELS = {
     "baseline_better": "{method} better",
     "no_difference": "no difference detected",
     "excluded": "excluded (CFE budget)",
-    "insufficient": "insufficient (n < 2)",
+    "insufficient": "insufficient",
 }
+DEFAULT_CONTRAST = "cod - clean"
+
+
+def mode_label(mode: str, kinds: dict[str, str] | None = None) -> str:
+    """A data mode as an arm's name: clean, the cod arm's kind of counterfactual (semantic, llm, …), or cod-<kind>'s."""
+    if mode == "clean":
+        return "clean"
+    return (kinds or {}).get(mode) or (mode.removeprefix("cod-") if mode.startswith("cod-") else "CoD")
+
+
+def is_default_contrast(verdicts: pd.DataFrame) -> bool:
+    """Whether a verdict frame decides CoD − clean only (the default contrast, shown as 'CoD gain')."""
+    return "contrast" not in verdicts or set(verdicts["contrast"].dropna()) <= {DEFAULT_CONTRAST}
 
 
 def short_cells(frame: pd.DataFrame) -> dict[tuple, float]:
@@ -179,28 +192,37 @@ def verdict_label(verdict: str, method: str) -> str:
     return VERDICT_LABELS.get(verdict, verdict).format(method=display_name(method))
 
 
-def _signed(value: float) -> str:
+def signed(value: float) -> str:
     """'+1.2' / '−0.4' with one decimal ('–' when undefined)."""
     return "–" if value is None or math.isnan(float(value)) else f"{float(value):+.1f}".replace("-", "−")
 
 
-def verdict_table(verdicts: pd.DataFrame) -> pd.DataFrame:
-    """The verdict in display form: one row per dataset × k × method, gain mean ± std, interval, n, half-width."""
+def verdict_table(verdicts: pd.DataFrame, kinds: dict[str, str] | None = None) -> pd.DataFrame:
+    """The verdict in display form: one row per (contrast ×) dataset × k × method, gain mean ± std, interval, n,
+    half-width. The CoD − clean contrast alone reads as before ('CoD gain', 'CoD better' / 'KD better'); other
+    contrasts get a contrast column and verdicts naming the better arm."""
+    default = is_default_contrast(verdicts)
     rows = []
     for r in verdicts.itertuples(index=False):
         std = "" if math.isnan(float(r.std)) else f" ± {float(r.std):.1f}"
         half = float(r.half_width)
+        gain = signed(r.mean) + std + (f" {SHORT_MARK}" if bool(r.cfe_short) else "")
+        arm, base = (mode_label(r.arm, kinds), mode_label(r.base, kinds)) if not default else ("", "")
+        label = verdict_label(str(r.verdict), str(r.method))
+        if not default and str(r.verdict) in ("cod_better", "baseline_better"):
+            label = f"{arm if r.verdict == 'cod_better' else base} better"
         rows.append(
             {
+                **({} if default else {"contrast": f"{arm} − {base}"}),
                 "dataset": r.dataset,
                 "k": int(r.k),
                 "method": display_name(r.method),
-                "CoD gain": _signed(r.mean) + std + (f" {SHORT_MARK}" if bool(r.cfe_short) else ""),
-                "interval": "–" if math.isnan(half) else f"[{_signed(r.ci_low)}, {_signed(r.ci_high)}]",
+                ("CoD gain" if default else "gain"): gain,
+                "interval": "–" if math.isnan(half) else f"[{signed(r.ci_low)}, {signed(r.ci_high)}]",
                 "n": f"{int(r.n)}/{int(r.n_expected)}",
                 "half-width": "–" if math.isnan(half) else f"{half:.1f}",
                 "target met": "yes" if bool(r.meets_target) else "no",
-                "verdict": verdict_label(str(r.verdict), str(r.method)),
+                "verdict": label,
             }
         )
     return pd.DataFrame(rows)
@@ -232,23 +254,39 @@ def write_verdict(
     target: float = 3.0,
     min_share: float = 0.8,
     cfes: pd.DataFrame | None = None,
+    kinds: dict[str, str] | None = None,
+    missing: list[str] | None = None,
 ) -> Path:
-    """reports/tables/verdict.md: the paired-gain verdict per cell, how it is derived, every exclusion, and how the
-    CoD sets' CFE budgets were filled (``cfes``: the cfe_quality rows)."""
+    """reports/tables/verdict.md: the paired-gain verdict per cell (per declared contrast), how it is derived, every
+    exclusion, and how the CoD sets' CFE budgets were filled (``cfes``: the cfe_quality rows); ``missing``: declared
+    contrasts this grid does not run."""
     level = f"{confidence:.0%}"
+    if is_default_contrast(verdicts):
+        what = (
+            "CoD gain = CoD − baseline test accuracy (points, at the best-validation epoch), paired by seed: "
+            "mean ± sample std (ddof=1)"
+        )
+        better = "CoD better if the interval lies above 0, the baseline better if below"
+    else:
+        what = (
+            "Gain = arm − base test accuracy (points, at the best-validation epoch) for each declared contrast "
+            "(report.contrasts), paired by seed: mean ± sample std (ddof=1)"
+        )
+        better = "the arm better if the interval lies above 0, the base better if below"
     parts = [
-        f"CoD gain = CoD − baseline test accuracy (points, at the best-validation epoch), paired by seed: "
-        f"mean ± sample std (ddof=1); n = paired seeds / expected; {level} Student-t interval of the mean and its "
-        f"half-width. Verdict: CoD better if the interval lies above 0, the baseline better if below, "
-        f"no difference detected if it contains 0; target met: half-width ≤ {target:g} points. "
-        f"A cell whose CoD runs had on average < {min_share:.0%} of the CFEs their budget asked for is excluded.",
+        f"{what}; n = paired seeds / expected; {level} Student-t interval of the mean and its half-width. "
+        f"Verdict: {better}, no difference detected if it contains 0 and its half-width is at most {target:g} "
+        f"points, insufficient if it contains 0 but is wider (or n < 2); target met: half-width ≤ {target:g} "
+        f"points. A cell whose CoD runs had on average < {min_share:.0%} of the CFEs their budget asked for is "
+        "excluded.",
         "",
     ]
     if verdicts.empty:
         parts.append("No cell has both a CoD and a baseline run yet: no verdict.")
     else:
-        parts.append(to_markdown(verdict_table(verdicts)))
-        notes = [short_note(short_cells(verdicts.assign(mode="cod")))]
+        parts.append(to_markdown(verdict_table(verdicts, kinds)))
+        arm = verdicts["arm"] if "arm" in verdicts else pd.Series("cod", index=verdicts.index)
+        notes = [short_note(short_cells(verdicts.assign(mode=arm)))]
         excluded = verdicts[verdicts["excluded"].eq(True)]
         notes += [
             f"Excluded: {r.dataset} {display_name(r.method)} k={int(r.k)}: {r.reason}."
@@ -257,6 +295,8 @@ def write_verdict(
         notes += budget_notes(cfes if cfes is not None else pd.DataFrame())
         for note in notes:
             parts += ["", note] if note else []
+    if missing:
+        parts += ["", f"Declared but not run in this grid (a mode missing from grid.data_modes): {', '.join(missing)}."]
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text("\n".join(parts) + "\n")
     return out
@@ -315,8 +355,8 @@ def gain_cells(r: Any) -> tuple[str, str, str]:
     """A paired gain row's display cells: "+mean ± std", "[low, high]" ('–' without an interval), "n/expected"."""
     std = "" if math.isnan(float(r.std)) else f" ± {float(r.std):.1f}"
     low, high = float(r.ci_low), float(r.ci_high)
-    interval = "–" if math.isnan(low) or math.isnan(high) else f"[{_signed(low)}, {_signed(high)}]"
-    return _signed(r.mean) + std, interval, f"{int(r.n)}/{int(r.n_expected)}"
+    interval = "–" if math.isnan(low) or math.isnan(high) else f"[{signed(low)}, {signed(high)}]"
+    return signed(r.mean) + std, interval, f"{int(r.n)}/{int(r.n_expected)}"
 
 
 def rationale_gains_markdown(

@@ -40,9 +40,11 @@ def cache_outputs(
 
 
 def cfe_labels(frame: pd.DataFrame, teacher_pred: np.ndarray, how: str, num_labels: int) -> np.ndarray:
-    """Training labels: gold for originals; for CFEs the teacher's prediction or the paper code's 1 − y."""
+    """Training labels: gold for originals; for CFEs the teacher's prediction or the paper code's 1 − y, except CFE
+    rows with ``fixed_label`` true (the copy and lexicon controls), which keep their file label under either."""
     labels = frame["label"].to_numpy().copy()
-    cfe = frame["is_cfe"].to_numpy()
+    fixed = frame["fixed_label"].eq(True).to_numpy() if "fixed_label" in frame else np.zeros(len(frame), dtype=bool)
+    cfe = frame["is_cfe"].to_numpy(dtype=bool) & ~fixed
     if not cfe.any():
         return labels
     if how == "teacher":

@@ -6,7 +6,9 @@ from __future__ import annotations
 from cod.config import CounterfactualsConfig, cod_kind
 from cod.counterfactuals.editor import Fluency
 from cod.counterfactuals.generators.base import Generated, Generator
+from cod.counterfactuals.generators.copy import CopyGenerator
 from cod.counterfactuals.generators.editor import AdversarialGenerator, SemanticGenerator
+from cod.counterfactuals.generators.lexicon import LexiconGenerator
 from cod.counterfactuals.generators.llm import LLMGenerator
 from cod.counterfactuals.generators.local import LocalGenerator
 from cod.counterfactuals.generators.random import RandomGenerator
@@ -18,6 +20,8 @@ GENERATORS: dict[str, type[Generator]] = {
     RandomGenerator.name: RandomGenerator,
     LLMGenerator.name: LLMGenerator,
     LocalGenerator.name: LocalGenerator,
+    CopyGenerator.name: CopyGenerator,
+    LexiconGenerator.name: LexiconGenerator,
 }
 
 __all__ = ["GENERATORS", "Generated", "Generator", "build"]

@@ -9,6 +9,7 @@ import pandas as pd
 
 from cod.config import CounterfactualsConfig
 from cod.counterfactuals.editor import EditResult, Fluency
+from cod.counterfactuals.kept import Keeps, Label
 from cod.counterfactuals.scorer import Scorer
 from cod.data.registry import DatasetInfo
 
@@ -26,15 +27,26 @@ class Generator:
 
     name: ClassVar[str]  # its kind: ``cod-<name>`` data modes and the ``cod`` mode's counterfactuals.backend / kind
     calls_are: ClassVar[str]  # what the records' ``calls`` count (metrics.json ``calls_are``)
-    # the kind whose results this one needs for the same originals (the random control matches semantic's edits)
+    # the kind whose results this one needs for the same originals (the controls take semantic's final originals)
     reference: ClassVar[str | None] = None
-    # which CFEs go into the training set: "valid" (teacher-accepted, or counterfactuals.keep: all) or "changed"
-    # (every edited text, labelled with the teacher's prediction: the random control)
-    keeps: ClassVar[str] = "valid"
+    # which CFEs go into the training set (cod.counterfactuals.kept): "valid" (teacher-accepted; with
+    # counterfactuals.keep: all every CFE, labelled 1 − y), "changed" (every edited text) or "all" (every one)
+    keeps: ClassVar[Keeps] = "valid"
+    # the hard label of a kept CFE: "teacher" (its prediction; distill.cfe_label decides at distill time), "gold"
+    # (its original's label) or "flip" (1 − gold); any but the teacher's is fixed: the distiller keeps it
+    label: ClassVar[Label] = "teacher"
 
     def __init__(self, cfg: CounterfactualsConfig, fluency: Fluency | None = None) -> None:
         """``fluency``: the language model of ``counterfactuals.fluency_lm`` (the semantic editor ranks by it)."""
         self.cfg, self.fluency = cfg, fluency
+
+    @classmethod
+    def fixed_label(cls) -> bool:
+        """Whether this kind's CFE rows keep their file label at distill time (a label that is not the teacher's)."""
+        return cls.label != "teacher"
+
+    def check(self, dataset: DatasetInfo, label_names: list[str]) -> None:
+        """Refuse a dataset this kind cannot make CFEs for (every dataset is fine by default)."""
 
     def generate(
         self,

@@ -1,0 +1,214 @@
+"""The studies' reports in words: each study's README and the overview of all studies, generated from their files.
+
+Everything here is rendered from what a study run published (reports/studies/<name>/study.json, verdict.csv and the
+tables beside them), never from memory: `cod study overview --check` and a test regenerate it and compare.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from cod import paths
+from cod.report.tables import display_name, mode_label, signed, to_markdown, verdict_label
+from cod.study import record, spec
+from cod.study.spec import Study
+
+OVERVIEW = "README.md"
+VERDICT_WORDS = {"cod_better": "{arm} better", "baseline_better": "{base} better"}
+
+
+def _rel(path: Path, start: Path) -> str:
+    """``path`` relative to folder ``start`` (POSIX), for a link in a Markdown file that lives in ``start``."""
+    return Path(os.path.relpath(path, start)).as_posix()
+
+
+def minutes(seconds: float) -> str:
+    """'68.2 min' (or '45 s' under two minutes)."""
+    return f"{seconds:.0f} s" if seconds < 120 else f"{seconds / 60:.1f} min"
+
+
+def full_run(rec: dict[str, Any]) -> dict[str, Any] | None:
+    """The latest run that computed every stage (none skipped as already up to date in the workspace), if any."""
+    full = [r for r in rec.get("runs", []) if r["stages"].get("unchanged", 0) == 0]
+    return full[-1] if full else None
+
+
+def run_time(rec: dict[str, Any]) -> str:
+    """How long the study takes on the machine it was measured on, and its latest re-run if that was partial."""
+    runs = rec.get("runs", [])
+    if not runs:
+        return "not run"
+    full, last = full_run(rec), runs[-1]
+    parts = []
+    if full is not None:
+        s = full["stages"]
+        parts.append(
+            f"{minutes(full['seconds'])} for the whole study ({full['started'][:10]}, {full['machine']}, "
+            f"{full['jobs']} worker(s); {s['ran']} stages ran, {s['restored']} restored from the run-cache)"
+        )
+    if last is not full:
+        s = last["stages"]
+        parts.append(
+            f"latest re-run {minutes(last['seconds'])} ({last['started'][:10]}; {s['ran']} stages ran, "
+            f"{s['unchanged']} already up to date)"
+        )
+    return "; ".join(parts)
+
+
+def protocol_line(rec: dict[str, Any]) -> str:
+    """'frozen at commit abc1234 (2026-12-07)', or why it is not."""
+    p = rec["protocol"]
+    if not p.get("short"):
+        return "never committed (exploratory)"
+    when = f"`{p['short']}` ({p['date'][:10]})"
+    return f"{when}, run exploratory (uncommitted changes)" if rec.get("exploratory") else when
+
+
+def verdict_rows(verdicts: pd.DataFrame) -> pd.DataFrame:
+    """A published verdict.csv in overview form: contrast, cell, gain ± sd, interval, n, verdict."""
+    rows = []
+    for r in verdicts.to_dict(orient="records"):
+        arm, base = str(r.get("arm", "cod")), str(r.get("base", "clean"))
+        arm_label, base_label = str(r.get("arm_label", mode_label(arm))), str(r.get("base_label", mode_label(base)))
+        std = "" if math.isnan(float(r["std"])) else f" ± {float(r['std']):.1f}"
+        word = VERDICT_WORDS.get(str(r["verdict"]))
+        if (arm, base) == ("cod", "clean") or word is None:
+            label = verdict_label(str(r["verdict"]), str(r["method"]))
+        else:
+            label = word.format(arm=arm_label, base=base_label)
+        rows.append(
+            {
+                "contrast": f"{arm_label} − {base_label}",
+                "dataset": r["dataset"],
+                "k": int(r["k"]),
+                "method": display_name(str(r["method"])),
+                "gain (points)": signed(r["mean"]) + std,
+                "95 % interval": "–"
+                if math.isnan(float(r["ci_low"]))
+                else f"[{signed(r['ci_low'])}, {signed(r['ci_high'])}]",
+                "n": f"{int(r['n'])}/{int(r['n_expected'])}",
+                "verdict": label,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def published(study: Study) -> tuple[dict[str, Any], pd.DataFrame] | None:
+    """The study's record and verdict table as published, or None before its first run."""
+    rec = record.read(study)
+    file = study.reports / "verdict.csv"
+    if rec is None:
+        return None
+    return rec, pd.read_csv(file) if file.is_file() and file.read_text().strip() else pd.DataFrame()
+
+
+def study_markdown(study: Study) -> str:
+    """reports/studies/<name>/README.md: question, protocol, run time, verdict, accuracy with reference levels,
+    counterfactual quality and figures, from the study's published files."""
+    found = published(study)
+    if found is None:
+        return f"# Study `{study.name}`\n\nNo results yet: run `cod study run {study.name}`.\n"
+    rec, _ = found
+    out = study.reports
+    lines = [
+        f"# Study `{study.name}`",
+        "",
+        f"_Generated by `cod study run {study.name}` from `study.json` and the report files in this folder; "
+        "do not edit by hand._",
+        "",
+        f"**Question.** {rec['question']}",
+        "",
+        "| | |",
+        "|---|---|",
+        f"| protocol | [{rec['protocol']['path']}]({_rel(paths.root() / rec['protocol']['path'], out)}), "
+        f"frozen at {protocol_line(rec)} |",
+        f"| settings | [{rec['settings']['path']}]({_rel(paths.root() / rec['settings']['path'], out)}) "
+        "(overrides of `params.yaml`) |",
+        f"| run time | {run_time(rec)} |",
+        f"| code | commit `{rec['runs'][-1].get('commit')}`; every input's hash in "
+        f"[studies/{study.name}/dvc.lock]({_rel(study.folder / 'dvc.lock', out)}) |",
+        "",
+    ]
+    sections = [
+        ("Verdict", "tables/verdict.md"),
+        ("Accuracy and reference levels", "tables/table1_test.md"),
+        ("Counterfactuals by kind", "tables/cfe_kinds.md"),
+        ("Learning rate", "tables/tune.md"),
+        ("Sensitivity to the learning rate", "tables/sensitivity.md"),
+    ]
+    for title, name in sections:
+        file = out / name
+        text = file.read_text().strip() if file.is_file() else ""
+        if text and not text.startswith(("No ", "_No ")):
+            lines += [f"## {title}", "", text, ""]
+    figures = sorted((out / "figures").glob("*.png")) if (out / "figures").is_dir() else []
+    if figures:
+        lines += ["## Figures", ""]
+        lines += [f"![{f.stem}](figures/{f.name})" for f in figures]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def write_study(study: Study) -> Path:
+    """Write reports/studies/<name>/README.md."""
+    file = study.reports / "README.md"
+    file.write_text(study_markdown(study))
+    return file
+
+
+def overview_markdown(heading: str = "#") -> str:
+    """Every study: question, each contrast's verdict with interval and n, run time and protocol commit."""
+    lines = []
+    for name in spec.names():
+        study = Study(name)
+        found = published(study)
+        text = study.protocol_file.read_text() if study.protocol_file.is_file() else ""
+        lines += [f"{heading}# {name}", "", f"**Question.** {spec.question(text) or '(no protocol yet)'}", ""]
+        if found is None:
+            lines += [f"No results yet (`cod study run {name}`).", ""]
+            continue
+        rec, verdicts = found
+        lines += [
+            f"Protocol frozen at {protocol_line(rec)} · run time: {run_time(rec)} · "
+            f"[report]({_rel(study.reports / 'README.md', paths.study_reports_dir())})",
+            "",
+        ]
+        if verdicts.empty:
+            lines += ["No verdict: no cell has both arms of a contrast.", ""]
+        else:
+            lines += [to_markdown(verdict_rows(verdicts)), ""]
+    if not lines:
+        return "No study yet: a study is a folder studies/<name>/ with params.yaml and protocol.md.\n"
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def overview_file() -> Path:
+    """reports/studies/README.md."""
+    return paths.study_reports_dir() / OVERVIEW
+
+
+def overview_document() -> str:
+    """The whole reports/studies/README.md."""
+    intro = (
+        "# Studies\n\n"
+        "_Generated by `cod study overview` from `reports/studies/*/study.json` and `verdict.csv`; do not edit by "
+        "hand._\n\n"
+        "A study is a pre-registered run of the pipeline with its own settings: `studies/<name>/params.yaml` "
+        "(overrides of `params.yaml`) and `studies/<name>/protocol.md` (question, arms, contrasts, pairing, n and "
+        "the rule that chose it, verdict rule, exclusions), committed before its first result. "
+        "`cod study run <name>` reproduces one; `cod study list` says whether its results are up to date with its "
+        "protocol, settings and code.\n\n"
+    )
+    return intro + overview_markdown("#")
+
+
+def write_overview() -> Path:
+    """Write reports/studies/README.md."""
+    file = overview_file()
+    file.parent.mkdir(parents=True, exist_ok=True)
+    file.write_text(overview_document())
+    return file
