@@ -247,6 +247,22 @@ def test_salient_swaps_are_ranked_by_the_lm_in_context_and_floored():
     assert in_context(lm, words, per_slot) == {1: per_slot[1], 2: per_slot[2][:1]} and len(lm.asked) == 1
 
 
+def test_every_ablation_arm_edits_the_cod_arms_final_originals():
+    refs = generate.reference_kinds(
+        {"cod": "semantic", "cod-adversarial": "adversarial", "cod-random": "random", "cod-copy": "copy"}
+    )
+    assert refs == {"semantic": None, "adversarial": "semantic", "random": "semantic", "copy": "semantic"}
+    assert generate.generation_order(refs)[0] == "semantic"
+    # no cod arm: the adversarial kind picks and fills its own originals; the random control still needs semantic
+    alone = generate.reference_kinds({"cod-adversarial": "adversarial", "cod-random": "random"})
+    assert alone == {"adversarial": None, "semantic": None, "random": "semantic"}
+    assert generate.generation_order(alone) == ["adversarial", "semantic", "random"]
+    # an LLM cod arm anchors the offline kinds beside it, and the random control follows semantic
+    llm = generate.reference_kinds({"cod": "llm", "cod-semantic": "semantic", "cod-random": "random"})
+    assert llm == {"llm": None, "semantic": "llm", "random": "semantic"}
+    assert generate.generation_order(llm) == ["llm", "semantic", "random"]
+
+
 def test_the_random_control_takes_the_semantic_sets_replacements(bert_run, monkeypatch):
     real = generate.generate
     first = load_subset("rt_sentences", 8, 0, "cod_originals")["idx"].tolist()[0]
@@ -258,11 +274,13 @@ def test_the_random_control_takes_the_semantic_sets_replacements(bert_run, monke
         return made, records
 
     monkeypatch.setattr(generate, "generate", reject_first)
-    modes = ["clean", "cod", "cod-random"]
+    modes = ["clean", "cod", "cod-random", "cod-adversarial"]
     records, _ = generate.make_cod_sets("rt_sentences", [8], [0], bert_run.counterfactuals, modes)
     semantic, control = records[records["mode"] == "cod"], records[records["mode"] == "cod-random"]
     assert semantic.set_index("idx").loc[first, "role"] in {"replaced", "original"}  # rejected, replaced if it could be
     assert sorted(control["idx"]) == sorted(semantic.loc[semantic["in_set"], "idx"])  # the control's originals
+    adversarial = records[records["mode"] == "cod-adversarial"]  # no budget filling of its own: the same originals
+    assert sorted(adversarial["idx"]) == sorted(control["idx"]) and set(adversarial["role"]) == {"original"}
     rows = pd.read_json(paths.train_set("rt_sentences", 8, 0, "cod-random"), lines=True)
     assert sorted(rows.loc[~rows["is_cfe"], "idx"]) == sorted(control["idx"]) and len(control) == 4
     if semantic.set_index("idx").loc[first, "role"] == "replaced":

@@ -240,12 +240,36 @@ def cod_modes(modes: list[str]) -> list[str]:
     return [m for m in modes if m.startswith("cod")]
 
 
-def generation_order(kinds: dict[str, str]) -> list[str]:
-    """The kinds to generate for modes → kinds, references first (the random control needs semantic's results,
-    made even when no mode trains on them)."""
-    needed = list(dict.fromkeys(kinds.values()))
-    refs = [generators.GENERATORS[k].reference for k in needed if generators.GENERATORS[k].reference]
-    return list(dict.fromkeys([*[r for r in refs if r], *needed]))
+def reference_kinds(kinds: dict[str, str]) -> dict[str, str | None]:
+    """Each kind to generate (for modes → kinds) → the kind whose final originals it edits, or None if it picks and
+    fills its own: a kind's declared ``reference`` (the random, copy and lexicon controls: semantic); otherwise, for
+    an ablation mode's kind beside a ``cod`` arm that picks its own, the cod arm's kind, so that every arm of the
+    ablation edits the same originals (the cod arm's, after budget filling)."""
+    anchor = kinds.get("cod")
+    if anchor is not None and generators.GENERATORS[anchor].reference is not None:
+        anchor = None  # a cod arm that is itself a control (e.g. editor.kind: random) anchors nothing
+    refs: dict[str, str | None] = {}
+    for kind in dict.fromkeys(kinds.values()):
+        declared = generators.GENERATORS[kind].reference
+        if declared:
+            refs.setdefault(declared, None if declared == anchor or anchor is None else anchor)
+        refs[kind] = declared or (anchor if anchor is not None and kind != anchor else None)
+    return refs
+
+
+def generation_order(refs: dict[str, str | None]) -> list[str]:
+    """The kinds of ``reference_kinds`` in the order they are made: every kind after the one it references."""
+    order: list[str] = []
+
+    def visit(kind: str) -> None:
+        if kind not in order:
+            if refs.get(kind):
+                visit(refs[kind])  # type: ignore[arg-type]
+            order.append(kind)
+
+    for kind in refs:
+        visit(kind)
+    return order
 
 
 Check = Callable[[pd.DataFrame], list[bool]]  # rows → whether each row's CFE the teacher accepts (made lazily)
@@ -398,7 +422,8 @@ def make_cod_sets(
     label_names = load_meta(dataset)["label_names"]
     info = registry.describe(dataset)
     kinds = {mode: generators.build(cfg, mode).name for mode in modes}
-    gens = {kind: generators.GENERATORS[kind](cfg, fluency) for kind in generation_order(kinds)}
+    refs = reference_kinds(kinds)
+    gens = {kind: generators.GENERATORS[kind](cfg, fluency) for kind in generation_order(refs)}
     for gen in gens.values():  # before the first CFE is made: a kind that cannot edit this dataset says so now
         gen.check(info, label_names)
     sets = []  # every seed is generated before any file is written: a failure (e.g. EndpointError) writes nothing
@@ -413,7 +438,7 @@ def make_cod_sets(
                     rows, scorer, fluency, info, gen, label_names, ref, cfg.min_confidence
                 )
             )
-            ref = (made[gen.reference], plans[gen.reference]) if gen.reference else None
+            ref = (made[refs[kind]], plans[refs[kind]]) if refs[kind] else None
             fill = cfg.fill_budget and cfg.keep == "valid" and gen.keeps == "valid"
             plans[kind] = plan_sets(made[kind], draw, fill, ref)
         timings[seed] = {"originals": len(draw[max(ks)][0])} | {

@@ -460,14 +460,11 @@ def contrasts(verdicts: pd.DataFrame, out_dir: Path, target: float = 3.0) -> lis
     return save(fig, out_dir, "contrasts")
 
 
-def gain_vs_paper(gains: pd.DataFrame, paper: pd.DataFrame, out_dir: Path) -> list[Path]:
-    """Our CoD gain vs k per method (mean, bars: the verdict's t-interval) beside the paper's Table 1 gains (CoD −
-    clean, mean over its 5 seeds) on the dataset ours stands in for: direction and shape only, other models."""
-    from cod.report.tables import paper_dataset
-
+def gain_vs_paper(gains: pd.DataFrame, paper_gains: pd.DataFrame, out_dir: Path) -> list[Path]:
+    """Our CoD gain vs k per method (mean, bars: the verdict's t-interval) beside the paper's Table 1 gains on the
+    dataset ours stands in for (``paper_gains``: tables.paper_gains): direction and shape only, other models."""
     set_style()
     datasets = sorted(gains["dataset"].unique())
-    ks = sorted(gains["k"].unique())
     fig, axes = plt.subplots(len(datasets), 2, figsize=(9.5, 3.4 * len(datasets)), squeeze=False, layout="constrained")
     for row, dataset in enumerate(datasets):
         ours, theirs = axes[row]
@@ -476,33 +473,24 @@ def gain_vs_paper(gains: pd.DataFrame, paper: pd.DataFrame, out_dir: Path) -> li
             cell = data[data["method"] == method].sort_values("k")
             interval = [(cell["mean"] - cell["ci_low"]).fillna(0.0), (cell["ci_high"] - cell["mean"]).fillna(0.0)]
             n = pd.to_numeric(cell["n"], errors="coerce")
-            ours.errorbar(
-                cell["k"],
-                cell["mean"],
-                yerr=interval,
-                marker="o",
-                capsize=3,
-                label=f"{display_name(method)} (n={int(n.min())}–{int(n.max())})",
-            )
-        target = paper_dataset(dataset)
-        table = paper[(paper["table"] == "1") & (paper["dataset"] == target) & paper["method"].isin(data["method"])]
-        table = table[table["pair"] == table["pair"].iloc[0]] if len(table) else table
-        wide = table.pivot_table(index=["method", "k"], columns="mode", values="mean")
-        for method in in_order(table["method"]):
-            if {"clean", "cod"} <= set(wide.columns):
-                g = (wide.loc[method, "cod"] - wide.loc[method, "clean"]).dropna()
-                theirs.plot(g.index, g.values, marker="s", ls="--", label=display_name(method))
-        pair = table["pair"].iloc[0] if len(table) else "–"
-        for ax, title in ((ours, f"ours: {dataset}"), (theirs, f"paper Table 1: {target} ({pair})")):
+            label = f"{display_name(method)} (n={int(n.min())}" + (f"–{int(n.max())})" if n.max() > n.min() else ")")
+            ours.errorbar(cell["k"], cell["mean"], yerr=interval, marker="o", capsize=3, label=label)
+        paper = paper_gains[(paper_gains["dataset"] == dataset) & paper_gains["method"].isin(data["method"])]
+        for method in in_order(paper["method"]):
+            cell = paper[paper["method"] == method].sort_values("k")
+            theirs.plot(cell["k"], cell["gain"], marker="s", ls="--", label=display_name(method))
+        source = f"{paper['paper_dataset'].iloc[0]} ({paper['pair'].iloc[0]})" if len(paper) else "no paper row"
+        ks = sorted(set(data["k"]) | set(paper["k"]))
+        for ax, title in ((ours, f"ours: {dataset}"), (theirs, f"paper Table 1: {source}")):
             ax.axhline(0.0, color="black", lw=0.8)
-            _log2_k_axis(ax, sorted(set(ks) | set(table["k"].dropna().astype(int))))
+            _log2_k_axis(ax, ks)
             ax.set_title(title)
             ax.set_xlabel("k (labelled budget)")
             ax.set_ylabel("CoD − clean (accuracy points)")
             if ax.get_legend_handles_labels()[0]:
                 ax.legend(fontsize=8)
     fig.suptitle(
-        "CoD gain vs k: ours (paired by seed, 95 % t-interval) beside the paper's (mean of 5 seeds); "
+        "CoD gain vs k: ours (paired by seed, 95 % t-interval) beside the paper's (mean of its 5 seeds); "
         "different models and data: compare direction and shape, not level"
     )
     return save(fig, out_dir, "gain_vs_paper")
@@ -523,14 +511,12 @@ def run_figures(agg: Aggregated, cfg: ReportConfig) -> list[Path]:
         files += cfe_quality(agg["cfes"], out)
         files += cfe_examples(agg["examples"], out)  # says "no valid CFE" when no set has one
     files += teacher_accuracy(agg["teachers"], out)
-    verdicts = agg["verdict"]
+    verdicts = agg.frames.get("verdict", pd.DataFrame())
     if "contrast" in verdicts and len(verdicts) and set(verdicts["contrast"]) != {"cod - clean"}:
         files += contrasts(verdicts, out, cfg.target_half_width)
     gains = agg[f"gains_{cfg.value}"]
-    if len(gains) and gains["k"].nunique() > 1:
-        from cod.report.tables import paper_results
-
-        files += gain_vs_paper(gains, paper_results(), out)
+    if len(gains) and gains["k"].nunique() > 1 and "paper_gains" in agg.frames:
+        files += gain_vs_paper(gains, agg["paper_gains"], out)
     if agg["sensitivity"]["n"].fillna(0).gt(0).any():
         files += lr_sensitivity(agg["sensitivity"], out)
     return files

@@ -11,12 +11,12 @@ import pandas as pd
 from cod import paths
 from cod.config import Params
 from cod.data.corpus import load_meta
-from cod.report import aggregate, rationales, samples, sensitivity, tables
+from cod.report import aggregate, rationales, references, samples, sensitivity, tables
 
 # every results/aggregate/<name>.csv the aggregate stage writes and load_aggregated reads back
 FRAMES = tuple(
     "runs summary_val summary_test gains_val gains_test kind_gains verdict problems cfes teachers examples "
-    "sensitivity".split()
+    "sensitivity paper_gains references_val references_test".split()
 )
 
 
@@ -74,9 +74,15 @@ def run_aggregate(params: Params) -> Aggregated:
     frames["problems"] = aggregate.problems(runs, frames["verdict"])
     frames["cfes"] = aggregate.cfe_quality(params.grid, kinds)
     frames["teachers"] = aggregate.teacher_quality(params.grid)
+    # chance, the label-free lexicon classifier, the linear probe on the same k rows and the teacher, per split
+    for value, split in (("val", "validation"), ("test", "test")):
+        frames[f"references_{value}"] = references.reference_levels(params.grid.datasets, params.grid.k, split)
     label_names = {d: load_meta(d)["label_names"] for d in params.grid.datasets if paths.prepared_meta(d).is_file()}
     frames["examples"] = aggregate.cfe_examples(params.grid, cfg.examples, label_names)
     frames["sensitivity"] = sensitivity.sensitivity_gains(sensitivity.sensitivity_runs(params), cfg.confidence)
+
+    # the paper's Table 1 gains on the datasets ours are or stand in for (the gain-vs-k figure sets ours beside them)
+    frames["paper_gains"] = tables.paper_gains(tables.paper_results(), params.grid.datasets)
 
     out = paths.aggregate_dir()
     out.mkdir(parents=True, exist_ok=True)
@@ -88,7 +94,9 @@ def run_aggregate(params: Params) -> Aggregated:
     n_high = int(summary["n_expected"].max()) if len(summary) else 0
     n_note = f"n = {n_high} seeds" if n_low == n_high else f"n = {n_low}–{n_high} seeds, some runs missing"
     for value in ("val", "test"):
-        tables.write_table1(frames[f"summary_{value}"], paths.tables_dir(), value, n_note)
+        tables.write_table1(
+            frames[f"summary_{value}"], paths.tables_dir(), value, n_note, frames[f"references_{value}"]
+        )
     tables.write_verdict(
         frames["verdict"],
         paths.tables_dir() / "verdict.md",
@@ -98,6 +106,7 @@ def run_aggregate(params: Params) -> Aggregated:
         frames["cfes"],
         kinds,
         [c for c, (a, b) in zip(cfg.contrasts, cfg.contrast_pairs(), strict=True) if not {a, b} <= set(runs["mode"])],
+        tables.standing_table(frames["summary_test"], frames["references_test"], kinds),
     )
     samples.write_all(params, kinds)  # reports/cfe_samples/<dataset>.md
     (paths.tables_dir() / "cfe_kinds.md").write_text(

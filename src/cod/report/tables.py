@@ -116,24 +116,84 @@ def cell(mean: float, std: float, n: int | None = None) -> str:
     return text
 
 
-def table1(summary: pd.DataFrame) -> pd.DataFrame:
-    """Paper Table 1 layout: rows dataset × (method, +CoD), columns k, cells mean±std over seeds (‡ = short CoD)."""
+LEVEL_LABELS = {
+    "chance": "chance",
+    "lexicon": "VADER (label-free)",
+    "probe": "linear probe",
+    "teacher": "teacher",
+}
+LEVELS_NOTE = (
+    "Reference levels on the same evaluation rows: *chance* = always the training split's majority class; "
+    "*VADER (label-free)* = the sign of VADER's compound score, no labels used (ties count ½; only for binary "
+    "negative/positive single-text data); *linear probe* = logistic regression (C = 1, no tuning) on the frozen "
+    "student encoder's mean-pooled states, trained on the same k clean rows as each seed's students (mean ± sample "
+    "std over seeds); *teacher* = the fine-tuned teacher."
+)
+
+
+def level_cell(r: Any) -> str:
+    """A reference level's cell: mean (± std over seeds when it has one), 'n/a' (not applicable), '–' (missing)."""
+    if r["status"] == "not_applicable":
+        return "n/a"
+    if r["status"] != "ok":
+        return "–"
+    return cell(r["mean"], r["std"])
+
+
+def level_rows(levels: pd.DataFrame | None, dataset: str) -> list[dict[str, str]]:
+    """Table 1 rows of one dataset's reference levels (one column per k)."""
+    if levels is None or levels.empty:
+        return []
+    rows = []
+    mine = levels[levels["dataset"] == dataset]
+    for level, group in mine.groupby("level", sort=False):
+        row = {"dataset": dataset, "method": f"· {LEVEL_LABELS.get(str(level), str(level))}"}
+        for r in group.sort_values("k").to_dict(orient="records"):
+            row[str(r["k"])] = level_cell(r)
+        rows.append(row)
+    return rows
+
+
+def table1(summary: pd.DataFrame, levels: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Paper Table 1 layout: rows dataset × (method, +CoD), columns k, cells mean±std over seeds (‡ = short CoD);
+    then each dataset's reference levels (``levels``: report.references.reference_levels), rows marked '·'."""
     short = short_cells(summary)
     rows = []
     groups = dict(list(summary.groupby(["dataset", "method"], sort=False)))
     datasets = list(dict.fromkeys(summary["dataset"]))
-    for dataset, method in [(d, m) for d in datasets for m in in_order(summary["method"]) if (d, m) in groups]:
-        group = groups[dataset, method]
-        for mode in ("clean", "cod"):
-            cells = group[group["mode"] == mode].set_index("k")
-            if cells.empty:
-                continue
-            label = display_name(method) if mode == "clean" else "+CoD"
-            row = {"dataset": dataset, "method": label}
-            for k, r in cells.sort_index().iterrows():
-                mark = f" {SHORT_MARK}" if (dataset, method, mode, int(k)) in short else ""
-                row[str(k)] = cell(r["mean"], r["std"]) + mark
-            rows.append(row)
+    for dataset in datasets:
+        for method in [m for m in in_order(summary["method"]) if (dataset, m) in groups]:
+            group = groups[dataset, method]
+            for mode in ("clean", "cod"):
+                cells = group[group["mode"] == mode].set_index("k")
+                if cells.empty:
+                    continue
+                label = display_name(method) if mode == "clean" else "+CoD"
+                row = {"dataset": dataset, "method": label}
+                for k, r in cells.sort_index().iterrows():
+                    mark = f" {SHORT_MARK}" if (dataset, method, mode, int(k)) in short else ""
+                    row[str(k)] = cell(r["mean"], r["std"]) + mark
+                rows.append(row)
+        rows += level_rows(levels, dataset)
+    return pd.DataFrame(rows)
+
+
+def standing_table(
+    summary: pd.DataFrame, levels: pd.DataFrame | None, kinds: dict[str, str] | None = None
+) -> pd.DataFrame:
+    """Where the arms stand: per dataset × k × method, the reference levels below the students and the teacher
+    above them, beside every arm's mean ± sd (``summary``: the test summary; ``levels``: reference_levels)."""
+    rows = []
+    for (dataset, k, method), group in summary.groupby(["dataset", "k", "method"], sort=False):
+        row: dict[str, str] = {"dataset": dataset, "k": str(int(k)), "method": display_name(str(method))}
+        mine = levels[(levels["dataset"] == dataset) & (levels["k"] == k)] if levels is not None else pd.DataFrame()
+        by_level = {r["level"]: r for r in mine.to_dict(orient="records")}
+        for level in ("chance", "lexicon", "probe"):
+            row[LEVEL_LABELS[level]] = level_cell(by_level[level]) if level in by_level else "–"
+        for r in group.to_dict(orient="records"):
+            row[mode_label(str(r["mode"]), kinds)] = cell(r["mean"], r["std"])
+        row["teacher"] = level_cell(by_level["teacher"]) if "teacher" in by_level else "–"
+        rows.append(row)
     return pd.DataFrame(rows)
 
 
@@ -256,6 +316,7 @@ def write_verdict(
     cfes: pd.DataFrame | None = None,
     kinds: dict[str, str] | None = None,
     missing: list[str] | None = None,
+    standing: pd.DataFrame | None = None,
 ) -> Path:
     """reports/tables/verdict.md: the paired-gain verdict per cell (per declared contrast), how it is derived, every
     exclusion, and how the CoD sets' CFE budgets were filled (``cfes``: the cfe_quality rows); ``missing``: declared
@@ -297,6 +358,9 @@ def write_verdict(
             parts += ["", note] if note else []
     if missing:
         parts += ["", f"Declared but not run in this grid (a mode missing from grid.data_modes): {', '.join(missing)}."]
+    if standing is not None and len(standing):
+        parts += ["", "Where the arms stand (test accuracy, %, mean ± sample std over seeds):", ""]
+        parts += [to_markdown(standing), "", LEVELS_NOTE]
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text("\n".join(parts) + "\n")
     return out
@@ -543,8 +607,10 @@ def to_markdown(table: pd.DataFrame) -> str:
     return "\n".join([header, rule, *body])
 
 
-def write_table1(summary: pd.DataFrame, out_dir: Path, value: str, n_note: str) -> list[Path]:
-    """reports/tables/table1_<value>.md and .tex."""
+def write_table1(
+    summary: pd.DataFrame, out_dir: Path, value: str, n_note: str, levels: pd.DataFrame | None = None
+) -> list[Path]:
+    """reports/tables/table1_<value>.md and .tex, with each dataset's reference levels (``levels``) below it."""
     out_dir.mkdir(parents=True, exist_ok=True)
     what = "test accuracy at the best-validation epoch" if value == "test" else "best validation accuracy (paper's)"
     caption = f"Accuracy (\\%) of the distilled student, {what}; mean $\\pm$ sample std over seeds ({n_note})."
@@ -552,17 +618,19 @@ def write_table1(summary: pd.DataFrame, out_dir: Path, value: str, n_note: str) 
     md = out_dir / f"table1_{value}.md"
     md.write_text(
         f"Accuracy (%) of the distilled student, {what}; mean ± sample std over seeds ({n_note}).\n\n"
-        + to_markdown(table1(summary))
+        + to_markdown(table1(summary, levels))
         + "\n"
         + (f"\n{note}\n" if note else "")
+        + (f"\n{LEVELS_NOTE}\n" if levels is not None and len(levels) else "")
     )
     tex = out_dir / f"table1_{value}.tex"
-    tex.write_text(to_latex(summary, caption))
+    tex.write_text(to_latex(summary, caption, levels))
     return [md, tex]
 
 
-def to_latex(summary: pd.DataFrame, caption: str) -> str:
-    """Table 1 as booktabs LaTeX (better mode in bold), CoD cells short of their CFE budget marked ‡ + footnote."""
+def to_latex(summary: pd.DataFrame, caption: str, levels: pd.DataFrame | None = None) -> str:
+    """Table 1 as booktabs LaTeX (better mode in bold), CoD cells short of their CFE budget marked ‡ + footnote,
+    each dataset's reference levels (``levels``) in italics below its rows."""
     ks = sorted(summary["k"].unique())
     best, short = _better_mask(summary), short_cells(summary)
     lines = [
@@ -594,6 +662,9 @@ def to_latex(summary: pd.DataFrame, caption: str) -> str:
                 name = dataset.replace("_", r"\_") if first else ""
                 lines.append(f"{name} & {label} & " + " & ".join(texts) + r" \\")
                 first = False
+        for row in level_rows(levels, str(dataset)):
+            texts = [row.get(str(k), "--").replace("±", r"$\pm$").replace("–", "--") for k in ks]
+            lines.append(r" & \textit{" + row["method"].removeprefix("· ") + "} & " + " & ".join(texts) + r" \\")
         lines.append(r"\midrule")
     lines[-1] = r"\bottomrule"
     lines.append(r"\end{tabular}")
@@ -653,6 +724,25 @@ def paper_dataset(dataset: str) -> str:
     """The paper dataset one of ours is compared with: itself, or the one an embedded stand-in replaces."""
     info = registry.BUILTIN.get(dataset)
     return info.paper_proxy if info is not None and info.paper_proxy else dataset
+
+
+def paper_gains(paper: pd.DataFrame, datasets: list[str], table: str = "1") -> pd.DataFrame:
+    """The paper's CoD − clean gain (its mean over seeds) per method and k, for each of our datasets: the row of the
+    paper dataset it is or stands in for, from Table ``table``'s first teacher → student pair that has it."""
+    columns = ["dataset", "paper_dataset", "pair", "method", "k", "gain"]
+    rows = []
+    for dataset in datasets:
+        target = paper_dataset(dataset)
+        cells = paper[(paper["table"] == table) & (paper["dataset"] == target)]
+        if cells.empty:
+            continue
+        cells = cells[cells["pair"] == cells["pair"].iloc[0]]
+        wide = cells.pivot_table(index=["method", "k"], columns="mode", values="mean")
+        if not {"clean", "cod"} <= set(wide.columns):
+            continue
+        for (method, k), gain in (wide["cod"] - wide["clean"]).dropna().items():
+            rows.append([dataset, target, cells["pair"].iloc[0], method, int(k), float(gain)])
+    return pd.DataFrame(rows, columns=columns)
 
 
 def _ours_label(ours: str, paper: str) -> str:
