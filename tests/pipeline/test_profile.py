@@ -12,7 +12,6 @@ from cod.errors import ConfigError
 from tests.conftest import REPO
 
 PAPER = REPO / "profiles" / "paper.yaml"
-KINDS = REPO / "profiles" / "cfe_kinds.yaml"
 
 
 def test_paper_profile_validates_with_the_paper_grid():
@@ -64,49 +63,6 @@ def test_dry_run_of_the_paper_profile_lists_every_stage(tmp_path):
         "synthetic": 1,
     }
     assert "distill@yelp-kd-4" in stages and "tune@yelp" in stages
-
-
-def test_cfe_kinds_profile_validates_and_differs_from_the_default_only_in_the_grid():
-    params, default = config.load_params(KINDS), config.load_params(REPO / "params.yaml")
-    assert params.grid.data_modes == ["clean", "cod", "cod-adversarial", "cod-random"]
-    assert [params.cod_kind(m) for m in params.grid.data_modes[1:]] == ["semantic", "adversarial", "random"]
-    assert len(params.grid.seeds) == 24 and params.grid.k == [8, 32]
-    assert params.model_dump(exclude={"grid"}) == default.model_dump(exclude={"grid"})
-
-
-@pytest.mark.slow
-def test_cfe_kinds_profile_runs_on_a_reduced_grid(tmp_path):
-    """`cod profile cfe_kinds`, then the whole pipeline on 1 seed × k=8 with tiny settings: every kind's CoD set,
-    run and the ablation's table, figure and samples come out."""
-    import yaml
-
-    from tests import tiny
-
-    root = workspace.copy_sources(tmp_path / "cod", REPO)
-    workspace.git_init(root)
-    env = workspace.tool_env()
-    subprocess.run(["cod", "profile", "cfe_kinds"], cwd=root, env=env, check=True, capture_output=True)
-    params = yaml.safe_load((root / "params.yaml").read_text())
-    params["grid"].update(k=[8], seeds=[0])
-    params["teacher"].update(epochs=1, max_train_examples=96)
-    params["data"]["max_eval_rows"] = 300  # quick evaluations: validation and test sampled to 300 rows
-    params["distill"].update(epochs=2, min_steps=0, evaluations=2)
-    params["tune"].update(lrs=[2.0e-4], seeds=[1000], sensitivity_seeds=0)
-    params["counterfactuals"].update(fluency_lm=tiny.save_causal_lm(tmp_path / "tiny-lm"), min_confidence=0.0)
-    params["counterfactuals"]["editor"].update(max_edits=2)
-    (root / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
-    proc = subprocess.run(["dvc", "repro", "figures"], cwd=root, env=env, capture_output=True, text=True)
-    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    for mode in ("cod", "cod-adversarial", "cod-random"):
-        for seed in (0,):
-            assert (root / f"results/runs/rt_sentences/kd/seed{seed}/k8/{mode}/metrics.json").is_file()
-    sets = root / "data/subsets/cod/rt_sentences/seed0"
-    assert (sets / "k8/train.jsonl").is_file() and (sets / "cod-random/k8/train.jsonl").is_file()
-    table = (root / "reports/tables/cfe_kinds.md").read_text()
-    assert "adversarial" in table and "random" in table
-    assert (root / "reports/figures/cfe_kinds.png").is_file()
-    samples = (root / "reports/cfe_samples/rt_sentences.md").read_text()
-    assert "## cod: semantic" in samples and "## cod-random: random" in samples
 
 
 RATIONALES = REPO / "profiles" / "rationales.yaml"

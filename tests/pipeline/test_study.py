@@ -23,13 +23,13 @@ pytestmark = pytest.mark.slow
 PROTOCOL = """# Study tiny
 
 ## Question
-Does the semantic arm beat the random control on a tiny grid?
+Does the semantic arm beat its controls on a tiny grid?
 
 ## Arms
-clean, cod (semantic), cod-random.
+clean, cod (semantic), cod-adversarial, cod-random, cod-copy, cod-lexicon: the mechanism study's arms.
 
 ## Contrasts
-cod - clean; cod - cod-random.
+cod - clean; cod - cod-random; cod - cod-copy; cod - cod-lexicon; cod-adversarial - clean.
 
 ## Pairing
 By seed.
@@ -43,6 +43,10 @@ The project's rule.
 ## Exclusions
 None.
 """
+
+
+ARMS = ("clean", "cod", "cod-adversarial", "cod-random", "cod-copy", "cod-lexicon")
+CONTRASTS = ["cod - clean", "cod - cod-random", "cod - cod-copy", "cod - cod-lexicon", "cod-adversarial - clean"]
 
 
 def sh(cwd: Path, *cmd: str, ok: bool = True) -> subprocess.CompletedProcess:
@@ -71,21 +75,21 @@ def ran(log: str) -> list[str]:
 
 @pytest.fixture(scope="module")
 def root(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A checkout with a tiny default grid whose pipeline has run, and a study `tiny` whose protocol is not yet
-    committed."""
+    """A checkout with a tiny default grid whose teacher (and what it needs) has run, and a study `tiny` whose protocol
+    is not yet committed."""
     tmp = tmp_path_factory.mktemp("study")
     root = workspace.copy_sources(tmp / "cod", REPO)
     for folder in ("studies", "reports/studies"):
         subprocess.run(["rm", "-rf", str(root / folder)], check=True)
     tiny.pipeline_params(root, tmp / "tiny-lm")
     workspace.git_init(root)
-    sh(root, "dvc", "repro")
+    sh(root, "dvc", "repro", "teacher", "lm")  # what the study can take from the default (the rest: kernel start-ups)
     commit(root, "default run")
     study = root / "studies" / "tiny"
     study.mkdir(parents=True)
     overrides = {
-        "grid": {"seeds": [1, 2], "data_modes": ["clean", "cod", "cod-random"]},
-        "report": {"contrasts": ["cod - clean", "cod - cod-random"]},
+        "grid": {"seeds": [1, 2], "data_modes": [*ARMS]},
+        "report": {"contrasts": CONTRASTS},
     }
     (study / "params.yaml").write_text(yaml.safe_dump(overrides, sort_keys=False))
     (study / "protocol.md").write_text(PROTOCOL)
@@ -98,6 +102,7 @@ def test_a_study_runs_beside_the_default_and_reuses_what_it_made(root):
     commit(root, "study tiny: protocol")
     params_before = (root / "params.yaml").read_bytes()
     reports_before = tree_digest(root / "reports")
+    status_before = sh(root, "dvc", "status").stdout
 
     first = sh(root, "cod", "study", "run", "tiny")
     assert "Running stage 'teacher@rt_sentences'" not in first.stdout  # the default's teacher, restored
@@ -105,18 +110,29 @@ def test_a_study_runs_beside_the_default_and_reuses_what_it_made(root):
     assert (root / "params.yaml").read_bytes() == params_before
     after = tree_digest(root / "reports")
     assert {p: h for p, h in after.items() if not p.startswith("studies/")} == reports_before
-    assert "up to date" in sh(root, "dvc", "status").stdout  # the default pipeline, untouched
+    assert sh(root, "dvc", "status").stdout == status_before  # the default pipeline, untouched
+    assert "teacher@rt_sentences" not in status_before  # ... and its teacher up to date
 
     out = root / "reports" / "studies" / "tiny"
     rec = json.loads((out / "study.json").read_text())
     assert rec["protocol"]["short"] and not rec["exploratory"]
     assert rec["runs"][-1]["stages"]["restored"] >= 3 and rec["runs"][-1]["stages"]["unchanged"] == 0
     verdicts = pd.read_csv(out / "verdict.csv")
-    assert list(verdicts["contrast"]) == ["cod - clean", "cod - cod-random"]
-    assert set(verdicts["n"]) == {2}
-    assert "| semantic − random |" in (out / "tables" / "verdict.md").read_text()
+    assert list(verdicts["contrast"]) == CONTRASTS and set(verdicts["n"]) == {2}
+    table = (out / "tables" / "verdict.md").read_text()
+    for row in ("semantic − random", "semantic − copy", "semantic − lexicon", "adversarial − clean"):
+        assert f"| {row} |" in table
+    assert "| VADER (label-free) |" in table and "linear probe" in table  # where the arms stand
+    ws = root / "studies/tiny/workspace"
+    for seed, mode in [(s, m) for s in (1, 2) for m in ARMS]:
+        assert (ws / f"results/runs/rt_sentences/kd/seed{seed}/k8/{mode}/metrics.json").is_file()
+    kinds = (out / "tables" / "cfe_kinds.md").read_text()
+    assert all(kind in kinds for kind in ("adversarial", "random", "copy", "lexicon"))
+    assert {"contrasts.png", "cfe_kinds.png"} <= {f.name for f in (out / "figures").iterdir()}
+    samples = (out / "cfe_samples" / "rt_sentences.md").read_text()
+    assert "## cod: semantic" in samples and "## cod-random: random" in samples and "## cod-copy: copy" in samples
     readme = (out / "README.md").read_text()
-    assert "Does the semantic arm beat the random control" in readme and rec["protocol"]["short"] in readme
+    assert "Does the semantic arm beat its controls" in readme and rec["protocol"]["short"] in readme
     assert (root / "studies" / "tiny" / "dvc.lock").is_file()
     overview = (root / "reports" / "studies" / "README.md").read_text()
     assert "## tiny" in overview and "semantic − random" in overview

@@ -307,5 +307,5 @@ def test_cfe_kinds_markdown_gain_and_quality_per_kind():
 def test_cfe_kinds_markdown_is_a_note_with_one_cod_mode():
     runs, cfes = kinds_fixture()
     text = tables.cfe_kinds_markdown(aggregate.kind_gains(runs, {}), cfes, {"cod": "semantic"})
-    assert text.count("\n") == 1 and "ablation off" in text and "`cod profile cfe_kinds`" in text
+    assert text.count("\n") == 1 and "ablation off" in text and "`cod study run mechanism`" in text
     assert "`cod` (semantic)" in text

@@ -547,9 +547,8 @@ def cfe_kinds_markdown(gains: pd.DataFrame, cfes: pd.DataFrame, kinds: dict[str,
     if len(kinds) < 2:
         named = ", ".join(f"`{mode}` ({kind})" for mode, kind in kinds.items()) or "none"
         return (
-            f"Counterfactual-kinds ablation off: the grid has {len(kinds) or 'no'} CoD data mode ({named}); run it "
-            "with `cod profile cfe_kinds` (profiles/cfe_kinds.yaml: grid.data_modes with `cod-<kind>` modes), "
-            "then reproduce the pipeline.\n"
+            f"Counterfactual-kinds ablation off: the grid has {len(kinds) or 'no'} CoD data mode ({named}); the "
+            "`mechanism` study runs it (`cod study run mechanism`: grid.data_modes with `cod-<kind>` modes).\n"
         )
     level = f"{confidence:.0%}"
     parts = [

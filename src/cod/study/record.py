@@ -29,12 +29,16 @@ def sha256(path: Path) -> str:
 
 
 def lock_inputs(lock: dict[str, Any]) -> list[str]:
-    """The dependencies of a dvc.lock's stages that no stage produces: code, notebooks, raw data (sorted)."""
+    """The dependencies of a dvc.lock's stages that hold nothing a stage produces: code, notebooks, raw data
+    (a dependency that is an output, lies inside one or contains one, like the aggregate's results/runs, is not)."""
     stages = lock.get("stages", {}).values()
-    outs = {o["path"] for s in stages for o in s.get("outs", [])}
-    deps = {d["path"] for s in stages for d in s.get("deps", [])}
-    produced = {d for d in deps if any(d == o or d.startswith(o.rstrip("/") + "/") for o in outs)}
-    return sorted(deps - produced)
+    outs = {o["path"].rstrip("/") for s in stages for o in s.get("outs", [])}
+    deps = {d["path"].rstrip("/") for s in stages for d in s.get("deps", [])}
+
+    def produced(dep: str) -> bool:
+        return any(dep == o or dep.startswith(o + "/") or o.startswith(dep + "/") for o in outs)
+
+    return sorted(d for d in deps if not produced(d))
 
 
 def fingerprint(base: Path, rels: list[str]) -> dict[str, str]:

@@ -8,7 +8,6 @@ import shutil
 import subprocess
 import sys
 import time
-from collections import Counter
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -58,10 +57,10 @@ def check_frozen(study: Study, exploratory: bool) -> dict[str, Any]:
 
 
 def execute(study: Study, jobs: int, devices: Sequence[str] | None, log: Path) -> tuple[dict[str, int], int]:
-    """`cod repro --jobs N` in the workspace, streamed to stdout and ``log``; (stages ran/restored/unchanged, exit)."""
+    """`cod repro --jobs N` in the workspace, streamed to stdout and ``log``; (how many stages ran, were restored from
+    the run-cache or were already up to date; the exit code)."""
     cmd = ["cod", "repro", "--jobs", str(jobs), *(["--devices", ",".join(devices)] if devices else [])]
-    counts: Counter[str] = Counter()
-    seen: set[tuple[str, str]] = set()
+    seen: dict[str, set[str]] = {what: set() for what in STAGE_LINES}
     log.parent.mkdir(parents=True, exist_ok=True)
     with (
         log.open("w") as out,
@@ -79,10 +78,11 @@ def execute(study: Study, jobs: int, devices: Sequence[str] | None, log: Path) -
             sys.stdout.flush()
             out.write(line)
             for what, pattern in STAGE_LINES.items():
-                if (m := pattern.search(line)) and (what, m.group(1)) not in seen:
-                    seen.add((what, m.group(1)))
-                    counts[what] += 1
-    return {key: counts[key] for key in STAGE_LINES}, proc.returncode
+                if m := pattern.search(line):
+                    seen[what].add(m.group(1))
+    # the last, plain `dvc repro` of `cod repro` reports the stages its workers ran a moment ago as unchanged
+    seen["unchanged"] -= seen["ran"] | seen["restored"]
+    return {what: len(names) for what, names in seen.items()}, proc.returncode
 
 
 def publish_files(study: Study) -> list[str]:
