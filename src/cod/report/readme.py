@@ -149,7 +149,16 @@ def render_section(file: Path, heading: str, what: str) -> str:
     return f"{_source(file)}\n\n{section.split(chr(10), 1)[1].strip()}"
 
 
+def render_studies() -> str:
+    """Every study's question, verdicts with intervals and n, run time and protocol commit (reports/studies/)."""
+    from cod.study import render
+
+    file = render.overview_file()
+    return f"{_source(file)}\n\n" + render.overview_markdown("##")
+
+
 REGIONS: dict[str, Callable[[], str]] = {
+    "studies": render_studies,
     "verdict": render_verdict,
     "sensitivity": render_sensitivity,
     "table1": lambda: render_file(paths.tables_dir() / "table1_test.md", "accuracy table"),

@@ -94,7 +94,10 @@ def init(ws: Path, root: Path) -> None:
     if not (ws / ".dvc" / "config").is_file():
         dvc(ws, "init", "--no-scm", "--quiet")
     write_if_changed(ws / ".dvc" / "config", with_no_scm((root / ".dvc" / "config").read_text()).encode())
-    write_if_changed(ws / ".dvc" / "config.local", f"[cache]\n    dir = {cache_dir(root)}\n".encode())
+    # links, not copies, of the cache (the teacher and the language model are ~0.6 GB): DVC removes a stage's outputs
+    # before it runs, so no stage writes into a linked file
+    local = f"[cache]\n    dir = {cache_dir(root)}\n    type = reflink,hardlink,copy\n"
+    write_if_changed(ws / ".dvc" / "config.local", local.encode())
 
 
 def sync(study: Study) -> list[str]:

@@ -1,0 +1,132 @@
+"""Studies without running one: settings merged and validated, protocols checked, records compared, reports rendered
+(the end-to-end run is tests/pipeline/test_study.py)."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import pandas as pd
+import pytest
+import yaml
+
+from cod.errors import ConfigError
+from cod.study import record, render, spec, sync
+from tests.conftest import REPO
+
+PROTOCOL = "\n\n".join(f"## {section}\nSomething." for section in spec.REQUIRED_SECTIONS[1:])  # all but the question
+
+
+SEEDS = [7, 8, 9, 10, 11, 12]
+
+
+@pytest.fixture
+def study(repo):
+    """A study `s` in the throw-away repository: seeds overridden, a complete protocol."""
+    folder = repo / "studies" / "s"
+    folder.mkdir(parents=True)
+    (folder / "params.yaml").write_text(yaml.safe_dump({"grid": {"seeds": SEEDS}, "report": {"confidence": 0.9}}))
+    (folder / "protocol.md").write_text("# s\n\n## Question\nDoes it hold\non fresh seeds?\n\nMore.\n\n" + PROTOCOL)
+    return spec.find("s")
+
+
+def test_settings_are_the_overrides_on_top_of_params_yaml_and_validated(study, repo):
+    merged = spec.merged(study)
+    base = yaml.safe_load((repo / "params.yaml").read_text())
+    assert merged["grid"]["seeds"] == SEEDS and merged["grid"]["k"] == base["grid"]["k"]
+    assert merged["report"]["confidence"] == 0.9 and merged["report"]["value"] == base["report"]["value"]
+    assert spec.params(study).grid.seeds == SEEDS
+    study.settings_file.write_text(yaml.safe_dump({"grid": {"seedz": [1]}}))
+    with pytest.raises(ConfigError, match=r"^study s: studies/s/params.yaml \(over params.yaml\): .*seedz"):
+        spec.params(study)
+
+
+def test_a_list_replaces_and_a_mapping_merges():
+    assert spec.merge({"a": {"b": 1, "c": [1, 2]}, "d": 1}, {"a": {"c": [3]}}) == {"a": {"b": 1, "c": [3]}, "d": 1}
+
+
+def test_unknown_studies_and_incomplete_protocols_are_named(study):
+    with pytest.raises(ConfigError, match=r"no study 'nope'.*known studies: \['s'\]"):
+        spec.find("nope")
+    assert spec.question(spec.check_protocol(study)) == "Does it hold on fresh seeds?"
+    study.protocol_file.write_text("## Question\nWhy?\n\n## Arms\nTwo.\n")
+    with pytest.raises(ConfigError, match=r"lacks the section\(s\) \['Contrasts', 'Pairing'"):
+        spec.check_protocol(study)
+
+
+def test_changed_keys_name_every_difference():
+    before = {"grid": {"k": [8], "seeds": [1, 2]}, "report": {"value": "test"}}
+    after = {"grid": {"k": [8, 16], "seeds": [1, 2]}, "report": {"value": "test", "extra": 1}}
+    assert record.changed_keys(before, after) == ["grid.k", "report.extra"]
+    assert record.changed_keys(before, before) == []
+
+
+def test_stale_reasons_compare_protocol_settings_and_code(study, repo):
+    code = repo / "notebooks" / "10_prepare.py"
+    rec = {
+        "protocol": {"sha256": record.sha256(study.protocol_file)},
+        "params": spec.merged(study),
+        "input_roots": ["notebooks/10_prepare.py"],
+        "inputs": record.fingerprint(repo, ["notebooks/10_prepare.py"]),
+    }
+    assert record.stale_reasons(study, rec) == []
+    code.write_text(code.read_text() + "\n# changed\n")
+    study.protocol_file.write_text(study.protocol_file.read_text() + "\nAmended.\n")
+    study.settings_file.write_text(yaml.safe_dump({"grid": {"seeds": [*SEEDS, 13]}}))
+    reasons = record.stale_reasons(study, rec)
+    assert reasons[0] == "protocol changed after the results"
+    assert reasons[1] == "settings changed: grid.seeds, report.confidence"
+    assert reasons[2] == "code changed: notebooks/10_prepare.py"
+
+
+def test_the_workspace_mirror_copies_changes_and_removes_what_is_gone(tmp_path):
+    src, dst = tmp_path / "src", tmp_path / "dst"
+    (src / "pkg" / "__pycache__").mkdir(parents=True)
+    (src / "pkg" / "a.py").write_text("a")
+    (src / "pkg" / "__pycache__" / "a.cpython-311.pyc").write_bytes(b"x")
+    assert sync.mirror(src, dst) == ["pkg/a.py"]
+    assert not (dst / "pkg" / "__pycache__").exists()
+    assert sync.mirror(src, dst) == []  # unchanged: nothing rewritten
+    (dst / "pkg" / "stale.py").write_text("old")
+    (src / "pkg" / "a.py").write_text("b")
+    assert sorted(sync.mirror(src, dst)) == ["pkg/a.py", "pkg/stale.py"]
+    assert (dst / "pkg" / "a.py").read_text() == "b" and not (dst / "pkg" / "stale.py").exists()
+    assert sync.with_no_scm("[core]\n    analytics = false\n") == "[core]\n    no_scm = true\n    analytics = false\n"
+    assert sync.with_no_scm("") == "[core]\n    no_scm = true\n"
+
+
+def test_the_overview_names_the_better_arm_and_the_run_time():
+    verdicts = pd.DataFrame(
+        [
+            {"arm": "cod", "base": "clean", "arm_label": "semantic", "base_label": "clean", "dataset": "d", "k": 8}
+            | {"method": "kd", "mean": 4.71, "std": 4.2, "ci_low": 2.96, "ci_high": 6.47, "n": 24, "n_expected": 24}
+            | {"verdict": "cod_better"},
+            {"arm": "cod", "base": "cod-copy", "arm_label": "semantic", "base_label": "copy", "dataset": "d", "k": 8}
+            | {"method": "kd", "mean": -1.0, "std": 2.0, "ci_low": -2.0, "ci_high": 0.1, "n": 24, "n_expected": 24}
+            | {"verdict": "no_difference"},
+            {"arm": "cod", "base": "cod-random", "arm_label": "semantic", "base_label": "random", "dataset": "d"}
+            | {"k": 8, "method": "kd", "mean": -3.0, "std": 2.0, "ci_low": -4.0, "ci_high": -2.0, "n": 24}
+            | {"n_expected": 24, "verdict": "baseline_better"},
+        ]
+    )
+    rows = render.verdict_rows(verdicts)
+    assert list(rows["verdict"]) == ["CoD better", "no difference detected", "random better"]
+    assert rows.iloc[0]["gain (points)"] == "+4.7 ± 4.2" and rows.iloc[0]["95 % interval"] == "[+3.0, +6.5]"
+    run = {"started": "2026-12-07T03:00:00+00:00", "seconds": 4096.0, "jobs": 2, "machine": "a CPU, 2 cores"}
+    rec = {"runs": [run | {"stages": {"ran": 290, "restored": 5, "unchanged": 0}}]}
+    assert render.run_time(rec).startswith("68.3 min for the whole study (2026-12-07, a CPU, 2 cores, 2 worker(s)")
+    rec["runs"].append(run | {"seconds": 12.0, "stages": {"ran": 0, "restored": 0, "unchanged": 300}})
+    assert "; latest re-run 12 s" in render.run_time(rec) and math.isclose(render.full_run(rec)["seconds"], 4096.0)
+
+
+def test_the_committed_overview_is_what_the_published_files_render(monkeypatch):
+    """reports/studies/README.md equals what `cod study overview` renders from the committed study files."""
+    monkeypatch.setenv("COD_ROOT", str(REPO))
+    file = render.overview_file()
+    assert file.is_file(), "reports/studies/README.md is missing: run `cod study overview`"
+    assert file.read_text() == render.overview_document(), "stale: run `cod study overview`"
+    for name in spec.names():
+        rec = record.read(spec.Study(name))
+        if rec is not None:  # a published study names the commit that froze its protocol, before its first run
+            assert rec["protocol"]["short"] and not rec["exploratory"], name
+            assert json.loads((REPO / "reports" / "studies" / name / "study.json").read_text())["name"] == name
