@@ -130,3 +130,24 @@ def test_the_committed_overview_is_what_the_published_files_render(monkeypatch):
         if rec is not None:  # a published study names the commit that froze its protocol, before its first run
             assert rec["protocol"]["short"] and not rec["exploratory"], name
             assert json.loads((REPO / "reports" / "studies" / name / "study.json").read_text())["name"] == name
+
+
+@pytest.mark.parametrize(("verdict", "word"), [("cod_better", "**confirmed**"), ("no_difference", "**not confirmed**")])
+def test_the_readme_sets_the_confirmation_beside_the_headline(repo, verdict, word):
+    headline = {"rt_sentences": {"k8": {"kd_gain": {"mean": 4.71, "ci_low": 2.96, "ci_high": 6.47, "n": 24}}}}
+    headline["rt_sentences"]["k8"]["kd_gain"]["verdict"] = "cod_better"
+    before = render.confirmation_markdown(headline, list(range(24)))
+    assert "| default (exploratory) | 0–23 | rt_sentences | 8 | KD | +4.7 | [+3.0, +6.5] | 24 | CoD better |" in before
+    assert "no result yet" in before
+    (repo / "studies" / "confirmation").mkdir(parents=True)
+    (repo / "studies" / "confirmation" / "params.yaml").write_text("grid: {seeds: [100, 101]}\n")
+    out = repo / "reports" / "studies" / "confirmation"
+    out.mkdir(parents=True)
+    rec = {"protocol": {"short": "abc1234"}, "params": {"grid": {"seeds": [100, 101]}}, "runs": []}
+    (out / "study.json").write_text(json.dumps(rec))
+    row = {"arm": "cod", "base": "clean", "dataset": "rt_sentences", "k": 8, "method": "kd", "mean": 3.0, "std": 1.0}
+    row |= {"ci_low": 1.0 if verdict == "cod_better" else -1.0, "ci_high": 5.0, "n": 2, "n_expected": 2}
+    pd.DataFrame([row | {"verdict": verdict}]).to_csv(out / "verdict.csv", index=False)
+    after = render.confirmation_markdown(headline, list(range(24)))
+    assert "| confirmation (pre-registered, protocol `abc1234`) | 100–101 | rt_sentences | 8 | KD | +3.0 |" in after
+    assert f"The headline is {word} on fresh seeds" in after

@@ -157,8 +157,24 @@ def render_studies() -> str:
     return f"{_source(file)}\n\n" + render.overview_markdown("##")
 
 
+def render_confirmation() -> str:
+    """The default run's verdict beside the confirmation study's on fresh seeds (reports/metrics.json, the study's
+    published files), and whether the headline is confirmed."""
+    from cod import config
+    from cod.study import render
+
+    metrics_file = paths.reports_dir() / "metrics.json"
+    if not metrics_file.is_file():
+        return f"_No default verdict yet: `{_rel(metrics_file)}` does not exist._"
+    files = [metrics_file, render.Study(render.CONFIRMATION).reports / "verdict.csv"]
+    seeds = config.load_params().grid.seeds
+    body = render.confirmation_markdown(json.loads(metrics_file.read_text()), seeds)
+    return f"{_source(*[f for f in files if f.is_file()])}\n\n{body}"
+
+
 REGIONS: dict[str, Callable[[], str]] = {
     "studies": render_studies,
+    "confirmation": render_confirmation,
     "verdict": render_verdict,
     "sensitivity": render_sensitivity,
     "table1": lambda: render_file(paths.tables_dir() / "table1_test.md", "accuracy table"),

@@ -186,6 +186,67 @@ def overview_markdown(heading: str = "#") -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
+CONFIRMATION = "confirmation"  # the study that re-runs the default's cell on fresh seeds (its protocol: confirmed iff
+# its verdict is "CoD better")
+
+
+def seeds_label(seeds: list[int]) -> str:
+    """'0–23' for a run of consecutive seeds, else the list."""
+    s = sorted(seeds)
+    return f"{s[0]}–{s[-1]}" if s and s == list(range(s[0], s[-1] + 1)) else ", ".join(map(str, s))
+
+
+def confirmation_markdown(default_metrics: dict[str, Any], default_seeds: list[int]) -> str:
+    """The default run's verdict beside the confirmation study's (same cell, fresh seeds) and what follows from its
+    protocol's rule: the headline is confirmed if the confirmation's verdict is CoD better."""
+    study = Study(CONFIRMATION)
+    found = published(study) if study.settings_file.is_file() else None
+    rows = []
+    for dataset, cells in default_metrics.items():
+        if not isinstance(cells, dict):
+            continue
+        for k, cell in cells.items():
+            for key, gain in cell.items() if isinstance(cell, dict) else []:
+                if key.endswith("_gain") and isinstance(gain, dict) and "verdict" in gain:
+                    method = key.removesuffix("_gain")
+                    rows.append(
+                        {
+                            "run": "default (exploratory)",
+                            "seeds": seeds_label(default_seeds),
+                            "dataset": dataset,
+                            "k": k.removeprefix("k"),
+                            "method": display_name(method),
+                            "CoD − clean (points)": signed(gain.get("mean", math.nan)),
+                            "95 % interval": f"[{signed(gain.get('ci_low', math.nan))}, "
+                            f"{signed(gain.get('ci_high', math.nan))}]",
+                            "n": str(gain["n"]),
+                            "verdict": verdict_label(gain["verdict"], method),
+                        }
+                    )
+    if found is None:
+        table = to_markdown(pd.DataFrame(rows)) if rows else ""
+        return f"{table}\n\nThe confirmation study has no result yet (`cod study run {CONFIRMATION}`).".strip()
+    rec, verdicts = found
+    for r in verdict_rows(verdicts).to_dict(orient="records"):
+        rows.append(
+            {
+                "run": f"confirmation (pre-registered, protocol `{rec['protocol']['short']}`)",
+                "seeds": seeds_label(rec["params"]["grid"]["seeds"]),
+                "dataset": r["dataset"],
+                "k": str(r["k"]),
+                "method": r["method"],
+                "CoD − clean (points)": r["gain (points)"].split(" ± ")[0],
+                "95 % interval": r["95 % interval"],
+                "n": r["n"].split("/")[0],
+                "verdict": r["verdict"],
+            }
+        )
+    confirmed = len(verdicts) and (verdicts["verdict"] == "cod_better").all()
+    word = "**confirmed**" if confirmed else "**not confirmed**"
+    rule = "its protocol's rule: confirmed if the confirmation's verdict is CoD better"
+    return f"{to_markdown(pd.DataFrame(rows))}\n\nThe headline is {word} on fresh seeds ({rule})."
+
+
 def overview_file() -> Path:
     """reports/studies/README.md."""
     return paths.study_reports_dir() / OVERVIEW
