@@ -27,6 +27,7 @@ COLUMNS = ("fault", "what the user sees", "what is kept", "test")
 _LLM = "tests/llm/test_llm.py"
 _CFE = "tests/training/test_counterfactuals.py"
 _CONFIG = "tests/unit/test_config.py"
+_STUDY = "tests/unit/test_study.py"
 
 _ENDPOINT_SEES = (
     "EndpointError, the stage exits 1 with one message: `counterfactuals.llm: N of M requests to <endpoint> "
@@ -304,6 +305,44 @@ CASES: list[dict[str, Any]] = [
         "what is kept": "the same numbers on CPU; on a GPU, every stage (teacher, counterfactuals, distill, tune) "
         "runs on it",
         "test": "tests/training/test_device.py::test_every_forward_gets_its_inputs_on_the_models_device",
+    },
+    # --- studies: bad settings or protocols stop `cod study run` before any work ---------------------------
+    {
+        "id": "study-unknown",
+        "fault": "`cod study run NAME` for a study that does not exist",
+        "what the user sees": "exit 2, one line: `no study 'NAME' (studies/NAME/params.yaml); known studies: [...]`",
+        "what is kept": "everything: nothing is created",
+        "test": f"{_STUDY}::test_study_faults_stop_with_one_message",
+        "expect": ["no study 'nope'", "known studies: ['s']"],
+        "setup": {"name": "nope"},
+    },
+    {
+        "id": "study-bad-key",
+        "fault": "a study's settings name a key params.yaml does not have (`grid.seedz`)",
+        "what the user sees": "exit 2, one message naming `studies/NAME/params.yaml (over params.yaml)` and the key",
+        "what is kept": "everything: no workspace is made, nothing runs",
+        "test": f"{_STUDY}::test_study_faults_stop_with_one_message",
+        "expect": ["study s: studies/s/params.yaml (over params.yaml)", "seedz"],
+        "setup": {"settings": {"grid": {"seedz": [1]}}},
+    },
+    {
+        "id": "study-protocol-incomplete",
+        "fault": "a study's protocol lacks a required section (e.g. no `## Verdict rule`)",
+        "what the user sees": "exit 2, one message naming the missing sections and the ones every protocol states",
+        "what is kept": "everything: no workspace is made, nothing runs",
+        "test": f"{_STUDY}::test_study_faults_stop_with_one_message",
+        "expect": ["lacks the section(s) ['Verdict rule']"],
+        "setup": {"drop": "Verdict rule"},
+    },
+    {
+        "id": "study-protocol-uncommitted",
+        "fault": "a study's protocol or settings have uncommitted changes (a result would predate the frozen protocol)",
+        "what the user sees": "exit 2, one message: commit them first (`git add studies/NAME && git commit`) or run "
+        "with --exploratory, whose results are marked exploratory in every report",
+        "what is kept": "everything: no workspace is made, nothing runs",
+        "test": f"{_STUDY}::test_study_faults_stop_with_one_message",
+        "expect": ["not committed", "--exploratory"],
+        "setup": {"uncommitted": True},
     },
 ]
 

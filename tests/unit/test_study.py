@@ -10,9 +10,11 @@ import pandas as pd
 import pytest
 import yaml
 
+from cod import workspace
 from cod.errors import ConfigError
 from cod.study import record, render, spec, sync
 from tests.conftest import REPO
+from tests.reliability_cases import cases, ids
 
 PROTOCOL = "\n\n".join(f"## {section}\nSomething." for section in spec.REQUIRED_SECTIONS[1:])  # all but the question
 
@@ -151,3 +153,22 @@ def test_the_readme_sets_the_confirmation_beside_the_headline(repo, verdict, wor
     after = render.confirmation_markdown(headline, list(range(24)))
     assert "| confirmation (pre-registered, protocol `abc1234`) | 100–101 | rt_sentences | 8 | KD | +3.0 |" in after
     assert f"The headline is {word} on fresh seeds" in after
+
+
+@pytest.mark.parametrize("case", cases("tests/unit/test_study.py::test_study_faults_stop_with_one_message"), ids=ids)
+def test_study_faults_stop_with_one_message(study, repo, case, capsys):
+    from cod import cli
+
+    setup = case["setup"]
+    if "settings" in setup:
+        study.settings_file.write_text(yaml.safe_dump(setup["settings"]))
+    if "drop" in setup:
+        text = study.protocol_file.read_text().replace(f"## {setup['drop']}", "## Something else")
+        study.protocol_file.write_text(text)
+    if not setup.get("uncommitted"):  # every other case would stop later, at the commit check: commit first
+        workspace.git_init(repo)
+    code = cli.main(["study", "run", setup.get("name", "s")])
+    err = capsys.readouterr().err
+    assert code == 2 and err.startswith("error: ") and err.count("\n") == 1, err
+    assert all(fragment in err for fragment in case["expect"]), err
+    assert not (repo / "studies" / "s" / "workspace").exists()
