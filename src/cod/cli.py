@@ -67,7 +67,9 @@ def build_parser() -> argparse.ArgumentParser:
     power.add_argument("--sd", type=float, required=True, help="sample std of the paired gain (points), e.g. a pilot's")
     power.add_argument("--half-width", type=float, default=3.0, help="target half-width (points; default 3)")
     power.add_argument("--confidence", type=float, default=0.95, help="interval level (default 0.95)")
-    over = verbs.add_parser("overview", help="regenerate reports/studies/README.md from the studies' published files")
+    over = verbs.add_parser(
+        "overview", help="regenerate reports/studies/README.md and each study's README from the published files"
+    )
     over.add_argument("--check", action="store_true", help="change nothing; exit 1 if the overview is stale")
     readme = sub.add_parser("readme", help="regenerate README.md's <!-- generated:NAME --> regions from the reports")
     readme.add_argument("--check", action="store_true", help="change nothing; exit 1 naming the stale regions")
@@ -104,12 +106,12 @@ def _study(args: argparse.Namespace) -> int:
             f"<= {args.half_width:g} points"
         )
         return 0
-    file = render.overview_file()
     if args.check:
-        if not file.is_file() or file.read_text() != render.overview_document():
-            print(f"{file}: stale; run `cod study overview`")
+        stale = render.stale_documents()
+        if stale:
+            print(f"stale: {', '.join(str(f) for f in stale)}; run `cod study overview`")
             return 1
-        print(f"{file}: up to date")
+        print(f"{render.overview_file()} and the studies' README files: up to date")
         return 0
     print(f"wrote {render.write_overview()}")
     return 0

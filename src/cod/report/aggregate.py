@@ -310,8 +310,9 @@ def verdict(gains: pd.DataFrame, min_cfe_share: float = 0.8, target_half_width: 
         share = float(g.get("mean_cfe_share", math.nan))
         excluded = bool(not math.isnan(share) and share < min_cfe_share)
         if excluded:
+            who = "CoD arm" if g.get("base", "clean") == "clean" else "an arm of the contrast"  # the shorter of two
             reason = (
-                f"CoD arm trained on {share:.0%} of the CFEs its budget asked for (mean over {n} paired seeds) "
+                f"{who} trained on {share:.0%} of the CFEs its budget asked for (mean over {n} paired seeds) "
                 f"< report.min_cfe_share {min_cfe_share:.0%}"
             )
         elif n < 2:

@@ -345,12 +345,14 @@ def write_verdict(
     if verdicts.empty:
         parts.append("No cell has both a CoD and a baseline run yet: no verdict.")
     else:
+        default = is_default_contrast(verdicts)
         parts.append(to_markdown(verdict_table(verdicts, kinds)))
         arm = verdicts["arm"] if "arm" in verdicts else pd.Series("cod", index=verdicts.index)
         notes = [short_note(short_cells(verdicts.assign(mode=arm)))]
         excluded = verdicts[verdicts["excluded"].eq(True)]
         notes += [
-            f"Excluded: {r.dataset} {display_name(r.method)} k={int(r.k)}: {r.reason}."
+            f"Excluded: {'' if default else f'{mode_label(r.arm, kinds)} − {mode_label(r.base, kinds)}, '}"
+            f"{r.dataset} {display_name(r.method)} k={int(r.k)}: {r.reason}."
             for r in excluded.itertuples(index=False)
         ]
         notes += budget_notes(cfes if cfes is not None else pd.DataFrame())

@@ -60,6 +60,14 @@ def run_time(rec: dict[str, Any]) -> str:
     return "; ".join(parts)
 
 
+def code_line(rec: dict[str, Any]) -> str:
+    """'commit abc1234' of the code the whole-study run synced (the latest run if none was whole), and whether the
+    working tree's code had uncommitted changes then."""
+    run = full_run(rec) or (rec.get("runs") or [{}])[-1]
+    dirty = " with uncommitted changes to the code" if run.get("uncommitted_code") else ""
+    return f"commit `{run.get('commit') or '?'}`{dirty}"
+
+
 def protocol_line(rec: dict[str, Any]) -> str:
     """'frozen at commit abc1234 (2026-12-07)', or why it is not."""
     p = rec["protocol"]
@@ -130,7 +138,7 @@ def study_markdown(study: Study) -> str:
         f"| settings | [{rec['settings']['path']}]({_rel(paths.root() / rec['settings']['path'], out)}) "
         "(overrides of `params.yaml`) |",
         f"| run time | {run_time(rec)} |",
-        f"| code | commit `{rec['runs'][-1].get('commit')}`; every input's hash in "
+        f"| code | {code_line(rec)}; every input's hash in "
         f"[studies/{study.name}/dvc.lock]({_rel(study.folder / 'dvc.lock', out)}) |",
         "",
     ]
@@ -247,6 +255,73 @@ def confirmation_markdown(default_metrics: dict[str, Any], default_seeds: list[i
     return f"{to_markdown(pd.DataFrame(rows))}\n\nThe headline is {word} on fresh seeds ({rule})."
 
 
+GAIN_FIGURE = "gain_vs_k.png"
+
+
+def study_gains() -> pd.DataFrame:
+    """Every published study's cod − clean cells (its verdict.csv), one row per study × dataset × method × k."""
+    parts = []
+    for name in spec.names():
+        found = published(Study(name))
+        if found is None or found[1].empty:
+            continue
+        verdicts = found[1]
+        if "arm" in verdicts:
+            verdicts = verdicts[(verdicts["arm"] == "cod") & (verdicts["base"] == "clean")]
+        parts.append(verdicts.assign(study=name))
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+
+
+def write_gain_figure(gains: pd.DataFrame, out: Path) -> Path | None:
+    """reports/studies/gain_vs_k.png: every study's CoD gain vs k (one series per study × method, bars: 95 %
+    t-interval) beside the paper's Table 1 gains on the dataset ours stands in for (direction and shape only)."""
+    import matplotlib.pyplot as plt
+
+    from cod.method_registry import in_order
+    from cod.report import figures, tables
+
+    if gains.empty or gains["k"].nunique() < 2:
+        return None
+    figures.set_style()
+    paper = tables.paper_gains(tables.paper_results(), sorted(gains["dataset"].unique()))
+    fig, (ours, theirs) = plt.subplots(1, 2, figsize=(11, 3.8), layout="constrained", sharey=True)
+    series = list(dict.fromkeys(zip(gains["study"], gains["method"], strict=True)))
+    for i, (study, method) in enumerate(series):
+        cell = gains[(gains["study"] == study) & (gains["method"] == method)].sort_values("k")
+        low = (cell["mean"] - cell["ci_low"]).fillna(0.0).clip(lower=0)
+        high = (cell["ci_high"] - cell["mean"]).fillna(0.0).clip(lower=0)
+        x = cell["k"] * 2 ** ((i - (len(series) - 1) / 2) * 0.05)  # dodged on the log axis
+        n = pd.to_numeric(cell["n"], errors="coerce")
+        ours.errorbar(
+            x,
+            cell["mean"],
+            yerr=[low, high],
+            marker="o",
+            capsize=3,
+            label=f"{study}: {display_name(method)} (n={int(n.min())})",
+        )
+    for method in in_order(paper["method"]):
+        cell = paper[paper["method"] == method].sort_values("k")
+        theirs.plot(cell["k"], cell["gain"], marker="s", ls="--", label=display_name(method))
+    ks = sorted(set(gains["k"].astype(int)) | set(paper["k"].astype(int)))
+    source = f"{paper['paper_dataset'].iloc[0]}, {paper['pair'].iloc[0]}" if len(paper) else "no paper row"
+    for ax, title in ((ours, "ours: every study's CoD − clean"), (theirs, f"paper Table 1 ({source})")):
+        ax.axhline(0.0, color="black", lw=0.8)
+        ax.set_xscale("log", base=2)
+        ax.set_xticks(ks, [str(k) for k in ks])
+        ax.minorticks_off()
+        ax.set_title(title)
+        ax.set_xlabel("k (labelled budget)")
+        ax.legend(fontsize=7)
+    ours.set_ylabel("CoD − clean, test accuracy (points)")
+    fig.suptitle(
+        "CoD gain vs k: ours (paired by seed, 95 % t-interval) beside the paper's (mean of 5 seeds); "
+        "other models and data: compare direction and shape, not level"
+    )
+    out.mkdir(parents=True, exist_ok=True)
+    return figures.save(fig, out, GAIN_FIGURE.removesuffix(".png"))[0]
+
+
 def overview_file() -> Path:
     """reports/studies/README.md."""
     return paths.study_reports_dir() / OVERVIEW
@@ -264,12 +339,27 @@ def overview_document() -> str:
         "`cod study run <name>` reproduces one; `cod study list` says whether its results are up to date with its "
         "protocol, settings and code.\n\n"
     )
-    return intro + overview_markdown("#")
+    figure = paths.study_reports_dir() / GAIN_FIGURE
+    shown = f"![CoD gain vs k across studies]({GAIN_FIGURE})\n\n" if figure.is_file() else ""
+    return intro + shown + overview_markdown("#")
+
+
+def documents() -> dict[Path, str]:
+    """Every generated studies document and its content: each published study's README and the overview."""
+    out = {Study(n).reports / "README.md": study_markdown(Study(n)) for n in spec.names() if record.read(Study(n))}
+    return {**out, overview_file(): overview_document()}
+
+
+def stale_documents() -> list[Path]:
+    """The generated studies documents whose file differs from what the published files render."""
+    return [f for f, text in documents().items() if not f.is_file() or f.read_text() != text]
 
 
 def write_overview() -> Path:
-    """Write reports/studies/README.md."""
-    file = overview_file()
-    file.parent.mkdir(parents=True, exist_ok=True)
-    file.write_text(overview_document())
-    return file
+    """Write reports/studies/README.md, every published study's README.md and the gain-vs-k figure across studies,
+    from the published files."""
+    write_gain_figure(study_gains(), paths.study_reports_dir())
+    for file, text in documents().items():
+        file.parent.mkdir(parents=True, exist_ok=True)
+        file.write_text(text)
+    return overview_file()

@@ -143,6 +143,8 @@ def run(name: str, jobs: int = 2, devices: Sequence[str] | None = None, explorat
     text = spec.check_protocol(study)
     spec.params(study)  # every setting valid before any work
     frozen = check_frozen(study, exploratory)
+    commit = record.git("rev-parse", "--short", "HEAD")  # the code the workspace is synced from, as committed ...
+    dirty = bool(record.git("status", "--porcelain", "--", "src", "notebooks", "dvc.yaml", "params.yaml"))
     started = time.time()
     changed = sync.sync(study)
     stamp = datetime.now(UTC)
@@ -162,7 +164,8 @@ def run(name: str, jobs: int = 2, devices: Sequence[str] | None = None, explorat
         "stages": stages,
         "jobs": jobs,
         "machine": machine.describe(),
-        "commit": record.git("rev-parse", "--short", "HEAD"),
+        "commit": commit,
+        "uncommitted_code": dirty,  # ... and whether the working tree's code differed from that commit
         "exploratory": exploratory,
     }
     rec = new_record(study, text, frozen, entry, record.read(study))
