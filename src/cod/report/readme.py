@@ -154,7 +154,7 @@ def render_studies() -> str:
     from cod.study import render
 
     file = render.overview_file()
-    return f"{_source(file)}\n\n" + render.overview_markdown("##")
+    return f"{_source(file)}\n\n" + render.gain_figure_link(paths.root()) + render.overview_markdown("##", paths.root())
 
 
 def render_confirmation() -> str:

@@ -168,8 +168,10 @@ def write_study(study: Study) -> Path:
     return file
 
 
-def overview_markdown(heading: str = "#") -> str:
-    """Every study: question, each contrast's verdict with interval and n, run time and protocol commit."""
+def overview_markdown(heading: str = "#", base: Path | None = None) -> str:
+    """Every study: question, each contrast's verdict with interval and n, run time and protocol commit; links are
+    relative to folder ``base`` (default: reports/studies/, where the overview lives)."""
+    base = base or paths.study_reports_dir()
     lines = []
     for name in spec.names():
         study = Study(name)
@@ -182,7 +184,7 @@ def overview_markdown(heading: str = "#") -> str:
         rec, verdicts = found
         lines += [
             f"Protocol frozen at {protocol_line(rec)} · run time: {run_time(rec)} · "
-            f"[report]({_rel(study.reports / 'README.md', paths.study_reports_dir())})",
+            f"[report]({_rel(study.reports / 'README.md', base)})",
             "",
         ]
         if verdicts.empty:
@@ -339,9 +341,13 @@ def overview_document() -> str:
         "`cod study run <name>` reproduces one; `cod study list` says whether its results are up to date with its "
         "protocol, settings and code.\n\n"
     )
+    return intro + gain_figure_link(paths.study_reports_dir()) + overview_markdown("#")
+
+
+def gain_figure_link(base: Path) -> str:
+    """The Markdown image of reports/studies/gain_vs_k.png relative to folder ``base`` ('' when it is not drawn)."""
     figure = paths.study_reports_dir() / GAIN_FIGURE
-    shown = f"![CoD gain vs k across studies]({GAIN_FIGURE})\n\n" if figure.is_file() else ""
-    return intro + shown + overview_markdown("#")
+    return f"![CoD gain vs k across studies]({_rel(figure, base)})\n\n" if figure.is_file() else ""
 
 
 def documents() -> dict[Path, str]:
