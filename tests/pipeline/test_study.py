@@ -138,8 +138,10 @@ def test_a_study_runs_beside_the_default_and_reuses_what_it_made(root):
     assert "## tiny" in overview and "semantic − random" in overview
     assert "up to date" in sh(root, "cod", "study", "list").stdout
 
-    again = sh(root, "cod", "study", "run", "tiny")  # unchanged: nothing runs
-    assert "Running stage" not in again.stdout and "0 stage(s) ran" in again.stdout
+    record_before = (out / "study.json").read_bytes()
+    again = sh(root, "cod", "study", "run", "tiny")  # unchanged: nothing runs, nothing is rewritten
+    assert "Running stage" not in again.stdout and "up to date, nothing ran" in again.stdout
+    assert (out / "study.json").read_bytes() == record_before
 
     overrides = yaml.safe_load((root / "studies/tiny/params.yaml").read_text())
     overrides["grid"]["seeds"] = [1, 2, 3]

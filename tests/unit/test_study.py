@@ -13,6 +13,7 @@ import yaml
 from cod import workspace
 from cod.errors import ConfigError
 from cod.study import record, render, spec, sync
+from cod.study.run import unchanged_rerun
 from tests.conftest import REPO
 from tests.reliability_cases import cases, ids
 
@@ -61,6 +62,18 @@ def test_changed_keys_name_every_difference():
     after = {"grid": {"k": [8, 16], "seeds": [1, 2]}, "report": {"value": "test", "extra": 1}}
     assert record.changed_keys(before, after) == ["grid.k", "report.extra"]
     assert record.changed_keys(before, before) == []
+
+
+def test_a_rerun_that_computed_nothing_on_the_same_inputs_adds_no_run():
+    def rec(ran: int, restored: int, inputs: str) -> dict:
+        return {"name": "s", "inputs": {"a.py": inputs}, "runs": [{"stages": {"ran": ran, "restored": restored}}]}
+
+    previous = rec(30, 4, "h1")
+    assert unchanged_rerun(rec(0, 0, "h1"), previous)
+    assert not unchanged_rerun(rec(0, 0, "h2"), previous)  # an input changed: recorded
+    assert not unchanged_rerun(rec(2, 0, "h1"), previous)  # stages ran: recorded
+    assert not unchanged_rerun(rec(0, 3, "h1"), previous)  # stages restored: recorded
+    assert not unchanged_rerun(rec(0, 0, "h1"), None)  # the first run: recorded
 
 
 def test_stale_reasons_compare_protocol_settings_and_code(study, repo):

@@ -136,6 +136,14 @@ def new_record(
     }
 
 
+def unchanged_rerun(rec: dict[str, Any], previous: dict[str, Any] | None) -> bool:
+    """Whether a run computed nothing and found the same protocol, settings and inputs as the recorded one (then it
+    adds no run to the record: the published files are the ones already there)."""
+    if previous is None or rec["runs"][-1]["stages"]["ran"] or rec["runs"][-1]["stages"]["restored"]:
+        return False
+    return {k: v for k, v in rec.items() if k != "runs"} == {k: v for k, v in previous.items() if k != "runs"}
+
+
 def run(name: str, jobs: int = 2, devices: Sequence[str] | None = None, exploratory: bool = False) -> Path:
     """Run study ``name``: check its protocol is committed, sync its workspace, reproduce its pipeline there (stages
     already run with the same inputs are restored from the run-cache or skipped), publish reports and record."""
@@ -168,7 +176,14 @@ def run(name: str, jobs: int = 2, devices: Sequence[str] | None = None, explorat
         "uncommitted_code": dirty,  # ... and whether the working tree's code differed from that commit
         "exploratory": exploratory,
     }
-    rec = new_record(study, text, frozen, entry, record.read(study))
+    previous = record.read(study)
+    rec = new_record(study, text, frozen, entry, previous)
+    if unchanged_rerun(rec, previous):
+        print(
+            f"study {name}: up to date, nothing ran ({stages['unchanged']} stage(s) unchanged, {seconds:.0f} s); "
+            "its record and reports are left as they were"
+        )
+        return study.reports
     (study.reports / record.RECORD).write_text(json.dumps(rec, indent=2, ensure_ascii=False) + "\n")
     render.write_study(study)
     render.write_overview()
