@@ -60,6 +60,15 @@ def test_update_replaces_only_the_regions_and_check_sees_stale_ones(root):
     assert readme.check(new) == ["verdict"]
 
 
+def test_refresh_rerenders_only_the_named_regions(root):
+    file = paths.root() / "README.md"
+    file.write_text(README)
+    assert readme.refresh(["sensitivity", "studies"], file) == ["sensitivity"]  # studies: not in this README
+    text = file.read_text()
+    assert "No sensitivity analysis in this run" in text and "stale hand-written claim" in text  # verdict kept
+    assert readme.check(text) == ["verdict"]
+
+
 def test_sensitivity_region_embeds_the_figure(root):
     (paths.tables_dir() / "sensitivity.md").write_text("| lr | gain |\n|---|---|\n| 2e-5 | +1.0 |\n")
     paths.figures_dir().mkdir(parents=True)

@@ -212,6 +212,23 @@ def update(readme_text: str) -> str:
     return REGION.sub(lambda m: f"{m['open']}\n{contents[m['name']]}\n{m['close']}", readme_text)
 
 
+def refresh(names: list[str], file: Path | None = None) -> list[str]:
+    """Re-render only the regions ``names`` of README.md (those it has), leaving the others as they are; the names
+    re-rendered (a study run refreshes the study regions this way, without touching the default's)."""
+    file = file or paths.root() / "README.md"
+    if not file.is_file():
+        return []
+    text = file.read_text()
+    present = [n for n in dict.fromkeys(region_names(text)) if n in names]
+    contents = rendered(present)
+    new = REGION.sub(
+        lambda m: f"{m['open']}\n{contents[m['name']]}\n{m['close']}" if m["name"] in contents else m[0], text
+    )
+    if new != text:
+        file.write_text(new)
+    return present
+
+
 def check(readme_text: str) -> list[str]:
     """The regions whose content differs from what the report files render (stale), in order."""
     contents = rendered(region_names(readme_text))

@@ -15,6 +15,7 @@ from typing import Any
 
 from cod import machine, paths
 from cod.errors import CodError, ConfigError
+from cod.report import readme
 from cod.study import record, render, spec, sync
 from cod.study.spec import Study
 
@@ -187,6 +188,7 @@ def run(name: str, jobs: int = 2, devices: Sequence[str] | None = None, explorat
     (study.reports / record.RECORD).write_text(json.dumps(rec, indent=2, ensure_ascii=False) + "\n")
     render.write_study(study)
     render.write_overview()
+    readme.refresh(["studies", "confirmation"])  # the README's study blocks follow; the default's blocks stay
     print(
         f"study {name}: done in {seconds / 60:.1f} min ({stages['ran']} stage(s) ran, {stages['restored']} restored "
         f"from the run-cache, {stages['unchanged']} unchanged); reports in "
