@@ -206,10 +206,14 @@ def rendered(names: list[str]) -> dict[str, str]:
     return {name: REGIONS[name]().strip() for name in dict.fromkeys(names)}
 
 
-def update(readme_text: str) -> str:
-    """``readme_text`` with every generated region's content replaced by its freshly rendered content."""
-    contents = rendered(region_names(readme_text))
-    return REGION.sub(lambda m: f"{m['open']}\n{contents[m['name']]}\n{m['close']}", readme_text)
+def update(readme_text: str, only: list[str] | None = None) -> str:
+    """``readme_text`` with every generated region's content (or only the regions ``only``) replaced by its freshly
+    rendered content."""
+    names = [n for n in region_names(readme_text) if only is None or n in only]
+    contents = rendered(names)
+    return REGION.sub(
+        lambda m: f"{m['open']}\n{contents[m['name']]}\n{m['close']}" if m["name"] in contents else m[0], readme_text
+    )
 
 
 def refresh(names: list[str], file: Path | None = None) -> list[str]:
@@ -220,10 +224,7 @@ def refresh(names: list[str], file: Path | None = None) -> list[str]:
         return []
     text = file.read_text()
     present = [n for n in dict.fromkeys(region_names(text)) if n in names]
-    contents = rendered(present)
-    new = REGION.sub(
-        lambda m: f"{m['open']}\n{contents[m['name']]}\n{m['close']}" if m["name"] in contents else m[0], text
-    )
+    new = update(text, present)
     if new != text:
         file.write_text(new)
     return present
