@@ -161,13 +161,6 @@ def study_markdown(study: Study) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
-def write_study(study: Study) -> Path:
-    """Write reports/studies/<name>/README.md."""
-    file = study.reports / "README.md"
-    file.write_text(study_markdown(study))
-    return file
-
-
 def overview_markdown(heading: str = "#", base: Path | None = None) -> str:
     """Every study: question, each contrast's verdict with interval and n, run time and protocol commit; links are
     relative to folder ``base`` (default: reports/studies/, where the overview lives)."""
@@ -352,7 +345,8 @@ def gain_figure_link(base: Path) -> str:
 
 def documents() -> dict[Path, str]:
     """Every generated studies document and its content: each published study's README and the overview."""
-    out = {Study(n).reports / "README.md": study_markdown(Study(n)) for n in spec.names() if record.read(Study(n))}
+    studies = [s for s in map(Study, spec.names()) if record.read(s)]
+    out = {s.reports / "README.md": study_markdown(s) for s in studies}
     return {**out, overview_file(): overview_document()}
 
 

@@ -186,8 +186,7 @@ def run(name: str, jobs: int = 2, devices: Sequence[str] | None = None, explorat
         )
         return study.reports
     (study.reports / record.RECORD).write_text(json.dumps(rec, indent=2, ensure_ascii=False) + "\n")
-    render.write_study(study)
-    render.write_overview()
+    render.write_overview()  # every published study's README (this one's too), the overview and the figure
     readme.refresh(["studies", "confirmation"])  # the README's study blocks follow; the default's blocks stay
     print(
         f"study {name}: done in {seconds / 60:.1f} min ({stages['ran']} stage(s) ran, {stages['restored']} restored "
