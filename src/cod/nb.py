@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import os
 import re
+import shutil
 import tempfile
 import time
 from pathlib import Path
@@ -33,9 +34,15 @@ def _kernel_manager_class() -> type:
     class IPCKernelManager(AsyncKernelManager):
         def __init__(self, **kwargs: Any) -> None:
             kwargs.setdefault("transport", "ipc")
-            # socket files go to the temp dir, not the cwd (the repo root), so a killed kernel leaves none there
-            kwargs.setdefault("ip", os.path.join(tempfile.mkdtemp(prefix="cod-kernel-"), "kernel"))
+            # socket files go to a temp folder, not the cwd (the repo root), so a killed kernel leaves none there
+            self._socket_dir = tempfile.mkdtemp(prefix="cod-kernel-")
+            kwargs.setdefault("ip", os.path.join(self._socket_dir, "kernel"))
             super().__init__(**kwargs)
+
+        async def _async_cleanup_resources(self, restart: bool = False) -> None:
+            await super()._async_cleanup_resources(restart=restart)
+            if not restart:  # the folder goes with the kernel: one run per stage would otherwise leave one each
+                shutil.rmtree(self._socket_dir, ignore_errors=True)
 
     return IPCKernelManager
 

@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 
 import nbformat
 import pandas as pd
@@ -20,7 +21,8 @@ from tests.conftest import write_params
 pytestmark = pytest.mark.slow
 
 
-def test_prepare_and_subset_notebooks_run_with_parameters(repo):
+def test_prepare_and_subset_notebooks_run_with_parameters(repo, tmp_path, monkeypatch):
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     out = nb.run("notebooks/10_prepare.py", {"dataset": "rt_sentences", "smoke": True})
     assert out == paths.executed_notebook("10_prepare.py", {"dataset": "rt_sentences", "smoke": True})
     executed = nbformat.read(out, as_version=4)
@@ -35,6 +37,7 @@ def test_prepare_and_subset_notebooks_run_with_parameters(repo):
     m = subsets.load_manifest("rt_sentences", 16, 1)
     assert (m["k"], m["seed"]) == (16, 1)
     assert m["clean"]["class_counts"] == {"negative": 8, "positive": 8}
+    assert not list(tmp_path.glob("cod-kernel-*")), "a finished run left its kernel's socket folder behind"
 
 
 def test_prepare_notebook_shows_the_rows_dropped_from_a_local_file(repo):
@@ -65,7 +68,8 @@ def test_unknown_parameter_and_bad_values_fail_before_running(repo):
     assert not (repo / "reports").exists()
 
 
-def test_failing_cell_reports_error_and_keeps_executed_notebook(repo):
+def test_failing_cell_reports_error_and_keeps_executed_notebook(repo, tmp_path, monkeypatch):
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # where the kernel's socket folder goes
     # subset before prepare: the data is missing, the message says what to run
     with pytest.raises(
         nb.NotebookFailed, match=r"DataError: rt_sentences is not prepared.*dvc repro prepare@rt_sentences"
@@ -73,6 +77,7 @@ def test_failing_cell_reports_error_and_keeps_executed_notebook(repo):
         nb.run("notebooks/30_subset.py", {"dataset": "rt_sentences"})
     assert "full traceback in" in str(info.value)
     assert paths.executed_notebook("30_subset.py", {"dataset": "rt_sentences"}).is_file()
+    assert not list(tmp_path.glob("cod-kernel-*")), "the kernel's socket folder outlived a failed run"
 
 
 def test_notebooks_run_as_plain_python_from_any_folder_inside_the_repo(repo):
