@@ -11,14 +11,19 @@ import yaml
 REPO = Path(__file__).resolve().parents[1]
 
 
+def copy_project(root: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Make ``root`` a minimal repository root (params.yaml, dvc.yaml, notebooks) and point COD_ROOT at it."""
+    for name in ("params.yaml", "dvc.yaml"):
+        shutil.copy(REPO / name, root / name)
+    shutil.copytree(REPO / "notebooks", root / "notebooks", dirs_exist_ok=True)
+    monkeypatch.setenv("COD_ROOT", str(root))
+    return root
+
+
 @pytest.fixture
 def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A minimal repository root in tmp_path holding copies of params.yaml, dvc.yaml and notebooks."""
-    for name in ("params.yaml", "dvc.yaml"):
-        shutil.copy(REPO / name, tmp_path / name)
-    shutil.copytree(REPO / "notebooks", tmp_path / "notebooks")
-    monkeypatch.setenv("COD_ROOT", str(tmp_path))
-    return tmp_path
+    return copy_project(tmp_path, monkeypatch)
 
 
 def write_params(root: Path, **sections: dict) -> dict:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
 import pytest
 import yaml
 
@@ -9,6 +12,7 @@ from cod import config
 from cod.data import subsets
 from cod.training.teacher import save_teacher, train_teacher
 from tests import tiny
+from tests.conftest import copy_project
 
 
 def tiny_params(repo, teacher_spec: str, student_spec: str, **distill_overrides) -> config.Params:
@@ -44,8 +48,19 @@ def setup_run(repo, teacher_spec: str, student_spec: str, **overrides) -> config
     return params
 
 
+@pytest.fixture(scope="session")
+def bert_run_tree(tmp_path_factory) -> Path:
+    """A repository root with a tiny BERT teacher trained once per session (its models stay read-only)."""
+    root = tmp_path_factory.mktemp("bert-run")
+    models = tmp_path_factory.mktemp("bert-models")
+    with pytest.MonkeyPatch.context() as patch:
+        copy_project(root, patch)
+        setup_run(root, tiny.save_bert(models / "teacher", layers=4), tiny.save_bert(models / "student", layers=2))
+    return root
+
+
 @pytest.fixture
-def bert_run(repo, tmp_path):
-    teacher = tiny.save_bert(tmp_path / "teacher", layers=4)
-    student = tiny.save_bert(tmp_path / "student", layers=2)
-    return setup_run(repo, teacher, student)
+def bert_run(repo, bert_run_tree) -> config.Params:
+    """The session's trained tiny teacher, subsets and settings, copied into this test's own repository root."""
+    shutil.copytree(bert_run_tree, repo, dirs_exist_ok=True)
+    return config.load_params()
