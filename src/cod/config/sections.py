@@ -138,6 +138,13 @@ class TeacherConfig(_Strict):
     warmup_ratio: float = Field(default=0.0, ge=0, lt=1)
     seed: int = Field(ge=0)
     smoke_train_examples: int = Field(ge=2)
+    # at least this many updates: epochs are added to reach it, and early stopping waits for it
+    min_steps: int = Field(default=150, ge=0)
+    # the loss's class weights: balanced (n / (C·n_c)), none, or auto = balanced when the training rows' largest
+    # class has more than imbalance_ratio times the rows of the smallest; weighted, the best epoch is the one
+    # with the highest validation balanced accuracy
+    class_weights: Literal["auto", "none", "balanced"] = "auto"
+    imbalance_ratio: float = Field(default=1.5, ge=1)  # also: student tables show balanced accuracy beyond it
 
 
 class KdSettings(_Strict):
