@@ -11,8 +11,11 @@
 # %% [markdown]
 # # 20 · Teacher
 # Fine-tunes the teacher (`teacher.model`) on the prepared training split with early stopping on
-# validation accuracy, then records validation and test accuracy of the best epoch and saves the
-# model and its validation/test logits to `models/teachers/<dataset>/`.
+# validation accuracy (balanced accuracy when the loss is class-weighted, `teacher.class_weights`) for at
+# least `teacher.min_steps` updates, then records validation and test accuracy, MCC and balanced accuracy
+# of the best epoch and saves the model and its validation/test logits to `models/teachers/<dataset>/`.
+# A teacher no better than chance on validation (balanced accuracy below 1/C + `teacher.chance_margin`)
+# stops the stage with its numbers and the fixes, and nothing is saved (unless `teacher.allow_degenerate`).
 
 # %% tags=["parameters"]
 dataset = "rt_sentences"
@@ -22,19 +25,10 @@ smoke = False
 from IPython.display import display
 
 import cod.config
-from cod import paths, tracking
-from cod.data.corpus import load_meta, load_split
-from cod.training import teacher
+from cod.training import teacher_stage
 
 cfg = cod.config.load("teacher", dataset=dataset)
-meta = load_meta(dataset)
-splits = {s: load_split(dataset, s) for s in ("train", "validation", "test")}
-live = tracking.open_run(paths.teacher_dir(dataset) / "live", cfg.model_dump())
-result = teacher.train_teacher(
-    splits, meta["label_names"], cfg, smoke=smoke, on_epoch=lambda _, row: tracking.log_epoch(live, row)
-)
-teacher.save_teacher(result, dataset)
-tracking.finish(live, result.metrics)
+result = teacher_stage.run(dataset, cfg, smoke=smoke)
 
 # %%
 display(result.metrics)

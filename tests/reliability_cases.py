@@ -28,6 +28,7 @@ _LLM = "tests/llm/test_llm.py"
 _CFE = "tests/training/test_counterfactuals.py"
 _CONFIG = "tests/unit/test_config.py"
 _STUDY = "tests/unit/test_study.py"
+_TEACHER = "tests/training/test_teacher.py"
 
 _ENDPOINT_SEES = (
     "EndpointError, the stage exits 1 with one message: `counterfactuals.llm: N of M requests to <endpoint> "
@@ -305,6 +306,64 @@ CASES: list[dict[str, Any]] = [
         "what is kept": "the same numbers on CPU; on a GPU, every stage (teacher, counterfactuals, distill, tune) "
         "runs on it",
         "test": "tests/training/test_device.py::test_every_forward_gets_its_inputs_on_the_models_device",
+    },
+    # --- the teacher: one no better than chance stops its stage; small imbalanced data train a real one ----------
+    {
+        "id": "teacher-constant",
+        "fault": "the teacher predicts one class for every validation row (an imbalanced set, too few updates, an "
+        "unweighted loss): validation accuracy 85 %, MCC 0",
+        "what the user sees": "`dvc repro teacher@<name>` exits 1: `20_teacher.py failed in cell N: DegenerateTeacher: "
+        "teacher of <name> is no better than chance on validation: accuracy 85.0%, balanced accuracy 50.0% (needs >= "
+        "55.0%: chance 1/2 + teacher.chance_margin 0.05), MCC 0.00, predicted classes: positive 20 of 20 (100%), "
+        "negative 0 (0%). Fixes: train longer (teacher.min_steps, now 150; teacher.epochs, now 3), weight the classes "
+        "(teacher.class_weights: balanced; the loss was unweighted), check the training labels (class_counts in "
+        "data/prepared/<name>/meta.json); or set teacher.allow_degenerate: true to go on with this teacher` (before: "
+        "the stage passed, and the counterfactual stage spent an hour making 0 CFEs a seed)",
+        "what is kept": "nothing in models/teachers/<name> (no model, logits, metrics.json or dvclive record), so DVC "
+        "caches nothing; the executed notebook keeps the traceback",
+        "test": f"{_TEACHER}::test_a_constant_teacher_stops_the_stage_and_writes_nothing",
+        "expect": [
+            "teacher of rt_sentences is no better than chance on validation: accuracy 85.0%, balanced accuracy 50.0% "
+            "(needs >= 55.0%: chance 1/2 + teacher.chance_margin 0.05), MCC 0.00, predicted classes: positive 20 of 20 "
+            "(100%), negative 0 (0%). Fixes: train longer (teacher.min_steps, now 150; teacher.epochs, now 3)",
+            "weight the classes (teacher.class_weights: balanced; the loss was unweighted)",
+            "or set teacher.allow_degenerate: true to go on with this teacher",
+        ],
+        "setup": {"allow_degenerate": False},
+    },
+    {
+        "id": "teacher-constant-allowed",
+        "fault": "the same constant teacher, kept on purpose with `teacher.allow_degenerate: true`",
+        "what the user sees": "no error: a UserWarning with the same numbers and fixes, ending `(kept: "
+        "teacher.allow_degenerate is true)`",
+        "what is kept": "the teacher, its logits, metrics.json (validation_balanced_accuracy 0.5, validation_mcc 0.0) "
+        "and its dvclive record",
+        "test": f"{_TEACHER}::test_a_constant_teacher_stops_the_stage_and_writes_nothing",
+        "expect": ["balanced accuracy 50.0%", "(kept: teacher.allow_degenerate is true)"],
+        "setup": {"allow_degenerate": True},
+    },
+    {
+        "id": "teacher-imbalanced-unweighted",
+        "fault": "small imbalanced training data (60 rows, 85 / 15 %) trained as before: one epoch (8 updates), "
+        "unweighted loss (`teacher.class_weights: none`, `teacher.min_steps: 0`)",
+        "what the user sees": "the stage stops with the message above: a real (tiny) teacher predicting the majority "
+        "class, accuracy 85.0%, balanced accuracy 50.0%, MCC 0.00",
+        "what is kept": "nothing in models/teachers/<name>",
+        "test": f"{_TEACHER}::test_small_imbalanced_data_train_a_real_teacher",
+        "expect": ["accuracy 85.0%, balanced accuracy 50.0%", "MCC 0.00", "the loss was unweighted"],
+        "setup": {"class_weights": "none", "min_steps": 0},
+    },
+    {
+        "id": "teacher-imbalanced-weighted",
+        "fault": "the same data with the defaults: `teacher.class_weights: auto` (85 / 15 % exceeds "
+        "`teacher.imbalance_ratio` 1.5, so each class weighs n / (C·n_c)) and a minimum of updates "
+        "(`teacher.min_steps`, 40 here: 5 epochs)",
+        "what the user sees": "no error: a teacher well above chance (validation balanced accuracy >= 55 %, MCC > 0.2)",
+        "what is kept": "the teacher; its metrics.json records the class weights, `epochs_run` and `selected_by: "
+        "validation balanced_accuracy` (a weighted loss picks its best epoch by balanced accuracy)",
+        "test": f"{_TEACHER}::test_small_imbalanced_data_train_a_real_teacher",
+        "expect": [],
+        "setup": {"class_weights": "auto", "min_steps": 40},
     },
     # --- studies: bad settings or protocols stop `cod study run` before any work ---------------------------
     {

@@ -65,6 +65,7 @@ STAGE_SECTIONS: dict[str, tuple[str, ...]] = {
         "counterfactuals.editor.kind",
         "tune",
         "teacher.model",
+        "teacher.imbalance_ratio",
         "distill.student",
         "distill.student_layers",
         "report",

@@ -97,7 +97,7 @@ def test_rationales_profile_runs_on_a_reduced_grid(tmp_path):
     subprocess.run(["cod", "profile", "rationales"], cwd=root, env=env, check=True, capture_output=True)
     params = yaml.safe_load((root / "params.yaml").read_text())
     params["grid"].update(datasets=["snli"], k=[6], seeds=[0, 1])  # the smallest k SNLI's 3 classes balance
-    params["teacher"].update(epochs=1, max_train_examples=96)
+    params["teacher"].update(epochs=1, max_train_examples=96, min_steps=0, allow_degenerate=True)
     params["data"]["max_eval_rows"] = 300  # quick evaluations: validation and test sampled to 300 rows
     params["distill"].update(epochs=2, min_steps=0, evaluations=2)
     params["distill"]["rkd"]["variants"] = {"random": {"attribution": "random"}}  # one variant of the four

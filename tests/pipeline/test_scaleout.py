@@ -48,7 +48,7 @@ def setup(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     template = workspace.copy_sources(tmp / "template", REPO)
     params = yaml.safe_load((template / "params.yaml").read_text())
     params["grid"].update(datasets=["rt_sentences"], k=[8], seeds=[0, 1], methods=["kd"], data_modes=["clean", "cod"])
-    params["teacher"].update(epochs=1, max_train_examples=96)
+    params["teacher"].update(epochs=1, max_train_examples=96, min_steps=0, allow_degenerate=True)
     params["data"]["max_eval_rows"] = 300  # quick evaluations: validation and test sampled to 300 rows
     params["distill"].update(epochs=2, min_steps=0, evaluations=2, lr="tuned")
     params["tune"].update(lrs=[2.0e-4, 6.0e-4], seeds=[1000], k=None, sensitivity_seeds=1, sensitivity_k=[8])

@@ -409,3 +409,18 @@ def test_rationale_quality_reads_the_runs_rationales_and_the_cfes(repo):
     shown = R.examples(grid, 5)["text (rationale in bold)"].tolist()
     assert shown == ["**it** is **good** fun", "a **dull** plot", "it is **bad** fun"]
     assert R.marked("a|b c", [(2, 3)]) == "a\\|**b** c"  # table-safe
+
+
+def test_imbalanced_datasets_follow_the_test_splits_class_counts(repo):
+    from cod.data.corpus import Corpus, save
+
+    def rows(n_pos: int, n_neg: int) -> pd.DataFrame:
+        return pd.DataFrame({"text": [f"row {i}" for i in range(n_pos + n_neg)], "label": [1] * n_pos + [0] * n_neg})
+
+    for name, (pos, neg) in {"even": (20, 20), "skewed": (31, 20), "edge": (30, 20)}.items():
+        save(Corpus(name, ["negative", "positive"], {"train": rows(40, 40), "validation": rows(5, 5),
+                                                      "test": rows(pos, neg)}, {"kind": "test"}))  # fmt: skip
+    # imbalanced = the test split's largest class has more than 1.5 times the rows of its smallest; unknown: left out
+    assert aggregate.imbalanced_datasets(["even", "skewed", "edge", "absent"], 1.5) == ["skewed"]
+    runs = runs_table([("skewed", 8, 0, "kd", "clean", "ok", 60.0, 58.0)]).assign(test_balanced_accuracy=51.0)
+    assert aggregate.summarise(runs, "test", balanced=True)["mean"].tolist() == [51.0]

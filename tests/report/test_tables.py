@@ -309,3 +309,39 @@ def test_cfe_kinds_markdown_is_a_note_with_one_cod_mode():
     text = tables.cfe_kinds_markdown(aggregate.kind_gains(runs, {}), cfes, {"cod": "semantic"})
     assert text.count("\n") == 1 and "ablation off" in text and "`cod study run mechanism`" in text
     assert "`cod` (semantic)" in text
+
+
+def test_table1_shows_balanced_accuracy_only_for_the_imbalanced_datasets(tmp_path):
+    runs = summary_fixture()
+    runs["test_balanced_accuracy"] = runs["test_accuracy"] - 10.0
+    other = runs.assign(dataset="balanced_set")
+    both = pd.concat([runs, other], ignore_index=True)
+    summary = aggregate.summarise(both, "test")
+    balanced = aggregate.summarise(both[both["dataset"] == "rt_sentences"], "test", balanced=True)
+    table = tables.table1(summary, balanced=balanced)
+    rows = table.set_index(["dataset", "method"])
+    assert rows.loc[("rt_sentences", "KD (bal. acc.)"), "8"] == "51.0±1.0"  # accuracy 61.0 − 10 points
+    assert rows.loc[("rt_sentences", "+CoD (bal. acc.)"), "16"] == "54.0±1.0"
+    assert not any("bal. acc." in m for m in table[table["dataset"] == "balanced_set"]["method"])
+    md, _ = tables.write_table1(summary, tmp_path, "test", "n = 3 seeds", balanced=balanced)
+    assert tables.BALANCED_NOTE in md.read_text()
+    plain, _ = tables.write_table1(summary, tmp_path, "test", "n = 3 seeds", balanced=balanced.iloc[:0])
+    assert "bal. acc." not in plain.read_text()  # no imbalanced dataset: the table reads as before
+
+
+def test_teacher_table_shows_balanced_accuracy_and_mcc_beside_accuracy():
+    teachers = pd.DataFrame(
+        {
+            "dataset": ["mine"],
+            "model": ["embedded:all-MiniLM-L6-v2"],
+            "validation_accuracy": [85.0],
+            "test_accuracy": [84.0],
+            "validation_balanced_accuracy": [50.0],
+            "test_balanced_accuracy": [50.0],
+            "validation_mcc": [0.0],
+            "test_mcc": [np.nan],
+            "status": ["ok"],
+        }
+    )
+    row = tables.teacher_comparison(teachers, tables.paper_extra()).iloc[0]
+    assert (row["ours_val"], row["bal. acc. val / test"], row["MCC val / test"]) == ("85.0", "50.0 / 50.0", "0.00 / –")

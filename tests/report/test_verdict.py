@@ -222,3 +222,11 @@ def test_the_default_contrast_reads_as_before(tmp_path):
     pd.testing.assert_frame_equal(by_contrast[columns], plain[columns])
     text = tables.write_verdict(by_contrast, tmp_path / "v.md").read_text()
     assert "| dataset | k | method | CoD gain |" in text and "contrast" not in text.split("\n\n")[1]
+
+
+def test_the_verdict_names_its_metric_when_a_dataset_is_imbalanced(tmp_path):
+    table = gains([("d", "kd", 8, [1.0, 2.0], 1.0)])
+    text = tables.write_verdict(aggregate.verdict(table), tmp_path / "v.md", imbalanced=["d"]).read_text()
+    assert "Metric: the verdict decides on accuracy, also on d, whose test split is imbalanced" in text
+    assert "balanced accuracy beside it" in text
+    assert "Metric:" not in tables.write_verdict(aggregate.verdict(table), tmp_path / "w.md").read_text()

@@ -17,7 +17,7 @@ from tests.conftest import copy_project
 
 def tiny_params(repo, teacher_spec: str, student_spec: str, **distill_overrides) -> config.Params:
     raw = yaml.safe_load((repo / "params.yaml").read_text())
-    raw["teacher"].update(model=teacher_spec, epochs=10, batch_size=8, lr=1e-3, patience=0)
+    raw["teacher"].update(model=teacher_spec, epochs=10, batch_size=8, lr=1e-3, patience=0, min_steps=0)
     raw["distill"].update(
         student=student_spec,
         student_layers=None,

@@ -54,12 +54,24 @@ def test_the_repository_params_are_valid():
         ("data", "validation_fraction", 0.7, ["data.validation_fraction"]),
         ("subset", "cfe_fraction", 1.5, ["subset.cfe_fraction"]),
         ("subset", "cfe_fraction", 0.3, ["cfe_fraction", "whole number"]),
+        ("teacher", "class_weights", "yes", ["teacher.class_weights", "'auto', 'none' or 'balanced'"]),
+        ("teacher", "min_steps", -1, ["teacher.min_steps", "greater than or equal to 0"]),
+        ("teacher", "imbalance_ratio", 0.5, ["teacher.imbalance_ratio", "greater than or equal to 1"]),
+        ("teacher", "chance_margin", 0.5, ["teacher.chance_margin", "less than 0.5"]),
+        ("teacher", "allow_degenerate", "maybe", ["teacher.allow_degenerate", "valid boolean"]),
     ],
 )
 def test_bad_values_name_key_and_allowed(section, key, value, must_contain):
     msg = error_of(bad(section, key, value))
     for piece in must_contain:
         assert piece in msg, (piece, msg)
+
+
+def test_the_paper_profile_trains_its_teacher_as_the_paper_does():
+    teacher = config.load_params(REPO / "profiles" / "paper.yaml").teacher
+    assert (teacher.class_weights, teacher.min_steps, teacher.allow_degenerate) == ("none", 0, False)
+    default = config.load_params(REPO / "params.yaml").teacher
+    assert (default.class_weights, default.min_steps, default.chance_margin) == ("auto", 150, 0.05)
 
 
 def test_typo_key_is_named_with_suggestion():

@@ -138,6 +138,16 @@ class TeacherConfig(_Strict):
     warmup_ratio: float = Field(default=0.0, ge=0, lt=1)
     seed: int = Field(ge=0)
     smoke_train_examples: int = Field(ge=2)
+    # at least this many updates: epochs are added to reach it, and early stopping waits for it
+    min_steps: int = Field(default=150, ge=0)
+    # the loss's class weights: balanced (n / (C·n_c)), none, or auto = balanced when the training rows' largest
+    # class has more than imbalance_ratio times the rows of the smallest; weighted, the best epoch is the one
+    # with the highest validation balanced accuracy
+    class_weights: Literal["auto", "none", "balanced"] = "auto"
+    imbalance_ratio: float = Field(default=1.5, ge=1)  # also: student tables show balanced accuracy beyond it
+    # the teacher must beat chance on validation: balanced accuracy >= 1/C + chance_margin, else the stage stops
+    chance_margin: float = Field(default=0.05, ge=0, lt=0.5)
+    allow_degenerate: bool = False  # true = keep a teacher no better than chance (the stage warns and goes on)
 
 
 class KdSettings(_Strict):

@@ -14,6 +14,8 @@ import pandas as pd
 from cod import paths
 from cod.config import GridConfig as Grid
 from cod.config import Params
+from cod.data.balance import is_imbalanced
+from cod.data.corpus import load_meta
 from cod.method_registry import added_to
 from cod.stats import describe
 
@@ -21,11 +23,15 @@ RUN_KEYS = ["dataset", "k", "seed", "method", "mode"]
 GROUP_KEYS = ["dataset", "method", "mode", "k"]
 # The engine's two numbers: the paper's (best validation accuracy over epochs) and the honest one.
 VALUES = {"val": "best_val_accuracy", "test": "test_accuracy"}
+# The same runs' balanced accuracy (mean recall over classes), shown beside accuracy for imbalanced datasets.
+BALANCED = {"val": "val_balanced_accuracy", "test": "test_balanced_accuracy"}
 RUN_COLUMNS = [
     "best_val_accuracy",
     "test_accuracy",
     "val_mcc",
     "test_mcc",
+    "val_balanced_accuracy",
+    "test_balanced_accuracy",
     "val_agreement",
     "test_agreement",
     "best_epoch",
@@ -79,7 +85,7 @@ def run_row(run: dict[str, Any], directory: Path) -> dict[str, Any]:
 def tidy(rows: list[dict[str, Any]], cfe_fraction: float = 0.5) -> pd.DataFrame:
     """Rows of ``run_row`` as a table with accuracies in % and the CFE budget."""
     table = pd.DataFrame(rows, columns=[*RUN_KEYS, "status", "run_dir", *RUN_COLUMNS, "error"] if not rows else None)
-    for column in ("best_val_accuracy", "test_accuracy", "val_agreement", "test_agreement"):
+    for column in ("best_val_accuracy", "test_accuracy", *BALANCED.values(), "val_agreement", "test_agreement"):
         table[column] = table[column].astype(float) * 100.0
     return add_cfe_budget(table, cfe_fraction)
 
@@ -161,10 +167,15 @@ def cfe_budget(shares: pd.Series) -> dict[str, Any]:
 
 
 def summarise(
-    runs: pd.DataFrame, value: str = "test", by: list[str] | None = None, confidence: float = 0.95
+    runs: pd.DataFrame,
+    value: str = "test",
+    by: list[str] | None = None,
+    confidence: float = 0.95,
+    balanced: bool = False,
 ) -> pd.DataFrame:
-    """Per dataset × method × mode × k statistics of ``value`` over seeds (failed = missing) and the CFE budget kept."""
-    column = VALUES[value]
+    """Per dataset × method × mode × k statistics of ``value`` over seeds (failed = missing) and the CFE budget kept;
+    ``balanced``: of its balanced accuracy instead of its accuracy."""
+    column = (BALANCED if balanced else VALUES)[value]
     by = by or GROUP_KEYS
     rows = []
     for keys, group in runs.groupby(by, sort=True):
@@ -384,8 +395,19 @@ def cfe_quality(grid: Grid, kinds: dict[str, str] | None = None) -> pd.DataFrame
     return pd.DataFrame(rows) if rows else pd.DataFrame(columns=CFE_QUALITY_KEYS)
 
 
+def imbalanced_datasets(datasets: list[str], ratio: float) -> list[str]:
+    """The datasets whose test split is imbalanced (its largest class > ``ratio`` × its smallest; ratio =
+    teacher.imbalance_ratio): their student tables add balanced accuracy. One whose counts are unknown is left out."""
+    found = []
+    for dataset in datasets:
+        meta = load_meta(dataset) if paths.prepared_meta(dataset).is_file() else {}
+        counts = meta.get("class_counts", {}).get("test")
+        found += [dataset] if counts and is_imbalanced(list(counts.values()), ratio) else []
+    return found
+
+
 def teacher_quality(grid: Grid) -> pd.DataFrame:
-    """One row per dataset: the teacher's validation and test accuracy (%)."""
+    """One row per dataset: the teacher's validation and test accuracy and balanced accuracy (%), and MCC."""
     rows = []
     for dataset in grid.datasets:
         file = paths.teacher_dir(dataset) / "metrics.json"
@@ -396,6 +418,11 @@ def teacher_quality(grid: Grid) -> pd.DataFrame:
                 "model": metrics.get("model", ""),
                 "validation_accuracy": 100.0 * metrics.get("validation_accuracy", math.nan),
                 "test_accuracy": 100.0 * metrics.get("test_accuracy", math.nan),
+                **{
+                    f"{split}_{key}": scale * metrics.get(f"{split}_{key}", math.nan)
+                    for key, scale in (("balanced_accuracy", 100.0), ("mcc", 1.0))
+                    for split in ("validation", "test")
+                },
                 "status": "ok" if metrics else "missing",
             }
         )

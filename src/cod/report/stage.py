@@ -53,9 +53,14 @@ def run_aggregate(params: Params) -> Aggregated:
     runs = aggregate.collect_runs(params.grid, params.subset.cfe_fraction)
     kinds = cod_kinds(params)
     frames = {"runs": runs}
+    # datasets whose test split is imbalanced (teacher.imbalance_ratio): their tables add balanced accuracy
+    imbalanced = aggregate.imbalanced_datasets(params.grid.datasets, params.teacher.imbalance_ratio)
     for value in ("val", "test"):
         frames[f"summary_{value}"] = aggregate.summarise(runs, value, confidence=cfg.confidence)
         frames[f"gains_{value}"] = aggregate.cod_gain(runs, value, confidence=cfg.confidence)
+        frames[f"balanced_{value}"] = aggregate.summarise(
+            runs[runs["dataset"].isin(imbalanced)], value, confidence=cfg.confidence, balanced=True
+        )
     # the counterfactual-kinds ablation: every CoD mode's paired gain over clean, on the honest (test) number
     frames["kind_gains"] = aggregate.kind_gains(runs, kinds, "test", confidence=cfg.confidence)
     # rationale methods (rkd) against the method they add to (kd), paired by seed, on the honest number
@@ -95,7 +100,12 @@ def run_aggregate(params: Params) -> Aggregated:
     n_note = f"n = {n_high} seeds" if n_low == n_high else f"n = {n_low}–{n_high} seeds, some runs missing"
     for value in ("val", "test"):
         tables.write_table1(
-            frames[f"summary_{value}"], paths.tables_dir(), value, n_note, frames[f"references_{value}"]
+            frames[f"summary_{value}"],
+            paths.tables_dir(),
+            value,
+            n_note,
+            frames[f"references_{value}"],
+            frames[f"balanced_{value}"],
         )
     tables.write_verdict(
         frames["verdict"],
@@ -107,6 +117,7 @@ def run_aggregate(params: Params) -> Aggregated:
         kinds,
         [c for c, (a, b) in zip(cfg.contrasts, cfg.contrast_pairs(), strict=True) if not {a, b} <= set(runs["mode"])],
         tables.standing_table(frames["summary_test"], frames["references_test"], kinds),
+        imbalanced,
     )
     samples.write_all(params, kinds)  # reports/cfe_samples/<dataset>.md
     (paths.tables_dir() / "cfe_kinds.md").write_text(

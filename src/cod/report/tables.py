@@ -154,26 +154,50 @@ def level_rows(levels: pd.DataFrame | None, dataset: str) -> list[dict[str, str]
     return rows
 
 
-def table1(summary: pd.DataFrame, levels: pd.DataFrame | None = None) -> pd.DataFrame:
+def method_rows(
+    group: pd.DataFrame, dataset: str, method: str, short: dict[tuple, float], suffix: str = ""
+) -> list[dict[str, str]]:
+    """Table 1 rows of one dataset × method (``group``: its summary rows): the baseline, then +CoD, each label
+    followed by ``suffix``; cells mean±std per k (‡ = short CoD)."""
+    rows = []
+    for mode in ("clean", "cod"):
+        cells = group[group["mode"] == mode].set_index("k")
+        if cells.empty:
+            continue
+        row = {"dataset": dataset, "method": (display_name(method) if mode == "clean" else "+CoD") + suffix}
+        for k, r in cells.sort_index().iterrows():
+            mark = f" {SHORT_MARK}" if (dataset, method, mode, int(k)) in short else ""
+            row[str(k)] = cell(r["mean"], r["std"]) + mark
+        rows.append(row)
+    return rows
+
+
+# the rows of a dataset whose test split is imbalanced: the same students' balanced accuracy (BALANCED_NOTE)
+BALANCED_SUFFIX = " (bal. acc.)"
+BALANCED_NOTE = (
+    "(bal. acc.) rows: the same students' balanced accuracy (mean recall over the classes; chance = 1/C), shown for "
+    "a dataset whose test split is imbalanced (its largest class has more than teacher.imbalance_ratio times the "
+    "rows of its smallest). The verdict decides on accuracy."
+)
+
+
+def table1(
+    summary: pd.DataFrame, levels: pd.DataFrame | None = None, balanced: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """Paper Table 1 layout: rows dataset × (method, +CoD), columns k, cells mean±std over seeds (‡ = short CoD);
-    then each dataset's reference levels (``levels``: report.references.reference_levels), rows marked '·'."""
+    then, for the imbalanced datasets in ``balanced`` (the balanced-accuracy summary), the same rows in balanced
+    accuracy; then each dataset's reference levels (``levels``: report.references.reference_levels), rows marked '·'."""
     short = short_cells(summary)
     rows = []
     groups = dict(list(summary.groupby(["dataset", "method"], sort=False)))
+    has_balanced = balanced is not None and len(balanced) > 0
+    extra = dict(list(balanced.groupby(["dataset", "method"], sort=False))) if has_balanced else {}
     datasets = list(dict.fromkeys(summary["dataset"]))
     for dataset in datasets:
         for method in [m for m in in_order(summary["method"]) if (dataset, m) in groups]:
-            group = groups[dataset, method]
-            for mode in ("clean", "cod"):
-                cells = group[group["mode"] == mode].set_index("k")
-                if cells.empty:
-                    continue
-                label = display_name(method) if mode == "clean" else "+CoD"
-                row = {"dataset": dataset, "method": label}
-                for k, r in cells.sort_index().iterrows():
-                    mark = f" {SHORT_MARK}" if (dataset, method, mode, int(k)) in short else ""
-                    row[str(k)] = cell(r["mean"], r["std"]) + mark
-                rows.append(row)
+            rows += method_rows(groups[dataset, method], dataset, method, short)
+            if (dataset, method) in extra:
+                rows += method_rows(extra[dataset, method], dataset, method, short, BALANCED_SUFFIX)
         rows += level_rows(levels, dataset)
     return pd.DataFrame(rows)
 
@@ -307,6 +331,15 @@ def budget_notes(cfes: pd.DataFrame) -> list[str]:
     return lines
 
 
+def imbalance_note(datasets: list[str]) -> str:
+    """The verdict's note on its metric when some datasets are imbalanced."""
+    return (
+        f"Metric: the verdict decides on accuracy, also on {', '.join(datasets)}, whose test split is imbalanced "
+        "(its largest class has more than teacher.imbalance_ratio times the rows of its smallest), where accuracy "
+        "rewards predicting the majority class; table1_test.md shows the same students' balanced accuracy beside it."
+    )
+
+
 def write_verdict(
     verdicts: pd.DataFrame,
     out: Path,
@@ -317,10 +350,11 @@ def write_verdict(
     kinds: dict[str, str] | None = None,
     missing: list[str] | None = None,
     standing: pd.DataFrame | None = None,
+    imbalanced: list[str] | None = None,
 ) -> Path:
     """reports/tables/verdict.md: the paired-gain verdict per cell (per declared contrast), how it is derived, every
     exclusion, and how the CoD sets' CFE budgets were filled (``cfes``: the cfe_quality rows); ``missing``: declared
-    contrasts this grid does not run."""
+    contrasts this grid does not run; ``imbalanced``: datasets whose test split is imbalanced (a note on the metric)."""
     level = f"{confidence:.0%}"
     if is_default_contrast(verdicts):
         what = (
@@ -358,6 +392,8 @@ def write_verdict(
         notes += budget_notes(cfes if cfes is not None else pd.DataFrame())
         for note in notes:
             parts += ["", note] if note else []
+    if imbalanced:
+        parts += ["", imbalance_note(imbalanced)]
     if missing:
         parts += ["", f"Declared but not run in this grid (a mode missing from grid.data_modes): {', '.join(missing)}."]
     if standing is not None and len(standing):
@@ -609,9 +645,15 @@ def to_markdown(table: pd.DataFrame) -> str:
 
 
 def write_table1(
-    summary: pd.DataFrame, out_dir: Path, value: str, n_note: str, levels: pd.DataFrame | None = None
+    summary: pd.DataFrame,
+    out_dir: Path,
+    value: str,
+    n_note: str,
+    levels: pd.DataFrame | None = None,
+    balanced: pd.DataFrame | None = None,
 ) -> list[Path]:
-    """reports/tables/table1_<value>.md and .tex, with each dataset's reference levels (``levels``) below it."""
+    """reports/tables/table1_<value>.md and .tex, with each dataset's reference levels (``levels``) below it; the
+    Markdown also has the balanced-accuracy rows of the imbalanced datasets (``balanced``)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     what = "test accuracy at the best-validation epoch" if value == "test" else "best validation accuracy (paper's)"
     caption = f"Accuracy (\\%) of the distilled student, {what}; mean $\\pm$ sample std over seeds ({n_note})."
@@ -619,9 +661,10 @@ def write_table1(
     md = out_dir / f"table1_{value}.md"
     md.write_text(
         f"Accuracy (%) of the distilled student, {what}; mean ± sample std over seeds ({n_note}).\n\n"
-        + to_markdown(table1(summary, levels))
+        + to_markdown(table1(summary, levels, balanced))
         + "\n"
         + (f"\n{note}\n" if note else "")
+        + (f"\n{BALANCED_NOTE}\n" if balanced is not None and len(balanced) else "")
         + (f"\n{LEVELS_NOTE}\n" if levels is not None and len(levels) else "")
     )
     tex = out_dir / f"table1_{value}.tex"
@@ -915,8 +958,16 @@ def paper_table4(extra: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["teacher", *datasets])
 
 
+def pair_cell(row: Any, key: str, decimals: int = 1) -> str:
+    """A teacher's validation and test ``key`` as 'validation / test' ('82.8 / 80.1'; '–' for a missing one)."""
+    return " / ".join(
+        _number(getattr(row, f"{split}_{key}", math.nan), 1.0, decimals) for split in ("validation", "test")
+    )
+
+
 def teacher_comparison(teachers: pd.DataFrame, extra: pd.DataFrame) -> pd.DataFrame:
-    """Our teachers (one row per dataset) beside the paper's Table 4 accuracy of that dataset, same model named."""
+    """Our teachers (one row per dataset), their accuracy, balanced accuracy and MCC, beside the paper's Table 4
+    accuracy of that dataset, same model named."""
     t4 = extra[extra["table"] == "4"]
     models = list(dict.fromkeys(t4["model"]))
     values = t4.set_index(["model", "dataset"])["value"]
@@ -930,13 +981,16 @@ def teacher_comparison(teachers: pd.DataFrame, extra: pd.DataFrame) -> pd.DataFr
             "model": model or "–",
             "ours_val": _pct(r.validation_accuracy),
             "ours_test": _pct(r.test_accuracy),
+            "bal. acc. val / test": pair_cell(r, "balanced_accuracy"),
+            "MCC val / test": pair_cell(r, "mcc", decimals=2),
             "status": r.status,
             **{f"paper {m}": _pct(values.get((m, theirs), math.nan)) for m in models},
             "paper's model": name if name in models else ("no (different model)" if name else "–"),
         }
         rows.append(row)
-    return pd.DataFrame(rows, columns=["dataset", "model", "ours_val", "ours_test", "status",
-                                       *[f"paper {m}" for m in models], "paper's model"])  # fmt: skip
+    return pd.DataFrame(rows, columns=["dataset", "model", "ours_val", "ours_test", "bal. acc. val / test",
+                                       "MCC val / test", "status", *[f"paper {m}" for m in models],
+                                       "paper's model"])  # fmt: skip
 
 
 def compute(runs: pd.DataFrame) -> pd.DataFrame:
@@ -1068,7 +1122,9 @@ def comparison_markdown(
     ]
     if teachers is not None and len(teachers):
         parts += [
-            "Ours (`ours_val` / `ours_test`: our teacher's validation / test accuracy), beside the paper's number for "
+            "Ours (`ours_val` / `ours_test`: our teacher's validation / test accuracy; its balanced accuracy (mean "
+            "recall over classes, chance = 1/C) and Matthews correlation (0 = chance) on both splits), beside the "
+            "paper's number for "
             "the same dataset (or the one ours stands in for); `paper's model` names the paper teacher that is the "
             "same model as ours, if any:",
             "",

@@ -241,6 +241,7 @@ def distill(
         "best_val_accuracy": result.best_metrics["accuracy"],
         "best_epoch": result.best_epoch,
         "val_mcc": result.best_metrics["mcc"],
+        "val_balanced_accuracy": result.best_metrics["balanced_accuracy"],
         "val_agreement": result.best_metrics["agreement"],
         **({f"test_{key}": value for key, value in tested.items()}),
         "teacher_val_accuracy": t_metrics.get("validation_accuracy"),

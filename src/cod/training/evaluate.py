@@ -1,4 +1,5 @@
-"""Predictions and classification metrics: accuracy, Matthews correlation, agreement with the teacher."""
+"""Predictions and classification metrics: accuracy, Matthews correlation, balanced accuracy, agreement with the
+teacher."""
 
 from __future__ import annotations
 
@@ -45,14 +46,24 @@ def matthews_corrcoef(labels: np.ndarray, pred: np.ndarray) -> float:
     return float(cov_tp / denom) if denom > 0 else 0.0
 
 
+def balanced_accuracy(labels: np.ndarray, pred: np.ndarray) -> float:
+    """Mean over the classes present in ``labels`` of their recall (= sklearn's balanced_accuracy_score); 1/C for a
+    constant prediction, whatever the class shares."""
+    classes = np.unique(labels)
+    if classes.size == 0:
+        return float("nan")
+    return float(np.mean([(pred[labels == c] == c).mean() for c in classes]))
+
+
 def classification_metrics(
     logits: np.ndarray, labels: np.ndarray, reference: np.ndarray | None = None
 ) -> dict[str, float]:
-    """accuracy, mcc and (given a reference prediction such as the teacher's) agreement."""
+    """accuracy, mcc, balanced_accuracy and (given a reference prediction such as the teacher's) agreement."""
     pred = logits.argmax(-1)
     metrics = {
         "accuracy": float((pred == labels).mean()),
         "mcc": matthews_corrcoef(labels, pred),
+        "balanced_accuracy": balanced_accuracy(labels, pred),
     }
     if reference is not None:
         metrics["agreement"] = float((pred == reference).mean())

@@ -17,7 +17,7 @@ from cod.training.rows import train_used_rows
 
 @dataclass
 class FitResult:
-    """What a fit produced: the best epoch by validation accuracy, its metrics and weights, and the curve."""
+    """What a fit produced: the best epoch by a validation metric (accuracy), its metrics and weights, and the curve."""
 
     best_epoch: int
     best_metrics: dict[str, float]
@@ -35,9 +35,14 @@ def fused_adam(device: torch.device) -> bool:
     return device.type in ("cpu", "cuda")
 
 
+def epochs_for(n_batches: int, min_steps: int) -> int:
+    """The epochs of ``n_batches`` updates each that make at least ``min_steps`` updates."""
+    return -(-min_steps // max(1, n_batches))
+
+
 def schedule(n_batches: int, epochs: int, min_steps: int, evaluations: int) -> tuple[int, int]:
     """(epochs, eval_every): at least ``epochs`` and ``min_steps`` updates, at most ``evaluations`` evaluations."""
-    total = max(epochs, -(-min_steps // max(1, n_batches)))
+    total = max(epochs, epochs_for(n_batches, min_steps))
     return total, max(1, -(-total // evaluations))
 
 
@@ -59,14 +64,17 @@ def fit(
     desc: str = "train",
     input_rows: nn.Module | None = None,
     precision: str = "fp32",
+    select: str = "accuracy",
+    min_epochs: int = 0,
 ) -> FitResult:
     """Train ``module`` (its forward(batch) returns (loss, parts)) with AdamW and linear decay.
 
     Every epoch visits the fixed batches in a seeded random order (sharded across processes under
-    accelerate). Every ``eval_every`` epochs ``evaluate()`` runs; the epoch with the best
-    ``accuracy`` is kept (weights of ``keep`` snapshotted). ``patience`` > 0 stops after that many
-    evaluations without improvement. ``input_rows``: a model whose input ids all come from ``batches``; its
-    embedding trains only the rows they use where that gives the same result (cod.training.rows), faster.
+    accelerate). Every ``eval_every`` epochs ``evaluate()`` runs; the epoch with the best ``select`` metric
+    (accuracy) is kept (weights of ``keep`` snapshotted). ``patience`` > 0 stops after that many evaluations without
+    improvement, but not before epoch ``min_epochs``. ``input_rows``: a model whose input ids all come from
+    ``batches``; its embedding trains only the rows they use where that gives the same result (cod.training.rows),
+    faster.
     ``precision`` "bf16" runs the forward (and so the loss) under bfloat16 autocast: mixed precision, with the
     weights, their gradients and the optimiser in float32 (``distill.train_precision``).
     """
@@ -105,8 +113,8 @@ def fit(
                     rows.sync()  # evaluation and the snapshot below read the embedding's own weight
                 metrics = evaluate()
                 row.update({f"val_{k}": v for k, v in metrics.items()})
-                if metrics["accuracy"] > best:
-                    best, stale = metrics["accuracy"], 0
+                if metrics[select] > best:
+                    best, stale = metrics[select], 0
                     result.best_epoch, result.best_metrics = epoch, metrics
                     if keep is not None:
                         result.best_state = snapshot(keep)
@@ -116,7 +124,7 @@ def fit(
             result.history.append(row)
             if on_epoch is not None:
                 on_epoch(epoch, row)
-            if patience and stale >= patience:
+            if patience and stale >= patience and epoch >= min_epochs:
                 break
     accelerator.free_memory()  # the process-wide accelerator keeps no reference to this model or its optimizer
     return result

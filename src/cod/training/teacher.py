@@ -15,24 +15,30 @@ from torch import nn
 
 from cod import paths
 from cod.config import TeacherConfig
+from cod.data.balance import class_counts, loss_weights
 from cod.errors import DataError
 from cod.models.load import load_classifier
 from cod.training.batching import Batch, eval_batches, make_batches, model_inputs
 from cod.training.device import shared_accelerator
 from cod.training.evaluate import classification_metrics, predict_logits
-from cod.training.loop import FitResult, fit
+from cod.training.loop import FitResult, epochs_for, fit
 
 
 class CrossEntropyStep(nn.Module):
-    """forward(batch) -> (CE loss, parts) around a classifier: the teacher's fine-tuning objective."""
+    """forward(batch) -> (CE loss, parts) around a classifier: the teacher's fine-tuning objective.
 
-    def __init__(self, model: nn.Module) -> None:
+    ``weight``: one weight per class (cod.data.balance.loss_weights), the batch's loss then being the weighted mean
+    sum_i w_{y_i} CE_i / sum_i w_{y_i} (torch's cross_entropy); None = the plain mean.
+    """
+
+    def __init__(self, model: nn.Module, weight: torch.Tensor | None = None) -> None:
         super().__init__()
         self.model = model
+        self.register_buffer("weight", weight)  # a buffer: it moves to the model's device with the module
 
     def forward(self, batch: Batch) -> tuple[torch.Tensor, dict[str, float]]:
         logits = self.model(**model_inputs(batch)).logits
-        loss = F.cross_entropy(logits, batch["labels"])
+        loss = F.cross_entropy(logits, batch["labels"], weight=self.weight)
         return loss, {"ce": float(loss.detach())}
 
 
@@ -54,6 +60,15 @@ def training_rows(train: pd.DataFrame, cap: int | None, seed: int = 0) -> pd.Dat
     return train.sample(n=cap, random_state=seed).sort_index()
 
 
+def split_metrics(logits: dict[str, np.ndarray], splits: dict[str, pd.DataFrame]) -> dict[str, float]:
+    """classification_metrics of each split's logits against its labels, keyed ``<split>_<metric>``."""
+    return {
+        f"{split}_{key}": value
+        for split in logits
+        for key, value in classification_metrics(logits[split], splits[split]["label"].to_numpy()).items()
+    }
+
+
 def train_teacher(
     splits: dict[str, pd.DataFrame],
     label_names: list[str],
@@ -62,7 +77,10 @@ def train_teacher(
     smoke: bool = False,
     on_epoch: Any = None,
 ) -> TeacherResult:
-    """Fine-tune ``cfg.model`` on train with early stopping on validation; evaluate the best epoch on test."""
+    """Fine-tune ``cfg.model`` on train with early stopping on validation; evaluate the best epoch on test.
+
+    At least ``cfg.min_steps`` updates (epochs added; early stopping waits for them) except in smoke mode; the loss
+    is class-weighted as ``cfg.class_weights`` says, and then the best epoch is picked by balanced accuracy."""
     from accelerate.utils import set_seed
 
     set_seed(cfg.seed)
@@ -70,7 +88,6 @@ def train_teacher(
     train = training_rows(splits["train"], cfg.smoke_train_examples if smoke else cfg.max_train_examples)
     if train.empty:
         raise DataError("the teacher's training split is empty")
-    epochs = 1 if smoke else cfg.epochs
     batches, _ = make_batches(
         tokenizer,
         train,
@@ -79,6 +96,11 @@ def train_teacher(
         labels=train["label"].to_numpy(),
         seed=cfg.seed,
     )
+    min_epochs = 0 if smoke else epochs_for(len(batches), cfg.min_steps)
+    epochs = 1 if smoke else max(cfg.epochs, min_epochs)
+    counts = class_counts(train["label"].to_numpy(), len(label_names))
+    weights = loss_weights(counts, cfg.class_weights, cfg.imbalance_ratio)
+    select = "accuracy" if weights is None else "balanced_accuracy"
     evals = eval_batches(tokenizer, {s: splits[s] for s in ("validation", "test")}, cfg.max_length, cfg.eval_batch_size)
     accelerator = shared_accelerator()
     model.to(accelerator.device)  # before the device is read: evaluation feeds batches to where the model is
@@ -89,7 +111,7 @@ def train_teacher(
         return classification_metrics(logits, splits[split]["label"].to_numpy())
 
     result = fit(
-        CrossEntropyStep(model),
+        CrossEntropyStep(model, None if weights is None else torch.tensor(weights, dtype=torch.float32)),
         batches,
         epochs=epochs,
         lr=cfg.lr,
@@ -103,6 +125,8 @@ def train_teacher(
         on_epoch=on_epoch,
         desc="teacher",
         input_rows=model,
+        select=select,
+        min_epochs=min_epochs,
     )
     if result.best_state is not None:
         model.load_state_dict(result.best_state)
@@ -111,11 +135,10 @@ def train_teacher(
         "model": cfg.model,
         "train_rows": len(train),
         "best_epoch": result.best_epoch,
-        **{
-            f"{split}_{k}": v
-            for split in logits
-            for k, v in classification_metrics(logits[split], splits[split]["label"].to_numpy()).items()
-        },
+        **split_metrics(logits, splits),
+        "epochs_run": len(result.history),
+        "selected_by": f"validation {select}",
+        "class_weights": None if weights is None else dict(zip(label_names, map(float, weights), strict=True)),
     }
     return TeacherResult(model, tokenizer, metrics, logits, result)
 
