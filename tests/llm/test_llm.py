@@ -324,3 +324,50 @@ def test_prompts_never_ask_to_change_a_label_into_itself(case, repo, server):
         assert results[1].target == 0 and not results[1].flipped  # the teacher already said negative: not a flip
     else:
         assert first["a good plot"] == ("negative", "positive") and first["a good song"] == ("negative", "positive")
+
+
+class FlipEditor:
+    """A stand-in offline editor: every text it is handed comes back flipped ("a dull film", teacher-accepted)."""
+
+    def edit(self, text: str, first: str | None = None):
+        from cod.counterfactuals.editor import Edit, EditResult
+
+        return EditResult(text, "a dull film", 1, 0, True, 0.1, 0.9, [Edit(1, "antonym", "good", "dull")])
+
+
+def llm_counterfactuals(server: FakeOpenAI, **llm_updates):
+    """Section ``counterfactuals`` of the project's params.yaml on the LLM backend, answered by ``server``."""
+    llm = config.load_params().counterfactuals.llm.model_copy(
+        update={"base_url": server.url, "max_retries": 0, "feedback_rounds": 0, **llm_updates}
+    )
+    return config.load_params().counterfactuals.model_copy(update={"backend": "llm", "llm": llm})
+
+
+def test_every_result_names_its_maker_the_llm_or_the_fallback_editor(repo, server, monkeypatch):
+    from cod.counterfactuals.generators.editor import SemanticGenerator
+    from cod.counterfactuals.provenance import provenance
+    from cod.data.registry import describe
+
+    monkeypatch.setattr(SemanticGenerator, "editor", lambda self, scorer, dataset: FlipEditor())
+    table = {"a good film": [0.1, 0.9], "a bad film": [0.9, 0.1], "JUNK a good plot": [0.1, 0.9]}
+    originals = pd.DataFrame({"idx": [0, 1], "text": ["a good film", "JUNK a good plot"], "label": [1, 1]})
+    names = ["negative", "positive"]
+    made = LLMGenerator(llm_counterfactuals(server)).generate(
+        originals, TableScorer(table), describe("rt_sentences"), names
+    )
+    assert made.makers == [
+        "llm",
+        "editor:semantic",
+    ]  # the LLM flipped the first; its prose left the second to the editor
+    assert [r.text for r in made.results] == ["a bad film", "a dull film"] and made.extra["fell_back_to_editor"] == 1
+    alone = LLMGenerator(llm_counterfactuals(server, fallback="none"))
+    assert alone.generate(originals, TableScorer(table), describe("rt_sentences"), names).makers == ["llm", "llm"]
+    kept = pd.DataFrame({"generator": made.makers})
+    assert provenance(kept, "llm") == {
+        "generator": "llm",
+        "made_by": {"llm": 1, "editor:semantic": 1},
+        "fallback_cfes": 1,
+        "fallback_share": 0.5,
+        "fallback_generator": "editor:semantic",
+    }
+    assert provenance(kept.iloc[:0], "llm")["fallback_share"] is None

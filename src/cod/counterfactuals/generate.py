@@ -20,6 +20,7 @@ from cod.counterfactuals.generators import Generated, Generator
 from cod.counterfactuals.kept import Keeps, Label, hard_labels, kept_cfes
 from cod.counterfactuals.metrics import cosine, word_levenshtein
 from cod.counterfactuals.operators import is_agreement_edit, is_semantic_edit
+from cod.counterfactuals.provenance import MAKER, provenance
 from cod.counterfactuals.scorer import Scorer
 from cod.counterfactuals.texts import edited_texts, fixed_texts, highlight, is_pair
 from cod.data import registry
@@ -190,9 +191,11 @@ def generate(
     reference: list[EditResult] | None = None,
     min_confidence: float = 0.0,
 ) -> tuple[Generated, pd.DataFrame]:
-    """CFEs for ``originals`` by ``generator``, checked by the teacher: (what it made, one record per original)."""
+    """CFEs for ``originals`` by ``generator``, checked by the teacher: (what it made, one record per original,
+    naming the generator that made it: ``generator``)."""
     made = generator.generate(originals, scorer, dataset, label_names, reference)
-    return made, assess(originals, made.results, scorer, fluency, min_confidence)
+    records = assess(originals, made.results, scorer, fluency, min_confidence)
+    return made, records.assign(**{MAKER: made.makers or [generator.maker] * len(made.results)})
 
 
 def write_cod_set(
@@ -212,6 +215,7 @@ def write_cod_set(
     keeps, label = selection(generator, cfg.keep)
     rows = training_rows(plan.originals, records[records["in_set"]], keeps, label, generator.fixed_label())
     summary = summarise(records, rows, generator) | extra
+    summary |= provenance(kept_cfes(records[records["in_set"]], keeps), generator.maker)
     summary |= generator.set_metrics(records, extra)
     summary |= {
         "dataset": dataset,

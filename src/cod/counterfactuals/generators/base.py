@@ -20,6 +20,8 @@ class Generated:
 
     results: list[EditResult]
     extra: dict[str, Any] = field(default_factory=dict)
+    # who made each result (records' ``generator``) when not all by the generator itself: an LLM's fallback editor
+    makers: list[str] | None = None
 
 
 class Generator:
@@ -39,6 +41,12 @@ class Generator:
     def __init__(self, cfg: CounterfactualsConfig, fluency: Fluency | None = None) -> None:
         """``fluency``: the language model of ``counterfactuals.fluency_lm`` (the semantic editor ranks by it)."""
         self.cfg, self.fluency = cfg, fluency
+
+    @property
+    def maker(self) -> str:
+        """What the records name as this kind's own generator (``generator``): its kind, ``editor:<kind>`` for the
+        offline editor."""
+        return self.name
 
     @classmethod
     def fixed_label(cls) -> bool:

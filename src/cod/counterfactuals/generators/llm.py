@@ -184,30 +184,34 @@ class LLMGenerator(Generator):
         if c.critique_revision:
             revise(chat, scorer, a, label_names)
         results = edit_results(scorer, a, p0)
-        fell_back = self.fall_back(results, a, scorer, dataset) if c.fallback == "editor" else 0
+        makers = self.fall_back(results, a, scorer, dataset) if c.fallback == "editor" else [self.maker] * len(results)
         return Generated(
             results,
             {
                 "llm_calls": sum(a.calls),
                 "llm_requests_sent": chat.requests_sent,
-                "fell_back_to_editor": fell_back,
+                "fell_back_to_editor": sum(m != self.maker for m in makers),
                 "ledger": ledger_summary(chat.cache),
             },
+            makers,
         )
 
-    def fall_back(self, results: list[EditResult], a: Attempts, scorer: Scorer, dataset: DatasetInfo) -> int:
+    def fall_back(self, results: list[EditResult], a: Attempts, scorer: Scorer, dataset: DatasetInfo) -> list[str]:
         """Hand the originals still without a valid CFE to the offline editor (of counterfactuals.editor.kind; the
-        semantic editor when that is the random control, which is no fallback); returns how many it flipped."""
-        fallback = AdversarialGenerator if self.cfg.editor.kind == "adversarial" else SemanticGenerator
-        editor = fallback(self.cfg, self.fluency).editor(scorer, dataset)
-        fell_back = 0
+        semantic editor when that is the random control, which is no fallback); returns who made each result: this
+        generator, or the editor (``editor:<kind>``) where it flipped the original instead."""
+        fallback = (AdversarialGenerator if self.cfg.editor.kind == "adversarial" else SemanticGenerator)(
+            self.cfg, self.fluency
+        )
+        editor = fallback.editor(scorer, dataset)
+        makers = [self.maker] * len(results)
         for i, r in enumerate(results):
             if not r.flipped:
                 fb = editor.edit(a.texts[i], None if a.firsts is None else a.firsts[i])
                 if fb.flipped and fb.p_target_after >= self.cfg.min_confidence:
                     fb.forward_passes = a.calls[i]  # LLM calls spent before falling back
-                    results[i], fell_back = fb, fell_back + 1
-        return fell_back
+                    results[i], makers[i] = fb, fallback.maker
+        return makers
 
     def set_metrics(self, records: pd.DataFrame, extra: dict[str, Any]) -> dict[str, Any]:
         """LLM calls per valid CFE of the set: the calls spent on its rows tried over its valid CFEs (``llm_calls``
