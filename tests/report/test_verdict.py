@@ -12,6 +12,7 @@ from scipy import stats
 
 from cod.report import aggregate, tables
 from cod.stats import describe
+from tests.reliability_cases import cases
 
 
 def gains(rows: list[tuple]) -> pd.DataFrame:
@@ -236,11 +237,13 @@ def fallback_cfes(made: list[tuple[int, int, int]], mode: str = "cod", kind: str
 
 
 def test_a_mostly_fallback_arm_is_flagged_and_named_as_what_it_is(tmp_path):
+    [case] = cases("tests/report/test_verdict.py::test_a_mostly_fallback_arm_is_flagged_and_named_as_what_it_is")
     table = gains([("d", "kd", 8, [1.0, -1.0, 0.5], 1.0)])
     cfes = fallback_cfes([(0, 4, 4), (1, 4, 4), (2, 4, 3)])  # 11 of the 12 kept CFEs are the editor's
     kinds = tables.true_kinds({"cod": "llm"}, cfes)
     assert kinds == {"cod": "llm → editor fallback (11/12)"}
     text = tables.write_verdict(aggregate.verdict(table), tmp_path / "v.md", cfes=cfes, kinds=kinds).read_text()
+    assert all(piece in text + kinds["cod"] for piece in case["expect"])
     assert "| d | 8 | KD | +0.2 ± 1.0 § |" in text
     assert (
         "CFEs made by a fallback, not by the arm's own generator (kept CFEs, all seeds' sets): llm arm (`cod`), d k=8: "

@@ -323,11 +323,13 @@ def test_broad_swaps_are_the_last_resort_for_what_salient_swaps_leave():
 
 def test_the_editor_never_proposes_an_offensive_word():
     from cod.counterfactuals import decency
+    from tests.reliability_cases import cases
 
-    words = "an oral history of the film".split()
+    [case] = cases("tests/training/test_operators.py::test_the_editor_never_proposes_an_offensive_word")
+    words, slot, word = case["setup"]["text"].split(), case["setup"]["slot"], case["setup"]["word"]
     last_resort = lambda i: ops.neutral_antonym(words, i, evaluative=False)  # noqa: E731
-    assert ("broad_antonym", {1: "anal"}) in last_resort(1)  # WordNet's antonym of "oral", unfiltered
-    assert decency.proposals(words, [1], last_resort) == {1: []}  # never reaches the editor's scoring
+    assert ("broad_antonym", {slot: word}) in last_resort(slot)  # WordNet's antonym of "oral", unfiltered
+    assert decency.proposals(words, [slot], last_resort) == {slot: []}  # never reaches the editor's scoring
     assert decency.offensive("Anal,") and not decency.offensive("history") and not decency.offensive("")
     # a word the original already has is not the editor's doing; other candidates pass unchanged
     mixed = "oral and anal stages".split()

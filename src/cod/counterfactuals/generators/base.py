@@ -68,6 +68,11 @@ class Generator:
         ``reference``: the results of kind ``self.reference`` for the same originals, when it names one."""
         raise NotImplementedError
 
+    def warning(self, extra: dict[str, Any], seeds: int) -> str | None:
+        """A one-line warning on how the CFEs of ``seeds`` seeds were made (``extra``: their extras, summed), or None
+        (none by default)."""
+        return None
+
     def set_metrics(self, records: pd.DataFrame, extra: dict[str, Any]) -> dict[str, Any]:
         """Metrics of one CoD set from its ``records`` (every row tried for it) and the seed's ``extra`` (none by
         default)."""
