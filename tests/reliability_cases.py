@@ -118,7 +118,15 @@ CASES: list[dict[str, Any]] = [
         "what the user sees": _COUNTED_SEES + "; ledger status `refusal`",
         "what is kept": "the refusal, cached (not asked again)",
         "test": f"{_LLM}::test_request_faults_are_counted_not_fatal",
-        "setup": {"marker": "REFUSE", "status": "refusal", "cached": True},
+        "setup": {"marker": "REFUSE", "status": "refusal", "count": "refusals", "cached": True},
+    },
+    {
+        "id": "llm-refusal-in-words",
+        "fault": "LLM refuses one request in words (\"I'm sorry, but I can't …\", no JSON)",
+        "what the user sees": _COUNTED_SEES + "; ledger status `refusal` (counted in the seed's `ledger.refusals`)",
+        "what is kept": "the answer, cached (not asked again)",
+        "test": f"{_LLM}::test_request_faults_are_counted_not_fatal",
+        "setup": {"marker": "SORRY", "status": "refusal", "count": "refusals", "cached": True},
     },
     {
         "id": "llm-empty",
@@ -131,10 +139,34 @@ CASES: list[dict[str, Any]] = [
     {
         "id": "llm-unparseable",
         "fault": "LLM answers one request with prose and no JSON",
-        "what the user sees": _COUNTED_SEES + " (the answer has no `counterfactual` field)",
+        "what the user sees": _COUNTED_SEES + "; ledger status `prose` (the answer has no JSON object)",
         "what is kept": "the answer, cached (not asked again)",
         "test": f"{_LLM}::test_request_faults_are_counted_not_fatal",
-        "setup": {"marker": "JUNK", "status": "ok", "cached": True},
+        "setup": {"marker": "JUNK", "status": "prose", "cached": True},
+    },
+    {
+        "id": "llm-broken-json",
+        "fault": "LLM answers one request with a JSON object cut short",
+        "what the user sees": _COUNTED_SEES + "; ledger status `no_json` (braces that do not parse)",
+        "what is kept": "the answer, cached (not asked again)",
+        "test": f"{_LLM}::test_request_faults_are_counted_not_fatal",
+        "setup": {"marker": "BROKEN", "status": "no_json", "cached": True},
+    },
+    {
+        "id": "llm-wrong-key",
+        "fault": 'LLM answers one request with JSON under another key (`{"edited_text": …}`)',
+        "what the user sees": _COUNTED_SEES + "; ledger status `wrong_key`",
+        "what is kept": "the answer, cached (not asked again)",
+        "test": f"{_LLM}::test_request_faults_are_counted_not_fatal",
+        "setup": {"marker": "WRONGKEY", "status": "wrong_key", "cached": True},
+    },
+    {
+        "id": "llm-unchanged",
+        "fault": "LLM answers one request with the text unchanged",
+        "what the user sees": _COUNTED_SEES + "; ledger status `unchanged`",
+        "what is kept": "the answer, cached (not asked again)",
+        "test": f"{_LLM}::test_request_faults_are_counted_not_fatal",
+        "setup": {"marker": "SAME", "status": "unchanged", "cached": True},
     },
     {
         "id": "llm-400",
@@ -142,7 +174,7 @@ CASES: list[dict[str, Any]] = [
         "what the user sees": _COUNTED_SEES + "; ledger status `error`",
         "what is kept": "nothing for that prompt (a re-run asks again); the error in ledger.jsonl",
         "test": f"{_LLM}::test_request_faults_are_counted_not_fatal",
-        "setup": {"marker": "E400", "status": "error", "cached": False},
+        "setup": {"marker": "E400", "status": "error", "count": "errors", "cached": False},
     },
     # --- LLM endpoint faults: the counterfactuals stage ----------------------------------------------------
     {
@@ -164,6 +196,56 @@ CASES: list[dict[str, Any]] = [
         "test": f"{_CFE}::test_endpoint_failing_mid_stage_keeps_answers_and_writes_nothing",
         "expect": ["requests to {url} failed after 0 retries", "(503: "],
         "setup": {"status": 503},
+    },
+    # --- an endpoint answering mostly garbage: counted by reason, the fallback's CFEs named -------------------
+    {
+        "id": "stage-garbage-fallback",
+        "fault": "counterfactuals stage (`backend: llm`, `fallback: editor`) against an endpoint answering mostly "
+        "garbage (refusals, prose, empty, wrong key, the text unchanged; one answer in seven usable)",
+        "what the user sees": "each per-CFE record names its maker (`generator`: `llm` or `editor:semantic`); each "
+        "set's metrics.json has `made_by`, `fallback_cfes`, `fallback_share`; the verdict states per arm the CFEs "
+        "a fallback made and marks § a cell whose arm is > 50 % fallback, its kind shown as `llm → editor fallback "
+        "(n/m)` in the tables, samples (`(by the fallback editor:semantic)` per row) and paper comparison; 0 "
+        "garbage CFEs kept",
+        "what is kept": "the CoD sets (the LLM's valid CFEs and the editor's); every answer in data/llm_cache",
+        "test": f"{_CFE}::test_garbage_endpoint_counts_each_seed_by_reason_and_names_the_fallback",
+        "expect": ["originals got their CFE from the fallback editor instead"],
+    },
+    {
+        "id": "stage-garbage-answers",
+        "fault": "the same endpoint: most answers of the stage unusable",
+        "what the user sees": "one warning line: `counterfactuals.llm: N of M answers over S seed(s) were unusable "
+        "(refusal a, empty b, prose c, no JSON d, wrong key e, unchanged f, error g); …`; each seed's metrics.json "
+        "`ledger` counts that seed's requests only, by status, and `answers` every answer it used, by reason",
+        "what is kept": "ledger.jsonl: each request's status (`ok`, `refusal`, `empty`, `prose`, `no_json`, "
+        "`wrong_key`, `unchanged`, `error`), never an unusable answer as `ok`",
+        "test": f"{_CFE}::test_garbage_endpoint_counts_each_seed_by_reason_and_names_the_fallback",
+        "expect": [
+            "counterfactuals.llm: ",
+            "answers over 2 seed(s) were unusable (refusal ",
+            ", prose ",
+            ", wrong key ",
+        ],
+    },
+    {
+        "id": "verdict-mostly-fallback",
+        "fault": "an LLM arm whose kept CFEs are 11 of 12 the fallback editor's",
+        "what the user sees": "verdict gain marked § with the footnotes `CFEs made by a fallback … llm arm (`cod`), "
+        "d k=8: 11 of 12 (92%) by editor:semantic §` and what § means; the kind reads `llm → editor fallback "
+        "(11/12)`; the CFE-quality table's `made by a fallback` column `11/12 (92%)`",
+        "what is kept": "the verdict itself (a flag, not an exclusion)",
+        "test": "tests/report/test_verdict.py::test_a_mostly_fallback_arm_is_flagged_and_named_as_what_it_is",
+        "expect": ["11 of 12 (92%) by editor:semantic §", "llm → editor fallback (11/12)"],
+    },
+    # --- offensive words ------------------------------------------------------------------------------------
+    {
+        "id": "editor-offensive",
+        "fault": 'the editor\'s last-resort antonyms reach a word of an offensive-word list ("oral" → "anal")',
+        "what the user sees": "nothing: the candidate is dropped before scoring (better-profanity's list; a word "
+        "the original already has is not filtered), so the editor tries its other edits",
+        "what is kept": "CFEs without the offensive replacement",
+        "test": "tests/training/test_operators.py::test_the_editor_never_proposes_an_offensive_word",
+        "setup": {"text": "an oral history of the film", "slot": 1, "word": "anal"},
     },
     # --- LLM response cache key (issue 10, item 5) ---------------------------------------------------------
     {

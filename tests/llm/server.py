@@ -21,7 +21,7 @@ def asked_field(user: str) -> str:
 
 
 def subject(messages: list[dict]) -> str:
-    """The row an explanation conversation is about: the last Text: or Hypothesis: line of its first user turn."""
+    """The row a conversation is about: the last Text: or Hypothesis: line of its first user turn."""
     first = next(m["content"] for m in messages if m["role"] == "user")
     return re.findall(r"^(?:Text|Hypothesis): (.*)$", first, re.M)[-1]
 
@@ -45,9 +45,39 @@ def explanation(field: str, text: str) -> tuple[str | None, str | None]:
     return content, None
 
 
+def counterfactual(text: str, markers: set[str]) -> tuple[str | None, str | None]:
+    """(content, refusal) of a counterfactual request about ``text``: JSON ``{"counterfactual": <good↔bad>}``, or the
+    fault its markers ask for: PROSE (JSON inside prose), JUNK (prose without JSON), REFUSE (the refusal field),
+    SORRY (a refusal in words), EMPTY, WRONGKEY (another JSON key), SAME (the text unchanged), BROKEN (a JSON object
+    cut short)."""
+    content, refusal = json.dumps({"counterfactual": flip(text)}), None
+    if "PROSE" in markers:
+        content = f"Sure! Here is a minimal edit:\n{content}\nHope this helps."
+    if "JUNK" in markers:
+        content = "I changed a word for you, hope it helps."
+    if "SORRY" in markers:
+        content = "I'm sorry, but I can't help with rewriting this review."
+    if "WRONGKEY" in markers:
+        content = json.dumps({"edited_text": flip(text)})
+    if "SAME" in markers:
+        content = json.dumps({"counterfactual": text})
+    if "BROKEN" in markers:
+        content = '{"counterfactual": "' + flip(text)
+    if "REFUSE" in markers:
+        content, refusal = None, "I can't help with that."
+    if "EMPTY" in markers:
+        content = ""
+    return content, refusal
+
+
+# one answer in seven usable: what ``FakeOpenAI.garbage`` answers counterfactual requests with, in turn
+GARBAGE = ["REFUSE", "JUNK", "EMPTY", "WRONGKEY", "SAME", "SORRY", "GOOD"]
+
+
 class FakeOpenAI:
-    """Behaviour is chosen by a marker in the text to edit: PROSE, JUNK, REFUSE, EMPTY, RATE, E500,
-    E400, HANG, SLOW;
+    """Behaviour is chosen by a marker in the text to edit: PROSE, JUNK, SORRY, WRONGKEY, SAME, BROKEN, REFUSE,
+    EMPTY, RATE, E500, E400, HANG, SLOW; with ``garbage`` set, counterfactual requests are answered by the markers of
+    ``GARBAGE`` in turn (one answer in seven usable), whatever the text;
     setting ``fail_status`` (e.g. 401, 503) answers every request after the first ``fail_after`` with that error.
     A request for an explanation, critique or revision (its JSON field is not ``counterfactual``) is about the row
     of its first user turn and is answered by ``explanation``; ``fields`` counts the requests per field."""
@@ -59,6 +89,7 @@ class FakeOpenAI:
         self.fields: Counter[str] = Counter()
         self.fail_status: int | None = None
         self.fail_after = 0
+        self.garbage = False
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -82,11 +113,7 @@ class FakeOpenAI:
                 outer.auth.append(self.headers.get("Authorization", ""))
                 user = body["messages"][-1]["content"]
                 field = asked_field(user)
-                if field == "counterfactual":  # a sentence pair's request edits its hypothesis
-                    pair = re.findall(r"^Hypothesis: (.*)$", user, re.M)
-                    text = pair[-1] if pair else user.split("Text: ")[-1].split("\n")[0]
-                else:
-                    text = subject(body["messages"])
+                text = subject(body["messages"])  # a feedback round's is still its original's (a pair: hypothesis)
                 outer.fields[field] += 1
                 outer.requests[text] += 1
                 outer.prompts.append(user)
@@ -105,18 +132,12 @@ class FakeOpenAI:
                     return self._send(
                         429, {"error": {"message": "slow down", "type": "rate_limit"}}, {"retry-after-ms": "10"}
                     )
-                content, refusal = json.dumps({"counterfactual": flip(text)}), None
                 if field != "counterfactual":
                     content, refusal = explanation(field, text)
+                elif outer.garbage:
+                    content, refusal = counterfactual(text, {GARBAGE[(outer.fields[field] - 1) % len(GARBAGE)]})
                 else:
-                    if "PROSE" in text:
-                        content = f"Sure! Here is a minimal edit:\n{content}\nHope this helps."
-                    if "JUNK" in text:
-                        content = "I changed a word for you, hope it helps."
-                    if "REFUSE" in text:
-                        content, refusal = None, "I can't help with that."
-                    if "EMPTY" in text:
-                        content = ""
+                    content, refusal = counterfactual(text, set(re.findall(r"[A-Z]{4,}", text)))
                 self._send(
                     200,
                     {

@@ -18,8 +18,8 @@ import pytest
 
 from cod import config
 from cod.counterfactuals import prompts
-from cod.counterfactuals.answers import parse_counterfactual
-from cod.counterfactuals.cache import ResponseCache, ledger_summary
+from cod.counterfactuals.answers import answer_status, counterfactual_judge, parse_counterfactual
+from cod.counterfactuals.cache import ResponseCache, ledger_summary, summarise_ledger
 from cod.counterfactuals.chat import LLM, EndpointError, LLMSettings, ReplayMiss, request_key
 from cod.counterfactuals.generators.llm import LLMGenerator
 from cod.counterfactuals.generators.local import LocalGenerator
@@ -49,6 +49,19 @@ def test_parse_survives_prose_and_rejects_junk():
     assert parse_counterfactual('{"x": 1} then {"counterfactual": "\\"quoted\\""}') == "quoted"  # quotes stripped
     assert parse_counterfactual("no json here") is None and parse_counterfactual(None) is None
     assert parse_counterfactual('{"counterfactual": "  "}') is None
+
+
+def test_an_unusable_answer_says_why():
+    def status(text, refusal=None):
+        return answer_status(text, refusal, "counterfactual", "a good film")
+
+    assert status('Sure: {"counterfactual": "a bad film"} ok?') == "ok"
+    assert status(None, "I can't help with that.") == "refusal" and status("Sorry, I cannot do that.") == "refusal"
+    assert status("") == status("  \n") == "empty"
+    assert status("I changed one word.") == "prose" and status('{"counterfactual": "a bad') == "no_json"
+    assert status('{"text": "a bad film"}') == status('{"counterfactual": " "}') == "wrong_key"
+    assert status('{"counterfactual": "a good film"}') == "unchanged"
+    assert status('I\'m sorry, here it is anyway: {"counterfactual": "a bad film"}') == "ok"  # usable wins
 
 
 def test_answers_retries_failures_ledger_and_cache(server, tmp_path):
@@ -120,13 +133,20 @@ def test_endpoint_faults_stop_with_one_message(server, tmp_path, case):
 @pytest.mark.parametrize("case", cases(f"{THIS}::test_request_faults_are_counted_not_fatal"), ids=ids)
 def test_request_faults_are_counted_not_fatal(server, tmp_path, case):
     setup = case["setup"]
+    texts = [f"{setup['marker']} good", "a good film"]
+    judges = [counterfactual_judge(t) for t in texts]  # as the LLM generator asks: ok, or why it is unusable
     llm = LLM(settings(server, max_retries=0), ResponseCache(tmp_path))
-    bad, good = llm.complete_many([conv(f"{setup['marker']} good"), conv("a good film")])
-    assert bad["status"] == setup["status"] and parse_counterfactual(bad["text"]) is None
-    assert parse_counterfactual(good["text"]) == "a bad film"
+    bad, good = llm.complete_many([conv(t) for t in texts], judges)
+    assert bad["status"] == setup["status"] and parse_counterfactual(bad["text"]) in (None, texts[0])  # no edit
+    assert parse_counterfactual(good["text"]) == "a bad film" and good["status"] == "ok"
+    assert [r["status"] for r in ResponseCache(tmp_path).ledger.records()] == [r["status"] for r in llm.booked]
+    assert sorted(r["status"] for r in llm.booked) == sorted([setup["status"], "ok"])
+    ledger = summarise_ledger(llm.booked)
+    assert ledger["requests"] == 2 and ledger["ok"] == 1 and ledger[setup.get("count", setup["status"])] == 1
     again = LLM(settings(server, max_retries=0), ResponseCache(tmp_path))
-    again.complete_many([conv(f"{setup['marker']} good"), conv("a good film")])
+    again.complete_many([conv(t) for t in texts], judges)
     assert again.requests_sent == (0 if setup["cached"] else 1)
+    assert summarise_ledger(again.booked)["requests"] == again.requests_sent  # this client's requests only
 
 
 def test_replay_never_calls_and_fails_clearly_on_a_miss(server, tmp_path):
@@ -324,3 +344,74 @@ def test_prompts_never_ask_to_change_a_label_into_itself(case, repo, server):
         assert results[1].target == 0 and not results[1].flipped  # the teacher already said negative: not a flip
     else:
         assert first["a good plot"] == ("negative", "positive") and first["a good song"] == ("negative", "positive")
+
+
+class FlipEditor:
+    """A stand-in offline editor: every text it is handed comes back flipped ("a dull film", teacher-accepted)."""
+
+    def edit(self, text: str, first: str | None = None):
+        from cod.counterfactuals.editor import Edit, EditResult
+
+        return EditResult(text, "a dull film", 1, 0, True, 0.1, 0.9, [Edit(1, "antonym", "good", "dull")])
+
+
+def llm_counterfactuals(server: FakeOpenAI, **llm_updates):
+    """Section ``counterfactuals`` of the project's params.yaml on the LLM backend, answered by ``server``."""
+    llm = config.load_params().counterfactuals.llm.model_copy(
+        update={"base_url": server.url, "max_retries": 0, "feedback_rounds": 0, **llm_updates}
+    )
+    return config.load_params().counterfactuals.model_copy(update={"backend": "llm", "llm": llm})
+
+
+def test_every_result_names_its_maker_the_llm_or_the_fallback_editor(repo, server, monkeypatch):
+    from cod.counterfactuals.generators.editor import SemanticGenerator
+    from cod.counterfactuals.provenance import provenance
+    from cod.data.registry import describe
+
+    monkeypatch.setattr(SemanticGenerator, "editor", lambda self, scorer, dataset: FlipEditor())
+    table = {"a good film": [0.1, 0.9], "a bad film": [0.9, 0.1], "JUNK a good plot": [0.1, 0.9]}
+    originals = pd.DataFrame({"idx": [0, 1], "text": ["a good film", "JUNK a good plot"], "label": [1, 1]})
+    names = ["negative", "positive"]
+    made = LLMGenerator(llm_counterfactuals(server)).generate(
+        originals, TableScorer(table), describe("rt_sentences"), names
+    )
+    assert made.makers == [
+        "llm",
+        "editor:semantic",
+    ]  # the LLM flipped the first; its prose left the second to the editor
+    assert [r.text for r in made.results] == ["a bad film", "a dull film"] and made.extra["fell_back_to_editor"] == 1
+    alone = LLMGenerator(llm_counterfactuals(server, fallback="none"))
+    assert alone.generate(originals, TableScorer(table), describe("rt_sentences"), names).makers == ["llm", "llm"]
+    kept = pd.DataFrame({"generator": made.makers})
+    assert provenance(kept, "llm") == {
+        "generator": "llm",
+        "made_by": {"llm": 1, "editor:semantic": 1},
+        "fallback_cfes": 1,
+        "fallback_share": 0.5,
+        "fallback_generator": "editor:semantic",
+    }
+    assert provenance(kept.iloc[:0], "llm")["fallback_share"] is None
+
+
+def test_the_stage_warns_in_one_line_when_most_answers_were_unusable():
+    from cod.counterfactuals.generate import merged
+
+    cfg = config.load_params(REPO / "params.yaml").counterfactuals.model_copy(update={"backend": "llm"})
+    gen = LLMGenerator(cfg)
+    one = {"answers": {"ok": 1, "refusal": 2, "prose": 1}, "fell_back_to_editor": 2, "ledger": {"cost_usd": 0.1}}
+    two = {"answers": {"ok": 3, "wrong_key": 1}, "fell_back_to_editor": 0, "ledger": {"cost_usd": 0.2}}
+    both = merged(one, two)  # a seed's batches (and the stage's seeds): counts summed key by key
+    assert both == {
+        "answers": {"ok": 4, "refusal": 2, "prose": 1, "wrong_key": 1},
+        "fell_back_to_editor": 2,
+        "ledger": {"cost_usd": 0.3},
+    }
+    assert gen.warning(both, 2) is None  # 4 of 8 unusable: not most
+    assert gen.warning(one, 1) == (
+        "counterfactuals.llm: 3 of 4 answers over 1 seed(s) were unusable (refusal 2, empty 0, prose 1, no JSON 0, "
+        "wrong key 0, unchanged 0, error 0); 2 originals got their CFE from the fallback editor instead. Check "
+        "counterfactuals.llm.model and prompt_variant against the answers in data/llm_cache/responses.jsonl (each "
+        "request's status: ledger.jsonl)"
+    )
+    alone = LLMGenerator(cfg.model_copy(update={"llm": cfg.llm.model_copy(update={"fallback": "none"})}))
+    assert "fallback: none the originals they left have no CFE" in alone.warning(one, 1)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pandas as pd
 import pytest
 import yaml
@@ -170,6 +172,63 @@ def test_llm_backend_end_to_end_with_local_server_and_free_rerun(bert_run, monke
         replay = cfg.model_copy(update={"llm": llm.model_copy(update={"mode": "replay"})})
         assert make_cod_set("rt_sentences", 8, 0, replay)[1]["llm_requests_sent"] == 0
         assert sum(server.requests.values()) == sent
+
+
+def test_garbage_endpoint_counts_each_seed_by_reason_and_names_the_fallback(bert_run, monkeypatch):
+    from collections import Counter
+
+    from cod import paths
+    from cod.counterfactuals.cache import ResponseCache
+    from cod.data import subsets
+    from tests.llm.server import GARBAGE, FakeOpenAI, flip
+
+    found = {
+        c["id"]: c for c in cases(f"{THIS}::test_garbage_endpoint_counts_each_seed_by_reason_and_names_the_fallback")
+    }
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-local")
+    subsets.make("rt_sentences", 8, 1, 0.5)  # a second seed: each seed's ledger must count its own requests
+    with FakeOpenAI() as server:
+        server.garbage = True  # refusal, prose, empty, wrong key, unchanged, refusal in words, then one usable answer
+        llm = bert_run.counterfactuals.llm.model_copy(
+            update={"base_url": server.url, "max_retries": 0, "timeout": 5, "concurrency": 1, "fallback": "editor"}
+        )
+        cfg = bert_run.counterfactuals.model_copy(update={"backend": "llm", "llm": llm})
+        with pytest.warns(UserWarning) as caught:
+            records, summaries = make_cod_sets("rt_sentences", [8], [0, 1], cfg)
+        sent = server.fields["counterfactual"]
+    [message] = [str(w.message) for w in caught if "were unusable" in str(w.message)]  # one line, every seed
+    for piece in [p for case in found.values() for p in case.get("expect", [])]:
+        assert piece in message and "\n" not in message, (piece, message)
+    # ledger.jsonl: every request with the reason its answer was unusable, in the order the cycle gave them
+    lines = ResponseCache(paths.root() / llm.cache_dir).ledger.records()
+    assert len(lines) == sent
+    want = {"REFUSE": "refusal", "SORRY": "refusal", "JUNK": "prose", "EMPTY": "empty", "WRONGKEY": "wrong_key"}
+    want |= {"SAME": "unchanged", "GOOD": "ok"}
+    for i, line in enumerate(lines):
+        status = want[GARBAGE[i % len(GARBAGE)]]
+        assert line["status"] == status or (status, line["status"]) == ("ok", "unchanged"), (i, line)  # no good/bad
+    assert Counter(r["status"] for r in lines)["ok"] <= -(-sent // len(GARBAGE))
+    # each seed's metrics: its own requests only (the two sum to the file), every answer it used by reason
+    by_seed = {int(s["seed"]): s for s in summaries.to_dict(orient="records")}
+    assert sum(s["ledger"]["requests"] for s in by_seed.values()) == sent
+    for seed, s in by_seed.items():
+        assert s["ledger"]["requests"] == s["llm_requests_sent"] > 0
+        assert sum(s["answers"].values()) == s["llm_calls"] and s["answers"]["ok"] * 2 < s["llm_calls"]
+        assert s["ledger"]["refusals"] + s["ledger"]["prose"] + s["ledger"]["wrong_key"] > 0
+        # every record names its maker; the set's metrics count the fallback's among the CFEs it keeps
+        mine = records[records["seed"] == seed]
+        assert set(mine["generator"]) <= {"llm", "editor:semantic"}
+        kept = mine[mine["in_set"] & mine["valid"]]
+        llm_made = kept[kept["generator"] == "llm"]
+        assert (llm_made["cfe"] == llm_made["original"].map(flip)).all()  # the usable answer only: no garbage kept
+        assert s["fallback_cfes"] == int((kept["generator"] == "editor:semantic").sum())
+        assert s["made_by"] == kept["generator"].value_counts(sort=False).to_dict()
+        assert s["fallback_share"] == (s["fallback_cfes"] / len(kept) if len(kept) else None)
+        assert s["fell_back_to_editor"] >= s["fallback_cfes"]  # the seed's, over the rows of every k
+    on_disk = pd.read_json(paths.cfe_records("rt_sentences", 8, 0), lines=True)
+    assert (
+        "generator" in on_disk and json.loads(paths.cfe_metrics("rt_sentences", 8, 0).read_text())["generator"] == "llm"
+    )
 
 
 class ReversedWords(Generator):

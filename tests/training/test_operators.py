@@ -319,3 +319,23 @@ def test_broad_swaps_are_the_last_resort_for_what_salient_swaps_leave():
     words = "tiresomely derivative and hammily acted .".split()
     assert ops.broad_swap(words, 1, ["innovative"]) == []  # an evaluative word: the salient swap's, earlier
     assert "broad_swap" in ops.LEXICON_OPS
+
+
+def test_the_editor_never_proposes_an_offensive_word():
+    from cod.counterfactuals import decency
+    from tests.reliability_cases import cases
+
+    [case] = cases("tests/training/test_operators.py::test_the_editor_never_proposes_an_offensive_word")
+    words, slot, word = case["setup"]["text"].split(), case["setup"]["slot"], case["setup"]["word"]
+    last_resort = lambda i: ops.neutral_antonym(words, i, evaluative=False)  # noqa: E731
+    assert ("broad_antonym", {slot: word}) in last_resort(slot)  # WordNet's antonym of "oral", unfiltered
+    assert decency.proposals(words, [slot], last_resort) == {slot: []}  # never reaches the editor's scoring
+    assert decency.offensive("Anal,") and not decency.offensive("history") and not decency.offensive("")
+    # a word the original already has is not the editor's doing; other candidates pass unchanged
+    mixed = "oral and anal stages".split()
+    assert decency.proposals(mixed, [0], lambda i: ops.neutral_antonym(mixed, i, evaluative=False))[0]
+    plain = "a good film".split()
+    assert decency.proposals(plain, [1], lambda i: ops.semantic_operators(plain, i, "sentiment")) == {
+        1: ops.semantic_operators(plain, 1, "sentiment")
+    }
+    assert decency.inserted(words, {1: "anal", 0: "an"}) == "anal"

@@ -5,8 +5,11 @@ from __future__ import annotations
 import json
 import os
 import threading
+from collections import Counter
 from pathlib import Path
 from typing import Any
+
+from cod.counterfactuals.answers import UNUSABLE
 
 
 class JsonlLog:
@@ -58,12 +61,19 @@ class ResponseCache:
 
 def ledger_summary(cache: ResponseCache, since: int = 0) -> dict[str, Any]:
     """Requests paid, failures, tokens and cost recorded in the ledger (from its ``since``-th record on)."""
-    rows = cache.ledger.records()[since:]
+    return summarise_ledger(cache.ledger.records()[since:])
+
+
+def summarise_ledger(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """Requests paid, how many of each status (ok, errors, and why an answer was unusable), tokens and cost of the
+    ledger records ``rows`` (a client's own: ``CachedChat.booked``)."""
+    count = Counter(r["status"] for r in rows)
     return {
         "requests": len(rows),
-        "errors": sum(r["status"] == "error" for r in rows),
-        "refusals": sum(r["status"] == "refusal" for r in rows),
-        "empty": sum(r["status"] == "empty" for r in rows),
+        "ok": count["ok"],
+        "errors": count["error"],
+        "refusals": count["refusal"],
+        **{status: count[status] for status in UNUSABLE if status != "refusal"},
         "prompt_tokens": sum(r.get("prompt_tokens", 0) for r in rows),
         "completion_tokens": sum(r.get("completion_tokens", 0) for r in rows),
         "cost_usd": round(sum(r.get("cost_usd", 0.0) for r in rows), 6),

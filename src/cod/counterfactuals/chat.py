@@ -8,11 +8,12 @@ import json
 import os
 import re
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, fields, replace
 from typing import TYPE_CHECKING, Any, Literal
 
+from cod.counterfactuals.answers import Judge, plain_status
 from cod.counterfactuals.cache import ResponseCache
 from cod.errors import CodError, ConfigError
 
@@ -131,6 +132,8 @@ class CachedChat:
     def __init__(self, settings: LLMSettings, cache: ResponseCache) -> None:
         self.settings, self.cache = settings, cache
         self.requests_sent = 0
+        self.booked: list[dict[str, Any]] = []  # this client's ledger records: the requests it paid for
+        self._judges: dict[str, Judge] = {}  # request key → how its answer's status is judged (while sending)
 
     def _call(self, key: str, messages: list[dict[str, str]]) -> dict[str, Any]:
         raise NotImplementedError
@@ -139,14 +142,19 @@ class CachedChat:
         """Where answers come from, stored beside each answer (never the API key): the endpoint."""
         return {"endpoint": shown(endpoint(self.settings.base_url))}
 
-    def complete_many(self, conversations: Iterable[list[dict[str, str]]]) -> list[dict[str, Any]]:
+    def complete_many(
+        self, conversations: Iterable[list[dict[str, str]]], judges: Sequence[Judge] | None = None
+    ) -> list[dict[str, Any]]:
         """Answers for every conversation: cached ones from disk, the rest sent with bounded concurrency.
 
-        Raises ``EndpointError`` if any request failed for reasons of the endpoint (see ``endpoint_failure``);
-        the answers received before that are already in the cache.
+        ``judges``: one per conversation, the status a fresh answer is cached and booked with (``ok`` or why it is
+        unusable, cod.counterfactuals.answers); without, ``refusal``, ``empty`` or ``ok``. Raises ``EndpointError``
+        if any request failed for reasons of the endpoint (see ``endpoint_failure``); the answers received before
+        that are already in the cache.
         """
         convs = list(conversations)
         keys = [request_key(self.settings, m) for m in convs]
+        self._judges = dict(zip(keys, judges, strict=True)) if judges is not None else {}
         todo = {k: m for k, m in zip(keys, convs, strict=True) if self.cache.get(k) is None}
         if todo and self.settings.mode == "replay":
             missing = sum(k in todo for k in keys)
@@ -187,9 +195,9 @@ class CachedChat:
         return out
 
     def _record(self, key: str, messages: list, text: str | None, refusal: str | None, tokens: tuple[int, int]):
-        """Cache a received answer and book it in the ledger."""
+        """Cache a received answer and book it in the ledger, with its status by the request's judge."""
         s = self.settings
-        status = "refusal" if refusal else ("empty" if not text else "ok")
+        status = self._judges.get(key, plain_status)(text, refusal)
         record = {
             "key": key,
             "model": s.model,
@@ -203,10 +211,15 @@ class CachedChat:
         }
         self.cache.put(record)
         cost = tokens[0] / 1000 * s.price_input_per_1k + tokens[1] / 1000 * s.price_output_per_1k
-        self.cache.ledger.append(
+        self._book(
             {"key": key, "status": status, "prompt_tokens": tokens[0], "completion_tokens": tokens[1], "cost_usd": cost}
         )
         return record
+
+    def _book(self, row: dict[str, Any]) -> None:
+        """Append a request's ledger record to ledger.jsonl and to this client's own (``booked``)."""
+        self.cache.ledger.append(row)
+        self.booked.append(row)
 
 
 class LLM(CachedChat):
@@ -249,7 +262,7 @@ class LLM(CachedChat):
             status = getattr(exc, "status_code", None) or type(exc).__name__
             record |= {"status": "error", "error": f"{status}: {str(exc)[:300]}", "text": None}
             record["endpoint_failure"] = endpoint_failure(exc)
-            self.cache.ledger.append({"key": key, "status": "error", "error": record["error"]})
+            self._book({"key": key, "status": "error", "error": record["error"]})
             return record  # errors are not cached as answers: a rerun tries again
         choice = resp.choices[0]
         usage = resp.usage

@@ -8,7 +8,8 @@ lexicon's own choice among the semantic families' edits, by VADER's score alone.
 
 Text is split on whitespace into slots; an edit rewrites one slot (a replacement, "" for a deletion,
 "not good" for an insertion), so edits never shift each other's positions. Only the words the teacher reads
-(its first ``max_length`` tokens) are edited; a long text may take up to ``max_edit_share`` of them.
+(its first ``max_length`` tokens) are edited; a long text may take up to ``max_edit_share`` of them. Every
+candidate rewrite reaches scoring through ``decency.proposals``: one inserting an offensive word is never proposed.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import torch
 
 from cod.config import EditorSettings
 from cod.counterfactuals import lexicon as lex
+from cod.counterfactuals.decency import proposals
 from cod.counterfactuals.metrics import word_levenshtein
 from cod.counterfactuals.operators import (
     Op,
@@ -258,9 +260,8 @@ class Editor:
             scored: dict[int, list[tuple[float, tuple[str, dict[int, str]]]]] = {}
             seen: set[tuple] = set()
             visible = sorted(grads)
-            self._score_proposals(
-                words, visible, lambda i: semantic_operators(words, i, self.task), target, first, scored, seen
-            )
+            lexical = proposals(words, visible, lambda i: semantic_operators(words, i, self.task))
+            self._score_proposals(words, visible, lexical, target, first, scored, seen)
             yield self._best_slots(scored, slots), depth
             if self.task == "acceptability":
                 return
@@ -270,19 +271,18 @@ class Editor:
                 for i in salient
             }
 
-            def floored(per_slot: dict[int, list[Op]]) -> Callable[[int], list[Op]]:
-                """Slot i's proposals among ``per_slot``'s that the LM reads well in context (one LM call for all)."""
-                chosen = in_context(self.fluency, words, per_slot)
-                return lambda i: chosen[i]
+            def floored(per_slot: dict[int, list[Op]]) -> dict[int, list[Op]]:
+                """Each slot's proposals of ``per_slot`` that the LM reads well in context (one LM call for all)."""
+                return in_context(self.fluency, words, per_slot)
 
-            def swapped(swap: Callable[..., list[Op]]) -> Callable[[int], list[Op]]:
+            def swapped(swap: Callable[..., list[Op]]) -> dict[int, list[Op]]:
                 """Each slot's swaps by ``swap`` to its gradient-ranked polarity words, ranked by the LM in context."""
-                return floored({i: swap(words, i, swaps[i], n=len(swaps[i])) for i in salient})
+                return floored(proposals(words, salient, lambda i: swap(words, i, swaps[i], n=len(swaps[i]))))
 
             self._score_proposals(words, salient, swapped(salient_swap), target, first, scored, seen)
             yield self._best_slots(scored, slots), depth
             if self.task == "sentiment":  # then antonyms without a polarity ("scant" -> "sufficient"), LM-floored
-                evaluative = floored({i: neutral_antonym(words, i) for i in visible})
+                evaluative = floored(proposals(words, visible, lambda i: neutral_antonym(words, i)))
                 self._score_proposals(words, visible, evaluative, target, first, scored, seen)
                 yield self._best_slots(scored, slots), depth
             # last resorts: any salient adjective, adverb or noun to a polarity word, then antonyms of the other
@@ -290,38 +290,38 @@ class Editor:
             self._score_proposals(words, salient, swapped(broad_swap), target, first, scored, seen)
             yield self._best_slots(scored, slots), depth
             if self.task == "sentiment":
-                broad = floored({i: neutral_antonym(words, i, evaluative=False) for i in visible})
+                broad = floored(proposals(words, visible, lambda i: neutral_antonym(words, i, evaluative=False)))
                 self._score_proposals(words, visible, broad, target, first, scored, seen)
                 yield self._best_slots(scored, slots), depth
         else:
             ranked = [int(i) for i in np.argsort(-saliency, kind="stable")[: 2 * slots] if int(i) in grads]
             top = self._by_occlusion(words, ranked, source, first)[:slots]
             # Lexical edits (antonyms, negation, deletion) first; gradient swaps only when those cannot flip.
-            yield {i: operators(words, i, self.task, []) for i in top}, depth
+            yield proposals(words, top, lambda i: operators(words, i, self.task, [])), depth
             flips = {
                 i: self.scorer.hotflip(
                     grads[i], first_ids[i], self.vocab_ids, self.vocab_words, self.cfg.hotflip_candidates
                 )
                 for i in top
             }
-            yield {i: operators(words, i, self.task, flips[i]) for i in top}, depth
+            yield proposals(words, top, lambda i: operators(words, i, self.task, flips[i])), depth
 
     def _score_proposals(
         self,
         words: list[str],
         slots: list[int],
-        propose: Callable[[int], list[tuple[str, dict[int, str]]]],
+        propose: dict[int, list[Op]],
         target: int,
         first: str | None,
         scored: dict[int, list],
         seen: set[tuple],
     ) -> None:
-        """Score each new distinct edit that ``propose(i)`` makes for the slots alone by the teacher's p(target),
+        """Score each new distinct edit that ``propose[i]`` holds for the slots alone by the teacher's p(target),
         filed into ``scored`` under the first slot it rewrites (a clause's negation is proposed from each of its
         words but is one edit, scored once)."""
         new: list[tuple[str, dict[int, str]]] = []
         for i in slots:
-            for name, change in propose(i):
+            for name, change in propose.get(i, []):
                 sig = tuple(sorted(change.items()))
                 if sig not in seen:
                     seen.add(sig)
@@ -458,8 +458,9 @@ def lexicon_rewrites(words: list[str], visible: int) -> list[Op]:
     then in operator order."""
     out: list[Op] = []
     seen: set[tuple[tuple[int, str], ...]] = set()
-    for i in range(min(visible, len(words))):
-        for name, change in semantic_operators(words, i, "sentiment"):
+    slots = range(min(visible, len(words)))
+    for ops in proposals(words, slots, lambda i: semantic_operators(words, i, "sentiment")).values():
+        for name, change in ops:
             changed = {s: new for s, new in change.items() if new != words[s]}
             sig = tuple(sorted(changed.items()))
             if changed and max(changed) < visible and sig not in seen:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import time
+import warnings
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -20,6 +21,7 @@ from cod.counterfactuals.generators import Generated, Generator
 from cod.counterfactuals.kept import Keeps, Label, hard_labels, kept_cfes
 from cod.counterfactuals.metrics import cosine, word_levenshtein
 from cod.counterfactuals.operators import is_agreement_edit, is_semantic_edit
+from cod.counterfactuals.provenance import MAKER, provenance
 from cod.counterfactuals.scorer import Scorer
 from cod.counterfactuals.texts import edited_texts, fixed_texts, highlight, is_pair
 from cod.data import registry
@@ -190,9 +192,11 @@ def generate(
     reference: list[EditResult] | None = None,
     min_confidence: float = 0.0,
 ) -> tuple[Generated, pd.DataFrame]:
-    """CFEs for ``originals`` by ``generator``, checked by the teacher: (what it made, one record per original)."""
+    """CFEs for ``originals`` by ``generator``, checked by the teacher: (what it made, one record per original,
+    naming the generator that made it: ``generator``)."""
     made = generator.generate(originals, scorer, dataset, label_names, reference)
-    return made, assess(originals, made.results, scorer, fluency, min_confidence)
+    records = assess(originals, made.results, scorer, fluency, min_confidence)
+    return made, records.assign(**{MAKER: made.makers or [generator.maker] * len(made.results)})
 
 
 def write_cod_set(
@@ -212,6 +216,7 @@ def write_cod_set(
     keeps, label = selection(generator, cfg.keep)
     rows = training_rows(plan.originals, records[records["in_set"]], keeps, label, generator.fixed_label())
     summary = summarise(records, rows, generator) | extra
+    summary |= provenance(kept_cfes(records[records["in_set"]], keeps), generator.maker)
     summary |= generator.set_metrics(records, extra)
     summary |= {
         "dataset": dataset,
@@ -326,7 +331,7 @@ def set_records(plan: Plan, made: dict[int, dict[str, Any]]) -> pd.DataFrame:
 
 class Made:
     """One kind's CFEs of one seed by original idx: each row generated once, when first asked for, with the
-    generator's extras merged over its calls (counts summed)."""
+    generator's extras merged over its calls (counts summed: ``merged``)."""
 
     def __init__(self, run: Callable[[pd.DataFrame, list[EditResult] | None], tuple[Generated, pd.DataFrame]]):
         self.run = run
@@ -345,10 +350,23 @@ class Made:
             self.seconds += time.perf_counter() - started
             for idx, result, record in zip(todo["idx"], done.results, records.to_dict("records"), strict=True):
                 self.results[int(idx)], self.records[int(idx)] = result, record
-            for key, value in done.extra.items():
-                summed = isinstance(value, int | float) and not isinstance(value, bool) and key in self.extra
-                self.extra[key] = self.extra[key] + value if summed else value
+            self.extra = merged(self.extra, done.extra)
         return [bool(self.records[int(i)]["valid"]) for i in rows["idx"]]
+
+
+def merged(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+    """Extras over two batches of one seed: numbers summed (those of a nested dict key by key; floats to 6 decimals,
+    the ledger's cost), anything else the newer value."""
+    out = dict(old)
+    for key, value in new.items():
+        before = out.get(key)
+        if isinstance(value, dict) and isinstance(before, dict):
+            out[key] = merged(before, value)
+        elif isinstance(value, int | float) and not isinstance(value, bool) and isinstance(before, int | float):
+            out[key] = round(before + value, 6) if isinstance(before + value, float) else before + value
+        else:
+            out[key] = value
+    return out
 
 
 def draws(
@@ -428,6 +446,7 @@ def make_cod_sets(
         gen.check(info, label_names)
     sets = []  # every seed is generated before any file is written: a failure (e.g. EndpointError) writes nothing
     timings: dict[int, dict[str, Any]] = {}
+    extras: dict[str, dict[str, Any]] = {}  # each kind's extras over every seed (counts summed)
     for seed in tqdm(seeds, desc="seeds", leave=False):
         draw = draws(dataset, ks, seed, cfg, smoke)
         made: dict[str, Made] = {}
@@ -441,6 +460,8 @@ def make_cod_sets(
             ref = (made[refs[kind]], plans[refs[kind]]) if refs[kind] else None
             fill = cfg.fill_budget and cfg.keep == "valid" and gen.keeps == "valid"
             plans[kind] = plan_sets(made[kind], draw, fill, ref)
+        for kind, m in made.items():
+            extras[kind] = merged(extras.get(kind, {}), m.extra)
         timings[seed] = {"originals": len(draw[max(ks)][0])} | {
             kind: {"seconds": m.seconds, "rows": len(m.records), "seconds_per_cfe": m.seconds / max(1, len(m.records))}
             for kind, m in made.items()
@@ -456,6 +477,9 @@ def make_cod_sets(
             largest.append(records.assign(seed=seed, mode=mode))
     for seed, seconds in timings.items():  # measurements, kept out of the stage's outputs
         tracking.write_timings(paths.cfe_seed_dir(dataset, seed), seconds)
+    for kind, gen in gens.items():  # e.g. most of an LLM's answers unusable: one line per kind, over every seed
+        if message := gen.warning(extras.get(kind, {}), len(seeds)):
+            warnings.warn(message, stacklevel=2)
     return pd.concat(largest, ignore_index=True), pd.DataFrame(summaries)
 
 

@@ -406,6 +406,36 @@ def imbalanced_datasets(datasets: list[str], ratio: float) -> list[str]:
     return found
 
 
+# Declared before any LLM arm was read: an arm whose kept CFEs are more than half a fallback's (the LLM's offline
+# editor) is flagged in the verdict and named as what it is ("llm → editor fallback (11/12)").
+MOSTLY_FALLBACK = 0.5
+FALLBACK_COLUMNS = ["kept", "fallback_cfes", "fallback_share", "fallback_generator", "mostly_fallback"]
+
+
+def fallback_shares(cfes: pd.DataFrame, by: tuple[str, ...] = ("dataset", "k", "mode")) -> pd.DataFrame:
+    """Per ``by`` group of the ok CoD sets (cfe_quality rows) that record their makers: the CFEs they keep, how many
+    a fallback made, its share, who made them and whether that is most of them (> ``MOSTLY_FALLBACK``)."""
+    if cfes.empty or "fallback_cfes" not in cfes:
+        return pd.DataFrame(columns=[*by, *FALLBACK_COLUMNS])
+    ok = cfes[(cfes["status"] == "ok") & cfes["fallback_cfes"].notna()]
+    rows = []
+    for keys, group in ok.groupby(list(by), sort=True):
+        kept, made = int(group["cfe_rows"].sum()), int(group["fallback_cfes"].sum())
+        names = group["fallback_generator"].dropna().astype(str) if "fallback_generator" in group else pd.Series()
+        share = made / kept if kept else math.nan
+        rows.append(
+            {
+                **dict(zip(by, keys, strict=True)),
+                "kept": kept,
+                "fallback_cfes": made,
+                "fallback_share": share,
+                "fallback_generator": ", ".join(sorted(set(", ".join(names).split(", ")) - {""})) or None,
+                "mostly_fallback": bool(kept and share > MOSTLY_FALLBACK),
+            }
+        )
+    return pd.DataFrame(rows, columns=[*by, *FALLBACK_COLUMNS])
+
+
 def teacher_quality(grid: Grid) -> pd.DataFrame:
     """One row per dataset: the teacher's validation and test accuracy and balanced accuracy (%), and MCC."""
     rows = []

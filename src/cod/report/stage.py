@@ -35,15 +35,17 @@ def cod_kinds(params: Params) -> dict[str, str]:
     return {mode: params.cod_kind(mode) for mode in aggregate.cod_modes(params.grid.data_modes)}
 
 
-def setting(params: Params) -> str:
-    """One line naming the teacher → student pair, the CoD arm's kind of counterfactual and the grid of our runs."""
+def setting(params: Params, kinds: dict[str, str] | None = None) -> str:
+    """One line naming the teacher → student pair, the CoD arm's kind of counterfactual (as ``kinds`` shows it, e.g.
+    ``tables.true_kinds``'s) and the grid of our runs."""
     g, d = params.grid, params.distill
+    kinds = kinds or cod_kinds(params)
     layers = f" (layers {d.student_layers})" if d.student_layers is not None else ""
-    others = [kind for mode, kind in cod_kinds(params).items() if mode != "cod"]
+    others = [kind for mode, kind in kinds.items() if mode != "cod"]
     ablation = f" (ablation kinds: {', '.join(others)})" if others else ""
     return (
-        f"teacher {params.teacher.model} → student {d.student}{layers}, CFEs of kind `{params.cod_kind('cod')}`"
-        f"{ablation}, k={g.k}, seeds={g.seeds}"
+        f"teacher {params.teacher.model} → student {d.student}{layers}, CFEs of kind "
+        f"`{kinds.get('cod', params.cod_kind('cod'))}`{ablation}, k={g.k}, seeds={g.seeds}"
     )
 
 
@@ -72,12 +74,13 @@ def run_aggregate(params: Params) -> Aggregated:
     # the verdict is always on the honest number (test accuracy at the best-val epoch), whatever report.value shows
     frames["contrast_gains"] = aggregate.contrast_gains(runs, cfg.contrast_pairs(), "test", cfg.confidence)
     verdicts = aggregate.verdict(frames["contrast_gains"], cfg.min_cfe_share, cfg.target_half_width)
+    frames["cfes"] = aggregate.cfe_quality(params.grid, kinds)
+    shown = tables.true_kinds(kinds, frames["cfes"])  # an arm mostly made by its fallback, named as what it is
     frames["verdict"] = verdicts.assign(  # the arms by name (clean, semantic, random, …) for figures and overviews
-        arm_label=[tables.mode_label(m, kinds) for m in verdicts["arm"]],
-        base_label=[tables.mode_label(m, kinds) for m in verdicts["base"]],
+        arm_label=[tables.mode_label(m, shown) for m in verdicts["arm"]],
+        base_label=[tables.mode_label(m, shown) for m in verdicts["base"]],
     )
     frames["problems"] = aggregate.problems(runs, frames["verdict"])
-    frames["cfes"] = aggregate.cfe_quality(params.grid, kinds)
     frames["teachers"] = aggregate.teacher_quality(params.grid)
     # chance, the label-free lexicon classifier, the linear probe on the same k rows and the teacher, per split
     for value, split in (("val", "validation"), ("test", "test")):
@@ -114,14 +117,14 @@ def run_aggregate(params: Params) -> Aggregated:
         cfg.target_half_width,
         cfg.min_cfe_share,
         frames["cfes"],
-        kinds,
+        shown,
         [c for c, (a, b) in zip(cfg.contrasts, cfg.contrast_pairs(), strict=True) if not {a, b} <= set(runs["mode"])],
-        tables.standing_table(frames["summary_test"], frames["references_test"], kinds),
+        tables.standing_table(frames["summary_test"], frames["references_test"], shown),
         imbalanced,
     )
-    samples.write_all(params, kinds)  # reports/cfe_samples/<dataset>.md
+    samples.write_all(params, shown)  # reports/cfe_samples/<dataset>.md
     (paths.tables_dir() / "cfe_kinds.md").write_text(
-        tables.cfe_kinds_markdown(frames["kind_gains"], frames["cfes"], kinds, cfg.confidence)
+        tables.cfe_kinds_markdown(frames["kind_gains"], frames["cfes"], shown, cfg.confidence)
     )
     (paths.tables_dir() / "sensitivity.md").write_text(sensitivity.render(frames["sensitivity"]))
     (paths.tables_dir() / "rationale_gains.md").write_text(
@@ -144,7 +147,7 @@ def run_aggregate(params: Params) -> Aggregated:
     comparison.to_csv(out / "paper_comparison.csv", index=False)
     unplaced = tables.direction(paper, val, test, skip=tables.placed(comparison))
     markdown = tables.comparison_markdown(
-        comparison, setting(params), pair, ours=val, unplaced=unplaced, teachers=frames["teachers"], runs=runs
+        comparison, setting(params, shown), pair, ours=val, unplaced=unplaced, teachers=frames["teachers"], runs=runs
     )
     related = tables.related_markdown(tables.related_results(), frames["rationale_gains"], cfg.confidence)
     (paths.reports_dir() / "paper_comparison.md").write_text(markdown.rstrip("\n") + "\n\n" + related)

@@ -13,6 +13,7 @@ import pandas as pd
 
 from cod.data import registry
 from cod.method_registry import display_name, in_order
+from cod.report.aggregate import MOSTLY_FALLBACK, fallback_shares
 
 PAIR_OF_TABLE = {
     "1": "DeBERTa-v3-base → small",
@@ -223,6 +224,7 @@ def standing_table(
 
 # † already means "stand-in dataset" in reports/paper_comparison.md; ‡ marks a CoD cell short of its CFE budget
 SHORT_MARK = "‡"
+FALLBACK_MARK = "§"  # an arm whose kept CFEs are mostly a fallback's (aggregate.MOSTLY_FALLBACK)
 VERDICT_LABELS = {
     "cod_better": "CoD better",
     "baseline_better": "{method} better",
@@ -281,16 +283,62 @@ def signed(value: float) -> str:
     return "–" if value is None or math.isnan(float(value)) else f"{float(value):+.1f}".replace("-", "−")
 
 
-def verdict_table(verdicts: pd.DataFrame, kinds: dict[str, str] | None = None) -> pd.DataFrame:
+def true_kinds(kinds: dict[str, str], cfes: pd.DataFrame) -> dict[str, str]:
+    """``kinds`` (CoD mode → kind) with each mode whose kept CFEs (over all its sets) are mostly a fallback's named
+    as what they are: "llm → editor fallback (11/12)"."""
+    out = dict(kinds)
+    for r in fallback_shares(cfes, ("mode",)).itertuples(index=False):
+        if r.mostly_fallback and r.mode in out:
+            maker = str(r.fallback_generator).split(":")[0]  # editor:semantic → editor
+            out[r.mode] = f"{out[r.mode]} → {maker} fallback ({r.fallback_cfes}/{r.kept})"
+    return out
+
+
+def fallback_cells(cfes: pd.DataFrame | None) -> set[tuple[str, int, str]]:
+    """(dataset, k, mode) of the CoD sets whose kept CFEs are mostly a fallback's (pooled over their seeds)."""
+    shares = fallback_shares(cfes if cfes is not None else pd.DataFrame())
+    return {(r.dataset, int(r.k), r.mode) for r in shares.itertuples(index=False) if r.mostly_fallback}
+
+
+def fallback_notes(verdicts: pd.DataFrame, cfes: pd.DataFrame | None) -> list[str]:
+    """The verdict's footnotes on fallbacks: per arm (and base) of the verdict and dataset × k, how many of the kept
+    CFEs a fallback made; then what the § mark of a mostly-fallback arm means ([] when no fallback made any)."""
+    shares = fallback_shares(cfes if cfes is not None else pd.DataFrame())
+    arms = set(verdicts["arm"]) | set(verdicts["base"]) if "arm" in verdicts else {"cod"}
+    used = shares[shares["mode"].isin(arms) & (shares["fallback_cfes"] > 0)]
+    if used.empty:
+        return []
+    kind = cfes.groupby("mode")["kind"].first() if cfes is not None and "kind" in cfes else pd.Series(dtype=str)
+    cells = "; ".join(
+        f"{kind.get(r.mode, r.mode)} arm (`{r.mode}`), {r.dataset} k={int(r.k)}: {r.fallback_cfes} of {r.kept} "
+        f"({r.fallback_share:.0%}) by {r.fallback_generator}" + (f" {FALLBACK_MARK}" if r.mostly_fallback else "")
+        for r in used.itertuples(index=False)
+    )
+    notes = [f"CFEs made by a fallback, not by the arm's own generator (kept CFEs, all seeds' sets): {cells}."]
+    if used["mostly_fallback"].any():
+        notes.append(
+            f"{FALLBACK_MARK} an arm of the cell had more than {MOSTLY_FALLBACK:.0%} of its kept CFEs made by its "
+            "fallback: the cell measures the fallback's counterfactuals, not its own generator's (its kind is shown "
+            "as what it is, e.g. `llm → editor fallback (11/12)`)."
+        )
+    return notes
+
+
+def verdict_table(
+    verdicts: pd.DataFrame, kinds: dict[str, str] | None = None, fallback: set[tuple[str, int, str]] | None = None
+) -> pd.DataFrame:
     """The verdict in display form: one row per (contrast ×) dataset × k × method, gain mean ± std, interval, n,
     half-width. The CoD − clean contrast alone reads as before ('CoD gain', 'CoD better' / 'KD better'); other
-    contrasts get a contrast column and verdicts naming the better arm."""
+    contrasts get a contrast column and verdicts naming the better arm. A gain is marked ‡ when an arm was short of
+    its CFE budget and § when an arm's (dataset, k, mode) is among ``fallback`` (mostly a fallback's CFEs)."""
     default = is_default_contrast(verdicts)
     rows = []
     for r in verdicts.itertuples(index=False):
         std = "" if math.isnan(float(r.std)) else f" ± {float(r.std):.1f}"
         half = float(r.half_width)
         gain = signed(r.mean) + std + (f" {SHORT_MARK}" if bool(r.cfe_short) else "")
+        if {(r.dataset, int(r.k), r.arm), (r.dataset, int(r.k), r.base)} & (fallback or set()):
+            gain += f" {FALLBACK_MARK}"
         arm, base = (mode_label(r.arm, kinds), mode_label(r.base, kinds)) if not default else ("", "")
         label = verdict_label(str(r.verdict), str(r.method))
         if not default and str(r.verdict) in ("cod_better", "baseline_better"):
@@ -380,9 +428,9 @@ def write_verdict(
         parts.append("No cell has both a CoD and a baseline run yet: no verdict.")
     else:
         default = is_default_contrast(verdicts)
-        parts.append(to_markdown(verdict_table(verdicts, kinds)))
+        parts.append(to_markdown(verdict_table(verdicts, kinds, fallback_cells(cfes))))
         arm = verdicts["arm"] if "arm" in verdicts else pd.Series("cod", index=verdicts.index)
-        notes = [short_note(short_cells(verdicts.assign(mode=arm)))]
+        notes = [short_note(short_cells(verdicts.assign(mode=arm))), *fallback_notes(verdicts, cfes)]
         excluded = verdicts[verdicts["excluded"].eq(True)]
         notes += [
             f"Excluded: {'' if default else f'{mode_label(r.arm, kinds)} − {mode_label(r.base, kinds)}, '}"
@@ -549,14 +597,28 @@ def rationale_quality_section(quality: pd.DataFrame | None) -> list[str]:
     ]
 
 
-def cfe_kind_quality_table(cfes: pd.DataFrame) -> pd.DataFrame:
-    """Per dataset × k × kind: the median over seeds of each CFE quality metric of the ok sets ('–' if absent)."""
+FALLBACK_HEADER = "made by a fallback"
+
+
+def fallback_cell(shares: pd.DataFrame, dataset: str, k: int, mode: str) -> str:
+    """'11/12 (92 %)': the kept CFEs of a dataset × k × mode a fallback made, of all kept ('–' if not recorded)."""
+    r = shares[(shares["dataset"] == dataset) & (shares["k"] == k) & (shares["mode"] == mode)]
+    if r.empty or not int(r["kept"].iloc[0]):
+        return "–"
+    return f"{int(r['fallback_cfes'].iloc[0])}/{int(r['kept'].iloc[0])} ({float(r['fallback_share'].iloc[0]):.0%})"
+
+
+def cfe_kind_quality_table(cfes: pd.DataFrame, kinds: dict[str, str] | None = None) -> pd.DataFrame:
+    """Per dataset × k × kind: the median over seeds of each CFE quality metric of the ok sets ('–' if absent), and
+    how many of the kept CFEs a fallback made (pooled over seeds). ``kinds``: CoD mode → the kind to show."""
     headers = [header for header, _, _ in CFE_KIND_QUALITY.values()]
-    columns = ["dataset", "k", "kind", "sets", *headers]
+    columns = ["dataset", "k", "kind", "sets", *headers, FALLBACK_HEADER]
     if cfes.empty:
         return pd.DataFrame(columns=columns)
+    shares = fallback_shares(cfes)
     modes = cfes["mode"].astype(str) if "mode" in cfes else pd.Series("cod", index=cfes.index)
-    data = cfes.assign(mode=modes, kind=(cfes["kind"].fillna(modes) if "kind" in cfes else modes).astype(str))
+    kind = cfes["kind"].fillna(modes) if "kind" in cfes else modes
+    data = cfes.assign(mode=modes, kind=[(kinds or {}).get(m, kd) for m, kd in zip(modes, kind, strict=True)])
     order = {mode: i for i, mode in enumerate(dict.fromkeys(data["mode"]))}
     rows = []
     for (dataset, k, _, mode), group in data.assign(_o=data["mode"].map(order)).groupby(
@@ -572,6 +634,7 @@ def cfe_kind_quality_table(cfes: pd.DataFrame) -> pd.DataFrame:
         for column, (header, scale, decimals) in CFE_KIND_QUALITY.items():
             values = pd.to_numeric(ok[column], errors="coerce") if column in ok else pd.Series(dtype=float)
             row[header] = _number(values.median(), scale, decimals)
+        row[FALLBACK_HEADER] = fallback_cell(shares, dataset, k, mode)
         rows.append(row)
     return pd.DataFrame(rows, columns=columns)
 
@@ -602,7 +665,8 @@ def cfe_kinds_markdown(gains: pd.DataFrame, cfes: pd.DataFrame, kinds: dict[str,
         f"{level} Student-t interval of the mean.",
         "",
     ]
-    table = cfe_kind_gains_table(gains, confidence)
+    shown = [kinds.get(mode, kind) for mode, kind in zip(gains["mode"], gains["kind"], strict=True)]
+    table = cfe_kind_gains_table(gains.assign(kind=shown), confidence)
     parts.append(to_markdown(table) if len(table) else "No kind has both CoD and clean runs yet: no gain.")
     if len(table) and "cfe_short" in gains and gains["cfe_short"].eq(True).any():
         parts += [
@@ -618,10 +682,11 @@ def cfe_kinds_markdown(gains: pd.DataFrame, cfes: pd.DataFrame, kinds: dict[str,
         "written (`sets` = written / expected): flip rate = share of originals with a teacher-verified CFE; "
         "p(target) = teacher's probability of the new class (median over kept CFEs); word edits (median over kept "
         "CFEs); perplexity ratio = LM perplexity of the CFE / of the original (median); lexicon edit share = share "
-        "of edits on polarity-lexicon words or negations. '–' = not recorded or no valid CFE.",
+        "of edits on polarity-lexicon words or negations; made by a fallback = kept CFEs the kind's fallback made "
+        "(an LLM's offline editor), of all kept, over the seeds. '–' = not recorded or no valid CFE.",
         "",
     ]
-    quality = cfe_kind_quality_table(cfes)
+    quality = cfe_kind_quality_table(cfes, kinds)
     parts.append(to_markdown(quality) if len(quality) else "No CoD set in the grid.")
     return "\n".join(parts) + "\n"
 

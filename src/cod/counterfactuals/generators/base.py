@@ -20,6 +20,8 @@ class Generated:
 
     results: list[EditResult]
     extra: dict[str, Any] = field(default_factory=dict)
+    # who made each result (records' ``generator``) when not all by the generator itself: an LLM's fallback editor
+    makers: list[str] | None = None
 
 
 class Generator:
@@ -40,6 +42,12 @@ class Generator:
         """``fluency``: the language model of ``counterfactuals.fluency_lm`` (the semantic editor ranks by it)."""
         self.cfg, self.fluency = cfg, fluency
 
+    @property
+    def maker(self) -> str:
+        """What the records name as this kind's own generator (``generator``): its kind, ``editor:<kind>`` for the
+        offline editor."""
+        return self.name
+
     @classmethod
     def fixed_label(cls) -> bool:
         """Whether this kind's CFE rows keep their file label at distill time (a label that is not the teacher's)."""
@@ -59,6 +67,11 @@ class Generator:
         """One candidate CFE per original (``text``, or ``text_pair`` of a sentence pair), teacher-checked;
         ``reference``: the results of kind ``self.reference`` for the same originals, when it names one."""
         raise NotImplementedError
+
+    def warning(self, extra: dict[str, Any], seeds: int) -> str | None:
+        """A one-line warning on how the CFEs of ``seeds`` seeds were made (``extra``: their extras, summed), or None
+        (none by default)."""
+        return None
 
     def set_metrics(self, records: pd.DataFrame, extra: dict[str, Any]) -> dict[str, Any]:
         """Metrics of one CoD set from its ``records`` (every row tried for it) and the seed's ``extra`` (none by

@@ -19,6 +19,11 @@ class EditorGenerator(Generator):
     name = "semantic"
     calls_are = "teacher forward passes"
 
+    @property
+    def maker(self) -> str:
+        """``editor:<kind>``: the offline editor of this kind (also what an LLM's fallback rows name)."""
+        return f"editor:{self.name}"
+
     def editor(self, scorer: Scorer, dataset: DatasetInfo) -> Editor:
         """The editor with the dataset's edit operators, this kind and section ``counterfactuals.editor``."""
         return Editor(

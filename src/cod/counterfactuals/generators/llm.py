@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import difflib
 import json
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 import numpy as np
@@ -14,8 +15,8 @@ import pandas as pd
 from cod import paths
 from cod.config import ChatConfig
 from cod.counterfactuals import prompts
-from cod.counterfactuals.answers import parse_counterfactual
-from cod.counterfactuals.cache import ResponseCache, ledger_summary
+from cod.counterfactuals.answers import UNUSABLE, counterfactual_judge, judged, parse_counterfactual
+from cod.counterfactuals.cache import ResponseCache, summarise_ledger
 from cod.counterfactuals.chat import LLM, CachedChat, LLMSettings
 from cod.counterfactuals.editor import Edit, EditResult
 from cod.counterfactuals.generators.base import Generated, Generator
@@ -24,6 +25,8 @@ from cod.counterfactuals.metrics import word_levenshtein
 from cod.counterfactuals.scorer import Scorer
 from cod.counterfactuals.texts import edited_texts, fixed_texts
 from cod.data.registry import DatasetInfo
+
+REASONS = {"no_json": "no JSON", "wrong_key": "wrong key"}  # a status as the warning names it
 
 
 @dataclass
@@ -37,6 +40,14 @@ class Attempts:
     best: list[str | None]  # the valid CFE found so far, None while there is none
     calls: list[int]  # LLM requests spent per original
     firsts: list[str] | None = None  # a sentence pair's premises: ``texts`` are the hypotheses the LLM edits
+    answers: Counter[str] = field(default_factory=Counter)  # every answer used (cached or not) by its status
+
+    def complete(self, chat: CachedChat, rows: list[int], convs: list[list[dict[str, str]]]) -> list[dict[str, Any]]:
+        """The answers to ``convs`` about originals ``rows``, each judged (``ok`` or why it is unusable) and counted."""
+        judges = [counterfactual_judge(self.texts[i]) for i in rows]
+        out = chat.complete_many(convs, judges)
+        self.answers.update(judged(ans, judge) for ans, judge in zip(out, judges, strict=True))
+        return out
 
     def probs(self, scorer: Scorer, texts: list[str], rows: list[int]) -> np.ndarray:
         """The teacher's probabilities of ``texts``, the edited texts of originals ``rows`` (after their premise)."""
@@ -74,7 +85,7 @@ def ask(
     for _ in range(rounds):
         if not pending:
             break
-        answers = chat.complete_many(a.convs[i] for i in pending)
+        answers = a.complete(chat, pending, [a.convs[i] for i in pending])
         cands = [parse_counterfactual(ans.get("text")) for ans in answers]
         probs = a.probs(scorer, [x or "" for x in cands], pending)
         still = []
@@ -104,7 +115,7 @@ def revise(chat: CachedChat, scorer: Scorer, a: Attempts, label_names: list[str]
         )
         for i, p in zip(idx, pv, strict=True)
     ]
-    revised = [parse_counterfactual(ans.get("text")) for ans in chat.complete_many(crit)]
+    revised = [parse_counterfactual(ans.get("text")) for ans in a.complete(chat, idx, crit)]
     pr = a.probs(scorer, [r or "" for r in revised], idx)
     for i, r, p in zip(idx, revised, pr, strict=True):
         a.calls[i] += 1
@@ -184,30 +195,55 @@ class LLMGenerator(Generator):
         if c.critique_revision:
             revise(chat, scorer, a, label_names)
         results = edit_results(scorer, a, p0)
-        fell_back = self.fall_back(results, a, scorer, dataset) if c.fallback == "editor" else 0
+        makers = self.fall_back(results, a, scorer, dataset) if c.fallback == "editor" else [self.maker] * len(results)
         return Generated(
             results,
             {
                 "llm_calls": sum(a.calls),
                 "llm_requests_sent": chat.requests_sent,
-                "fell_back_to_editor": fell_back,
-                "ledger": ledger_summary(chat.cache),
+                "fell_back_to_editor": sum(m != self.maker for m in makers),
+                "answers": {status: a.answers[status] for status in ("ok", *UNUSABLE, "error")},
+                "ledger": summarise_ledger(chat.booked),  # the requests this call paid for, by status
             },
+            makers,
         )
 
-    def fall_back(self, results: list[EditResult], a: Attempts, scorer: Scorer, dataset: DatasetInfo) -> int:
+    def fall_back(self, results: list[EditResult], a: Attempts, scorer: Scorer, dataset: DatasetInfo) -> list[str]:
         """Hand the originals still without a valid CFE to the offline editor (of counterfactuals.editor.kind; the
-        semantic editor when that is the random control, which is no fallback); returns how many it flipped."""
-        fallback = AdversarialGenerator if self.cfg.editor.kind == "adversarial" else SemanticGenerator
-        editor = fallback(self.cfg, self.fluency).editor(scorer, dataset)
-        fell_back = 0
+        semantic editor when that is the random control, which is no fallback); returns who made each result: this
+        generator, or the editor (``editor:<kind>``) where it flipped the original instead."""
+        fallback = (AdversarialGenerator if self.cfg.editor.kind == "adversarial" else SemanticGenerator)(
+            self.cfg, self.fluency
+        )
+        editor = fallback.editor(scorer, dataset)
+        makers = [self.maker] * len(results)
         for i, r in enumerate(results):
             if not r.flipped:
                 fb = editor.edit(a.texts[i], None if a.firsts is None else a.firsts[i])
                 if fb.flipped and fb.p_target_after >= self.cfg.min_confidence:
                     fb.forward_passes = a.calls[i]  # LLM calls spent before falling back
-                    results[i], fell_back = fb, fell_back + 1
-        return fell_back
+                    results[i], makers[i] = fb, fallback.maker
+        return makers
+
+    def warning(self, extra: dict[str, Any], seeds: int) -> str | None:
+        """One line when most answers of ``seeds`` seeds (``extra``: their extras, summed) were unusable."""
+        answers = extra.get("answers", {})
+        total, bad = sum(answers.values()), sum(n for status, n in answers.items() if status != "ok")
+        if 2 * bad <= total:
+            return None
+        reasons = ", ".join(
+            f"{REASONS.get(status, status)} {answers.get(status, 0)}" for status in (*UNUSABLE, "error")
+        )
+        left = (
+            f"{extra.get('fell_back_to_editor', 0)} originals got their CFE from the fallback editor instead"
+            if self.section.fallback == "editor"
+            else f"with counterfactuals.{self.name}.fallback: none the originals they left have no CFE"
+        )
+        return (
+            f"counterfactuals.{self.name}: {bad} of {total} answers over {seeds} seed(s) were unusable ({reasons}); "
+            f"{left}. Check counterfactuals.{self.name}.model and prompt_variant against the answers in "
+            f"{self.section.cache_dir}/responses.jsonl (each request's status: ledger.jsonl)"
+        )
 
     def set_metrics(self, records: pd.DataFrame, extra: dict[str, Any]) -> dict[str, Any]:
         """LLM calls per valid CFE of the set: the calls spent on its rows tried over its valid CFEs (``llm_calls``
