@@ -344,6 +344,46 @@ CASES: list[dict[str, Any]] = [
         "expect": ["not committed", "--exploratory"],
         "setup": {"uncommitted": True},
     },
+    # --- messages: one line per problem, the primary problem first -----------------------------------------
+    {
+        "id": "check-string-lr",
+        "fault": '`distill.lr: "fast"` (neither a number nor `tuned`)',
+        "what the user sees": "`cod check` (and every stage) exit 2, one line: `params.yaml: distill.lr: 'fast' is "
+        "not a valid value. Allowed: a number or 'tuned'` (before: three lines, one per member of pydantic's union)",
+        "what is kept": "nothing runs",
+        "test": f"{_CONFIG}::test_cod_check_lists_every_problem_one_line_each_primary_first",
+        "expect": ["distill.lr: 'fast' is not a valid value. Allowed: a number or 'tuned'"],
+        "setup": {"params": {"distill": {"lr": "fast"}}},
+    },
+    {
+        "id": "check-every-problem",
+        "fault": "a 3-seed grid at k = 12 with the default `tune` section (6 sensitivity seeds, sensitivity k = 8)",
+        "what the user sees": "`cod check` exit 2 listing both problems at once, one line each: "
+        "`tune.sensitivity_seeds: 6 is more than the 3 grid.seeds …; set it to at most 3` and "
+        "`tune.sensitivity_k: [8] are not in grid.k [12] …` (before: one per round)",
+        "what is kept": "nothing runs",
+        "test": f"{_CONFIG}::test_cod_check_lists_every_problem_one_line_each_primary_first",
+        "expect": [
+            "tune.sensitivity_seeds: 6 is more than the 3 grid.seeds it is taken from; set it to at most 3",
+            "tune.sensitivity_k: [8] are not in grid.k [12]; pick k from grid.k",
+        ],
+        "setup": {"params": {"grid": {"seeds": [0, 1, 2], "k": [12]}}},
+    },
+    {
+        "id": "check-k-beyond-data",
+        "fault": "`grid.k: [100000]`, more examples per class than the data has (`tune.sensitivity_k` left at [8])",
+        "what the user sees": "`cod check` exit 2, the real problem first: `grid.k: k=100000 needs k/2=50000 examples "
+        "per class, but class 'negative' of rt_sentences's training split has only 1400. Allowed for rt_sentences: "
+        "k <= 2800`, then `tune.sensitivity_k: [8] are not in grid.k [100000]` (before: only the second, and the "
+        "first after it was fixed)",
+        "what is kept": "nothing runs",
+        "test": f"{_CONFIG}::test_cod_check_lists_every_problem_one_line_each_primary_first",
+        "expect": [
+            "grid.k: k=100000 needs k/2=50000 examples per class",
+            "tune.sensitivity_k: [8] are not in grid.k [100000]",
+        ],
+        "setup": {"params": {"grid": {"k": [100000]}}},
+    },
 ]
 
 
