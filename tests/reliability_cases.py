@@ -384,6 +384,34 @@ CASES: list[dict[str, Any]] = [
         ],
         "setup": {"params": {"grid": {"k": [100000]}}},
     },
+    {
+        "id": "local-header-only",
+        "fault": "local CSV (`data.local.<name>`) with a header and no data rows",
+        "what the user sees": "`dvc repro prepare@<name>` exits 1: `10_prepare.py failed in cell N: DataError: "
+        "data.local.<name>.files.train: data/raw/<file>.csv has no data rows (a header only, or nothing); add "
+        "labelled rows to it or name another file here` (before: `needs at least two classes, found []`)",
+        "what is kept": "nothing is written to data/prepared/<name>",
+        "test": "tests/unit/test_data.py::test_local_file_without_data_rows_is_refused_naming_it",
+        "expect": [
+            "data.local.mine.files.train: {rel} has no data rows (a header only, or nothing); add labelled rows to "
+            "it or name another file here"
+        ],
+        "setup": {"file": "mine.csv", "content": "review,stars\n"},
+    },
+    {
+        "id": "local-empty-file",
+        "fault": "local JSONL or CSV file that is empty (0 bytes)",
+        "what the user sees": "as for a header-only file: `… has no data rows (a header only, or nothing) …` "
+        "(before: `column(s) [...] not found; available columns: []`, or for a CSV pandas' `No columns to parse from "
+        "file`)",
+        "what is kept": "nothing is written to data/prepared/<name>",
+        "test": "tests/unit/test_data.py::test_local_file_without_data_rows_is_refused_naming_it",
+        "expect": [
+            "data.local.mine.files.train: {rel} has no data rows (a header only, or nothing); add labelled rows to "
+            "it or name another file here"
+        ],
+        "setup": {"file": "mine.jsonl", "content": ""},
+    },
 ]
 
 
