@@ -412,6 +412,18 @@ CASES: list[dict[str, Any]] = [
         ],
         "setup": {"file": "mine.jsonl", "content": ""},
     },
+    {
+        "id": "stage-kernel-noise",
+        "fault": "a stage that fails in a cell, e.g. prepare on a local file with one class only",
+        "what the user sees": "`cod run` / `dvc repro` exit 1 with the error and the path of its traceback only: "
+        "`10_prepare.py failed in cell N: DataError: one: needs at least two classes, found ['good']` (before: in "
+        "about one run of three a stray `[IPKernelApp] ERROR | KeyboardInterrupt caught in kernel.` line came first, "
+        "from the interrupt jupyter_client sends an idle kernel before shutting it down; it is no longer sent)",
+        "what is kept": "the executed notebook with the traceback; nothing is written to data/prepared/<name>",
+        "test": "tests/notebooks/test_runner.py::test_a_failing_stage_prints_only_its_error",
+        "expect": ["error: 10_prepare.py failed in cell 3: DataError: one: needs at least two classes, found ['good']"],
+        "setup": {"tries": 3},
+    },
 ]
 
 
