@@ -34,6 +34,13 @@ _ENDPOINT_SEES = (
     "failed after R retries ({reason}); K more were not sent …`; sending stops at the first such failure"
 )
 _ENDPOINT_KEPT = "every answer received before the failure, in data/llm_cache; the error in ledger.jsonl"
+# the message of a model id neither cached nor reachable on the hub (tests/models/test_hub.py), after its key
+_HUB_MISS = [
+    "model 'nosuch-org/nosuch-model' was not found locally (no such folder, not in the Hugging Face cache) and the "
+    "hub https://huggingface.co cannot be reached (offline mode: HF_HUB_OFFLINE is set)",
+    "use a packaged model that works offline (embedded:all-MiniLM-L6-v2), a local folder holding the model, or a "
+    "network connection with HF_HUB_OFFLINE unset",
+]
 _COUNTED_SEES = "no error; the original gets no valid CFE and is counted in `originals_without_valid_cfe`"
 
 CASES: list[dict[str, Any]] = [
@@ -423,6 +430,30 @@ CASES: list[dict[str, Any]] = [
         "test": "tests/notebooks/test_runner.py::test_a_failing_stage_prints_only_its_error",
         "expect": ["error: 10_prepare.py failed in cell 3: DataError: one: needs at least two classes, found ['good']"],
         "setup": {"tries": 3},
+    },
+    {
+        "id": "hub-offline-teacher",
+        "fault": "`teacher.model` names a hub id that is not in the local cache while the hub cannot be reached "
+        "(no network, or `HF_HUB_OFFLINE=1`)",
+        "what the user sees": "the teacher stage exits 1 with one line: `ConfigError: teacher.model: model '<id>' was "
+        "not found locally (no such folder, not in the Hugging Face cache) and the hub https://huggingface.co cannot "
+        "be reached; use a packaged model that works offline (embedded:all-MiniLM-L6-v2), a local folder holding the "
+        "model, or a network connection with HF_HUB_OFFLINE unset` (before: `OSError: We couldn't connect to "
+        "'https://huggingface.co' …` over two lines, naming neither the key nor the model)",
+        "what is kept": "nothing is written for the stage",
+        "test": "tests/models/test_hub.py::test_an_unknown_model_id_offline_is_one_line_naming_its_key",
+        "expect": ["teacher.model: ", *_HUB_MISS],
+        "setup": {"field": "teacher.model"},
+    },
+    {
+        "id": "hub-offline-student",
+        "fault": "`distill.student` names a hub id that is neither cached nor reachable",
+        "what the user sees": "the distill (and tune) stages exit 1 with the same one line naming `distill.student`; "
+        "`counterfactuals.fluency_lm` likewise names its key and the packaged `embedded:gemma-3-270m`",
+        "what is kept": "nothing is written for the stage",
+        "test": "tests/models/test_hub.py::test_an_unknown_model_id_offline_is_one_line_naming_its_key",
+        "expect": ["distill.student: ", *_HUB_MISS],
+        "setup": {"field": "distill.student"},
     },
 ]
 
