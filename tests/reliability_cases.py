@@ -455,6 +455,17 @@ CASES: list[dict[str, Any]] = [
         "expect": ["distill.student: ", *_HUB_MISS],
         "setup": {"field": "distill.student"},
     },
+    {
+        "id": "verdict-excluded-target",
+        "fault": "a verdict cell excluded because its CoD arm trained on fewer than `report.min_cfe_share` of its "
+        "CFEs, whose interval is narrow enough for the target",
+        "what the user sees": 'reports/tables/verdict.md shows `–` under "target met" and `excluded (CFE budget)` '
+        "as the verdict (before: `yes`, as if the excluded cell had met the target)",
+        "what is kept": "the cell's numbers (gain, interval, half-width) in the table and in "
+        "results/aggregate/verdict.csv",
+        "test": "tests/report/test_verdict.py::test_an_excluded_cell_does_not_say_the_target_is_met",
+        "expect": ["| 3/3 | 2.5 | – | excluded (CFE budget) |"],
+    },
 ]
 
 

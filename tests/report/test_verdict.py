@@ -12,6 +12,7 @@ from scipy import stats
 
 from cod.report import aggregate, tables
 from cod.stats import describe
+from tests.reliability_cases import cases, ids
 
 
 def gains(rows: list[tuple]) -> pd.DataFrame:
@@ -222,3 +223,16 @@ def test_the_default_contrast_reads_as_before(tmp_path):
     pd.testing.assert_frame_equal(by_contrast[columns], plain[columns])
     text = tables.write_verdict(by_contrast, tmp_path / "v.md").read_text()
     assert "| dataset | k | method | CoD gain |" in text and "contrast" not in text.split("\n\n")[1]
+
+
+@pytest.mark.parametrize(
+    "case", cases("tests/report/test_verdict.py::test_an_excluded_cell_does_not_say_the_target_is_met"), ids=ids
+)
+def test_an_excluded_cell_does_not_say_the_target_is_met(tmp_path, case):
+    table = gains([("d", "lwd", 8, [5.0, 6.0, 7.0], 0.25)])  # half-width 2.5 ≤ 3, but a quarter of its CFEs
+    verdicts = aggregate.verdict(table, min_cfe_share=0.8, target_half_width=3.0)
+    assert bool(verdicts.iloc[0]["meets_target"]) and bool(verdicts.iloc[0]["excluded"])  # the numbers stay
+    row = tables.verdict_table(verdicts).iloc[0]
+    assert row["target met"] == "–" and row["verdict"] == "excluded (CFE budget)"
+    text = tables.write_verdict(verdicts, tmp_path / "verdict.md").read_text()
+    assert case["expect"][0] in text and "| yes |" not in text
