@@ -392,6 +392,20 @@ CASES: list[dict[str, Any]] = [
         "setup": {"params": {"grid": {"k": [100000]}}},
     },
     {
+        "id": "check-yaml-syntax",
+        "fault": "params.yaml that is not valid YAML (e.g. an unclosed `[`)",
+        "what the user sees": "`cod check` (and every stage) exit 2, one line: `params.yaml is not valid YAML: "
+        "expected ',' or ']', but got '<stream end>' at line 2, column 1 (while parsing a flow sequence started at "
+        "line 1, column 7)` (before: the parser's seven-line report with excerpts)",
+        "what is kept": "nothing runs",
+        "test": f"{_CONFIG}::test_invalid_yaml_is_one_message",
+        "expect": [
+            "expected ',' or ']', but got '<stream end>' at line 2, column 1 (while parsing a flow sequence started "
+            "at line 1, column 7)"
+        ],
+        "setup": {"text": "grid: [unclosed\n"},
+    },
+    {
         "id": "local-header-only",
         "fault": "local CSV (`data.local.<name>`) with a header and no data rows",
         "what the user sees": "`dvc repro prepare@<name>` exits 1: `10_prepare.py failed in cell N: DataError: "

@@ -114,11 +114,13 @@ def test_load_validates_notebook_scalars(repo):
         config.load("subset", dataset="rt_sentences", k=8, seed=-2)
 
 
-def test_invalid_yaml_is_one_message(tmp_path):
+@pytest.mark.parametrize("case", cases("tests/unit/test_config.py::test_invalid_yaml_is_one_message"), ids=ids)
+def test_invalid_yaml_is_one_message(tmp_path, case):
     p = tmp_path / "params.yaml"
-    p.write_text("grid: [unclosed\n")
-    with pytest.raises(ConfigError, match="not valid YAML"):
+    p.write_text(case["setup"]["text"])
+    with pytest.raises(ConfigError) as info:
         config.load_params(p)
+    assert str(info.value) == f"{p} is not valid YAML: {case['expect'][0]}"  # one line, without the excerpt
 
 
 @pytest.mark.parametrize(

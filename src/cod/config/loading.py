@@ -37,7 +37,7 @@ def read_yaml(path: Path) -> dict[str, Any]:
     except FileNotFoundError:
         raise ConfigError(f"{path} not found; run from the repository root or set COD_ROOT") from None
     except yaml.YAMLError as exc:
-        raise ConfigError(f"{path} is not valid YAML: {exc}") from None
+        raise ConfigError(f"{path} is not valid YAML: {messages.yaml_problem(exc)}") from None
     if not isinstance(raw, dict):
         raise ConfigError(f"{path} must be a mapping of sections (grid, data, subset, ...)")
     return raw

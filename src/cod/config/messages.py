@@ -19,6 +19,21 @@ def unknown_dataset(name: str, known: set[str]) -> str:
     )
 
 
+def yaml_problem(exc: Exception) -> str:
+    """A YAML syntax error on one line: what the parser expected and where (line, column), without the excerpt."""
+    problem = getattr(exc, "problem", None)
+    if not problem:
+        return " ".join(str(exc).split())
+    context = getattr(exc, "context", None)
+    started = _at(getattr(exc, "context_mark", None)).replace(" at", " started at")
+    return f"{problem}{_at(getattr(exc, 'problem_mark', None))}" + (f" ({context}{started})" if context else "")
+
+
+def _at(mark: Any) -> str:
+    """' at line L, column C' of a YAML mark (1-based), or '' without one."""
+    return f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+
+
 def _loc(loc: tuple) -> str:
     """A pydantic location as a key of params.yaml: distill.lr, grid.k[1]."""
     out = ""
