@@ -9,7 +9,6 @@ the grid, which are often fixed by fixing the grid.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any
 
 from pydantic import BaseModel
 
@@ -136,7 +135,7 @@ RULES: tuple[tuple[tuple[str, ...], Callable[..., list[str]]], ...] = (
 )
 
 
-def problems(valid: Mapping[str, BaseModel | Any]) -> list[str]:
+def problems(valid: Mapping[str, BaseModel]) -> list[str]:
     """Every problem between the ``valid`` sections (name → validated section), primary ones first."""
     return [
         problem

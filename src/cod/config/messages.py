@@ -89,7 +89,9 @@ def describe(ann: Any) -> str:
     words = {float: "a number", int: "an integer", str: "a string", bool: "true or false", type(None): "null"}
     if ann in words:
         return words[ann]
-    return {list: "a list", dict: "a mapping"}.get(get_origin(ann), "a mapping")
+    if get_origin(ann) in (list, dict):
+        return {list: "a list", dict: "a mapping"}[get_origin(ann)]
+    return "a mapping" if isinstance(ann, type) and issubclass(ann, BaseModel) else str(ann)
 
 
 def _problem(e: Any, model: type[BaseModel]) -> str:
