@@ -35,6 +35,13 @@ _ENDPOINT_SEES = (
     "failed after R retries ({reason}); K more were not sent …`; sending stops at the first such failure"
 )
 _ENDPOINT_KEPT = "every answer received before the failure, in data/llm_cache; the error in ledger.jsonl"
+# the message of a model id neither cached nor reachable on the hub (tests/models/test_hub.py), after its key
+_HUB_MISS = [
+    "model 'nosuch-org/nosuch-model' was not found locally (no such folder, not in the Hugging Face cache) and the "
+    "hub https://huggingface.co cannot be reached (offline mode: HF_HUB_OFFLINE is set)",
+    "use a packaged model that works offline (embedded:all-MiniLM-L6-v2), a local folder holding the model, or a "
+    "network connection with HF_HUB_OFFLINE unset",
+]
 _COUNTED_SEES = "no error; the original gets no valid CFE and is counted in `originals_without_valid_cfe`"
 
 CASES: list[dict[str, Any]] = [
@@ -484,6 +491,135 @@ CASES: list[dict[str, Any]] = [
         "test": f"{_STUDY}::test_study_faults_stop_with_one_message",
         "expect": ["not committed", "--exploratory"],
         "setup": {"uncommitted": True},
+    },
+    # --- messages: one line per problem, the primary problem first -----------------------------------------
+    {
+        "id": "check-string-lr",
+        "fault": '`distill.lr: "fast"` (neither a number nor `tuned`)',
+        "what the user sees": "`cod check` (and every stage) exit 2, one line: `params.yaml: distill.lr: 'fast' is "
+        "not a valid value. Allowed: a number or 'tuned'` (before: three lines, one per member of pydantic's union)",
+        "what is kept": "nothing runs",
+        "test": f"{_CONFIG}::test_cod_check_lists_every_problem_one_line_each_primary_first",
+        "expect": ["distill.lr: 'fast' is not a valid value. Allowed: a number or 'tuned'"],
+        "setup": {"params": {"distill": {"lr": "fast"}}},
+    },
+    {
+        "id": "check-every-problem",
+        "fault": "a 3-seed grid at k = 12 with the default `tune` section (6 sensitivity seeds, sensitivity k = 8)",
+        "what the user sees": "`cod check` exit 2 listing both problems at once, one line each: "
+        "`tune.sensitivity_seeds: 6 is more than the 3 grid.seeds …; set it to at most 3` and "
+        "`tune.sensitivity_k: [8] are not in grid.k [12] …` (before: one per round)",
+        "what is kept": "nothing runs",
+        "test": f"{_CONFIG}::test_cod_check_lists_every_problem_one_line_each_primary_first",
+        "expect": [
+            "tune.sensitivity_seeds: 6 is more than the 3 grid.seeds it is taken from; set it to at most 3",
+            "tune.sensitivity_k: [8] are not in grid.k [12]; pick k from grid.k",
+        ],
+        "setup": {"params": {"grid": {"seeds": [0, 1, 2], "k": [12]}}},
+    },
+    {
+        "id": "check-k-beyond-data",
+        "fault": "`grid.k: [100000]`, more examples per class than the data has (`tune.sensitivity_k` left at [8])",
+        "what the user sees": "`cod check` exit 2, the real problem first: `grid.k: k=100000 needs k/2=50000 examples "
+        "per class, but class 'negative' of rt_sentences's training split has only 1400. Allowed for rt_sentences: "
+        "k <= 2800`, then `tune.sensitivity_k: [8] are not in grid.k [100000]` (before: only the second, and the "
+        "first after it was fixed)",
+        "what is kept": "nothing runs",
+        "test": f"{_CONFIG}::test_cod_check_lists_every_problem_one_line_each_primary_first",
+        "expect": [
+            "grid.k: k=100000 needs k/2=50000 examples per class",
+            "tune.sensitivity_k: [8] are not in grid.k [100000]",
+        ],
+        "setup": {"params": {"grid": {"k": [100000]}}},
+    },
+    {
+        "id": "check-yaml-syntax",
+        "fault": "params.yaml that is not valid YAML (e.g. an unclosed `[`)",
+        "what the user sees": "`cod check` (and every stage) exit 2, one line: `params.yaml is not valid YAML: "
+        "expected ',' or ']', but got '<stream end>' at line 2, column 1 (while parsing a flow sequence started at "
+        "line 1, column 7)` (before: the parser's seven-line report with excerpts)",
+        "what is kept": "nothing runs",
+        "test": f"{_CONFIG}::test_invalid_yaml_is_one_message",
+        "expect": [
+            "expected ',' or ']', but got '<stream end>' at line 2, column 1 (while parsing a flow sequence started "
+            "at line 1, column 7)"
+        ],
+        "setup": {"text": "grid: [unclosed\n"},
+    },
+    {
+        "id": "local-header-only",
+        "fault": "local CSV (`data.local.<name>`) with a header and no data rows",
+        "what the user sees": "`dvc repro prepare@<name>` exits 1: `10_prepare.py failed in cell N: DataError: "
+        "data.local.<name>.files.train: data/raw/<file>.csv has no data rows (a header only, or nothing); add "
+        "labelled rows to it or name another file here` (before: `needs at least two classes, found []`)",
+        "what is kept": "nothing is written to data/prepared/<name>",
+        "test": "tests/unit/test_data.py::test_local_file_without_data_rows_is_refused_naming_it",
+        "expect": [
+            "data.local.mine.files.train: {rel} has no data rows (a header only, or nothing); add labelled rows to "
+            "it or name another file here"
+        ],
+        "setup": {"file": "mine.csv", "content": "review,stars\n"},
+    },
+    {
+        "id": "local-empty-file",
+        "fault": "local JSONL or CSV file that is empty (0 bytes)",
+        "what the user sees": "as for a header-only file: `… has no data rows (a header only, or nothing) …` "
+        "(before: `column(s) [...] not found; available columns: []`, or for a CSV pandas' `No columns to parse from "
+        "file`)",
+        "what is kept": "nothing is written to data/prepared/<name>",
+        "test": "tests/unit/test_data.py::test_local_file_without_data_rows_is_refused_naming_it",
+        "expect": [
+            "data.local.mine.files.train: {rel} has no data rows (a header only, or nothing); add labelled rows to "
+            "it or name another file here"
+        ],
+        "setup": {"file": "mine.jsonl", "content": ""},
+    },
+    {
+        "id": "stage-kernel-noise",
+        "fault": "a stage that fails in a cell, e.g. prepare on a local file with one class only",
+        "what the user sees": "`cod run` / `dvc repro` exit 1 with the error and the path of its traceback only: "
+        "`10_prepare.py failed in cell N: DataError: one: needs at least two classes, found ['good']` (before: in "
+        "about one run of three a stray `[IPKernelApp] ERROR | KeyboardInterrupt caught in kernel.` line came first, "
+        "from the interrupt jupyter_client sends an idle kernel before shutting it down; it is no longer sent)",
+        "what is kept": "the executed notebook with the traceback; nothing is written to data/prepared/<name>",
+        "test": "tests/notebooks/test_runner.py::test_a_failing_stage_prints_only_its_error",
+        "expect": ["error: 10_prepare.py failed in cell 3: DataError: one: needs at least two classes, found ['good']"],
+        "setup": {"tries": 3},
+    },
+    {
+        "id": "hub-offline-teacher",
+        "fault": "`teacher.model` names a hub id that is not in the local cache while the hub cannot be reached "
+        "(no network, or `HF_HUB_OFFLINE=1`)",
+        "what the user sees": "the teacher stage exits 1 with one line: `ConfigError: teacher.model: model '<id>' was "
+        "not found locally (no such folder, not in the Hugging Face cache) and the hub https://huggingface.co cannot "
+        "be reached; use a packaged model that works offline (embedded:all-MiniLM-L6-v2), a local folder holding the "
+        "model, or a network connection with HF_HUB_OFFLINE unset` (before: `OSError: We couldn't connect to "
+        "'https://huggingface.co' …` over two lines, naming neither the key nor the model)",
+        "what is kept": "nothing is written for the stage",
+        "test": "tests/models/test_hub.py::test_an_unknown_model_id_offline_is_one_line_naming_its_key",
+        "expect": ["teacher.model: ", *_HUB_MISS],
+        "setup": {"field": "teacher.model"},
+    },
+    {
+        "id": "hub-offline-student",
+        "fault": "`distill.student` names a hub id that is neither cached nor reachable",
+        "what the user sees": "the distill (and tune) stages exit 1 with the same one line naming `distill.student`; "
+        "`counterfactuals.fluency_lm` likewise names its key and the packaged `embedded:gemma-3-270m`",
+        "what is kept": "nothing is written for the stage",
+        "test": "tests/models/test_hub.py::test_an_unknown_model_id_offline_is_one_line_naming_its_key",
+        "expect": ["distill.student: ", *_HUB_MISS],
+        "setup": {"field": "distill.student"},
+    },
+    {
+        "id": "verdict-excluded-target",
+        "fault": "a verdict cell excluded because its CoD arm trained on fewer than `report.min_cfe_share` of its "
+        "CFEs, whose interval is narrow enough for the target",
+        "what the user sees": 'reports/tables/verdict.md shows `–` under "target met" and `excluded (CFE budget)` '
+        "as the verdict (before: `yes`, as if the excluded cell had met the target)",
+        "what is kept": "the cell's numbers (gain, interval, half-width) in the table and in "
+        "results/aggregate/verdict.csv",
+        "test": "tests/report/test_verdict.py::test_an_excluded_cell_does_not_say_the_target_is_met",
+        "expect": ["| 3/3 | 2.5 | – | excluded (CFE budget) |"],
     },
 ]
 

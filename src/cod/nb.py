@@ -27,6 +27,17 @@ WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"  # a random model id; i
 TQDM_TIMES = re.compile(r" ?\[(?:\d+:)?\d\d:\d\d(?:<(?:(?:\d+:)?\d\d:\d\d|\?))?,[^,\]]*(,[^\]]*)?\]")
 
 
+def quiet_shutdown(manager: Any) -> bool:
+    """Whether ``manager`` is shutting its kernel down: a notebook has finished (or failed) and the kernel is idle.
+
+    jupyter_client interrupts a kernel before asking it to shut down; the SIGINT then often lands while the kernel
+    handles a message and it logs ``[IPKernelApp] ERROR | KeyboardInterrupt caught in kernel`` to the terminal, a
+    stray line before the real error. Not sent, the shutdown request alone stops the kernel (a kernel that does not
+    answer it is still killed after ``shutdown_wait_time``).
+    """
+    return bool(manager.shutting_down)
+
+
 def _kernel_manager_class() -> type:
     """A kernel manager talking to the kernel over local IPC sockets instead of unencrypted TCP."""
     from jupyter_client.manager import AsyncKernelManager
@@ -43,6 +54,11 @@ def _kernel_manager_class() -> type:
             await super()._async_cleanup_resources(restart=restart)
             if not restart:  # the folder goes with the kernel: one run per stage would otherwise leave one each
                 shutil.rmtree(self._socket_dir, ignore_errors=True)
+
+        async def _async_interrupt_kernel(self) -> None:
+            """Interrupt the kernel, except on the way to shutting it down (see quiet_shutdown)."""
+            if not quiet_shutdown(self):
+                await super()._async_interrupt_kernel()
 
     return IPCKernelManager
 

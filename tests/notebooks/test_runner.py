@@ -17,6 +17,7 @@ from cod.data import subsets
 from cod.errors import ConfigError
 from tests import tiny
 from tests.conftest import write_params
+from tests.reliability_cases import cases, ids
 
 pytestmark = pytest.mark.slow
 
@@ -150,3 +151,19 @@ def test_teacher_and_distill_notebooks_in_smoke_mode_on_the_embedded_default(rep
     assert json.loads((paths.synthetic_dir() / "metrics.json").read_text())["cfe_flip_rate"] == 100.0
     out = nb.run("notebooks/explore.py", {"k": 8})
     assert "Counterfactuals" in out.read_text()
+
+
+@pytest.mark.parametrize(
+    "case", cases("tests/notebooks/test_runner.py::test_a_failing_stage_prints_only_its_error"), ids=ids
+)
+def test_a_failing_stage_prints_only_its_error(repo, case):
+    lines = ["review,stars", *(f"review {i},good" for i in range(40))]  # one class only
+    (repo / "one.csv").write_text("\n".join(lines) + "\n")
+    local = {"files": {"train": "one.csv"}, "text_column": "review", "label_column": "stars"}
+    write_params(repo, data={"local": {"one": local}})
+    command = [sys.executable, "-m", "cod", "run", "notebooks/10_prepare.py", "-p", "dataset", "one"]
+    for _ in range(case["setup"]["tries"]):  # the stray kernel line came in about one run of three
+        proc = subprocess.run(command, cwd=repo, capture_output=True, text=True)
+        assert proc.returncode == 1
+        error, where = proc.stderr.splitlines()  # the error and where its traceback is: nothing else
+        assert error.startswith(case["expect"][0]) and where.startswith("full traceback in "), proc.stderr

@@ -11,7 +11,7 @@ import yaml
 
 from cod import config
 from cod.errors import ConfigError
-from tests.conftest import REPO
+from tests.conftest import REPO, write_params
 from tests.reliability_cases import cases, ids
 
 GOOD = yaml.safe_load((REPO / "params.yaml").read_text())
@@ -126,11 +126,13 @@ def test_load_validates_notebook_scalars(repo):
         config.load("subset", dataset="rt_sentences", k=8, seed=-2)
 
 
-def test_invalid_yaml_is_one_message(tmp_path):
+@pytest.mark.parametrize("case", cases("tests/unit/test_config.py::test_invalid_yaml_is_one_message"), ids=ids)
+def test_invalid_yaml_is_one_message(tmp_path, case):
     p = tmp_path / "params.yaml"
-    p.write_text("grid: [unclosed\n")
-    with pytest.raises(ConfigError, match="not valid YAML"):
+    p.write_text(case["setup"]["text"])
+    with pytest.raises(ConfigError) as info:
         config.load_params(p)
+    assert str(info.value) == f"{p} is not valid YAML: {case['expect'][0]}"  # one line, without the excerpt
 
 
 @pytest.mark.parametrize(
@@ -198,3 +200,36 @@ def test_gold_labels_with_the_llm_backend_pass_cod_check(repo):
     )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.startswith("params ok:")
+
+
+def cod_check(repo) -> subprocess.CompletedProcess:
+    """`cod check` run in ``repo`` (its params.yaml)."""
+    return subprocess.run([sys.executable, "-m", "cod", "check"], capture_output=True, text=True, cwd=repo)
+
+
+@pytest.mark.parametrize(
+    "case", cases("tests/unit/test_config.py::test_cod_check_lists_every_problem_one_line_each_primary_first"), ids=ids
+)
+def test_cod_check_lists_every_problem_one_line_each_primary_first(repo, case):
+    write_params(repo, **case["setup"]["params"])
+    proc = cod_check(repo)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    lines = proc.stderr.splitlines()
+    expect = case["expect"]
+    head = "error: params.yaml: " if len(expect) == 1 else f"error: params.yaml has {len(expect)} problems:"
+    assert lines[0].startswith(head), proc.stderr
+    problems = [lines[0].removeprefix(head)] if len(expect) == 1 else [line.strip() for line in lines[1:]]
+    assert len(lines) == len(expect) + (len(expect) > 1), proc.stderr  # one line per problem, in this order
+    for line, fragment in zip(problems, expect, strict=True):
+        assert fragment in line, (fragment, proc.stderr)
+    for noise in ("literal[", ".float", "Input should be", "validation error"):  # pydantic's own wording
+        assert noise not in proc.stderr, proc.stderr
+
+
+def test_problems_of_valid_sections_are_listed_beside_a_broken_section():
+    raw = copy.deepcopy(GOOD)
+    raw["teacher"]["lr"] = "fast"  # a broken section ...
+    raw["grid"]["seeds"] = [0, 1]  # ... does not hide the rules between the valid ones
+    msg = error_of(raw)
+    assert msg.startswith("params.yaml has 2 problems:\n  teacher.lr: Input should be a valid number")
+    assert msg.splitlines()[2].startswith("  tune.sensitivity_seeds: 6 is more than the 2 grid.seeds")

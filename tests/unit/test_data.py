@@ -357,3 +357,15 @@ def test_sources_without_a_drop_record_write_no_dropped_rows_key(tmp_path):
     c = corpus_mod.Corpus("t", ["n", "p"], {"train": good, "validation": good, "test": good}, {})
     assert "dropped_rows" not in corpus_mod.save(c, tmp_path)
     assert corpus_mod.dropped_summary(c).empty
+
+
+@pytest.mark.parametrize("case", cases(HERE + "test_local_file_without_data_rows_is_refused_naming_it"), ids=ids)
+def test_local_file_without_data_rows_is_refused_naming_it(repo, case):
+    rel = f"data/raw/{case['setup']['file']}"
+    (repo / rel).parent.mkdir(parents=True, exist_ok=True)
+    (repo / rel).write_text(case["setup"]["content"])
+    with pytest.raises(DataError) as info:
+        load_mine(rel)
+    assert str(info.value) == case["expect"][0].format(rel=rel)
+    assert "\n" not in str(info.value) and "two classes" not in str(info.value)
+    assert not (repo / "data" / "prepared").exists()

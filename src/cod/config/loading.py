@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TypedDict, overload
 
 import yaml
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from cod import method_registry, paths
-from cod.config import sections
+from cod.config import cross, messages, sections
 from cod.config.checks import check_choice, check_k, check_seed
-from cod.config.messages import readable, unknown_dataset
-from cod.data import budget, registry
+from cod.config.messages import unknown_dataset
+from cod.data import registry
 from cod.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -38,32 +37,39 @@ def read_yaml(path: Path) -> dict[str, Any]:
     except FileNotFoundError:
         raise ConfigError(f"{path} not found; run from the repository root or set COD_ROOT") from None
     except yaml.YAMLError as exc:
-        raise ConfigError(f"{path} is not valid YAML: {exc}") from None
+        raise ConfigError(f"{path} is not valid YAML: {messages.yaml_problem(exc)}") from None
     if not isinstance(raw, dict):
         raise ConfigError(f"{path} must be a mapping of sections (grid, data, subset, ...)")
     return raw
 
 
-def _check_ks_fit(dataset: str, ks: Iterable[int], params: sections.Params, where: str) -> None:
-    """The data package's k-fits check, its message prefixed with where the k came from."""
-    data = params.data
-    try:
-        budget.check_ks_fit(dataset, ks, data.validation_fraction, data.test_fraction, params.subset.cfe_fraction)
-    except ConfigError as exc:
-        raise ConfigError(f"{where}: {exc}") from None
+def valid_sections(raw: dict[str, Any], failed: set[str]) -> dict[str, BaseModel]:
+    """The sections of ``raw`` that validate on their own (all but ``failed``; a missing optional one: its default)."""
+    out: dict[str, BaseModel] = {}
+    for name, field in sections.Params.model_fields.items():
+        if name in failed:
+            continue
+        if name in raw:
+            out[name] = field.annotation.model_validate(raw[name])
+        else:
+            out[name] = field.get_default(call_default_factory=True)
+    return out
 
 
 def load_params(path: Path | None = None, raw: dict[str, Any] | None = None) -> sections.Params:
-    """Validate the whole params.yaml (or an already-read mapping) and return it typed."""
+    """Validate the whole params.yaml (or an already-read mapping) and return it typed; else list every problem."""
     path = path or paths.params_file()
     raw = read_yaml(path) if raw is None else raw
     try:
-        params = sections.Params.model_validate(raw)
+        params: sections.Params | None = sections.Params.model_validate(raw)
+        found: list[str] = []
+        valid = dict(params)
     except ValidationError as exc:
-        raise ConfigError(readable(exc, path.name, sections.Params)) from None
-    ks = sorted({*params.grid.k, *(params.tune.k or [])})
-    for name in params.grid.datasets:
-        _check_ks_fit(name, ks, params, f"{path.name}: grid.k")
+        params, found = None, messages.problems(exc, sections.Params)
+        valid = valid_sections(raw, {str(e["loc"][0]) for e in exc.errors() if e["loc"]})
+    found += cross.problems(valid)
+    if found or params is None:
+        raise ConfigError(messages.report(path.name, found))
     return params
 
 
@@ -113,6 +119,8 @@ def load(
             check_choice(mode, sections.DATA_MODES, "data mode")
     except ValueError as exc:
         raise ConfigError(f"notebook parameter: {exc}") from None
-    if dataset is not None and k is not None:
-        _check_ks_fit(dataset, [k], params, "notebook parameter")
+    given = dataset is not None and k is not None
+    misfits = cross.k_fit_problems(dataset, [k], params.data, params.subset, "notebook parameter") if given else []
+    if misfits:
+        raise ConfigError(misfits[0])
     return getattr(params, section)

@@ -9,8 +9,7 @@ from typing import Any, ClassVar, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from cod import method_registry
-from cod.config.checks import check_cfe_labels, check_choice, check_k, check_seeds, unique
-from cod.config.messages import unknown_dataset
+from cod.config.checks import check_choice, check_k, check_seeds, unique
 from cod.data import registry
 
 # The offline generator's kinds of counterfactual (section counterfactuals.editor): semantic edits a person would make,
@@ -479,7 +478,7 @@ class SyntheticConfig(_Strict):
 
 
 class Params(_Strict):
-    """The whole params.yaml, validated."""
+    """The whole params.yaml, each section validated (the rules between sections: cod.config.cross)."""
 
     grid: GridConfig
     data: DataConfig
@@ -491,38 +490,6 @@ class Params(_Strict):
     report: ReportConfig
     synthetic: SyntheticConfig
     explanations: ExplanationsConfig = Field(default_factory=ExplanationsConfig)
-
-    @model_validator(mode="after")
-    def _cross_checks(self) -> Params:
-        known = set(registry.BUILTIN) | set(self.data.local)
-        for name in self.grid.datasets:
-            if name not in known:
-                raise ValueError("grid.datasets: " + unknown_dataset(name, known))
-        for k in self.grid.k:
-            n_orig = k * (1 - self.subset.cfe_fraction)
-            if abs(n_orig - round(n_orig)) > 1e-9 or round(n_orig) < 1:
-                raise ValueError(
-                    f"grid.k / subset.cfe_fraction: k={k} with cfe_fraction={self.subset.cfe_fraction} gives "
-                    f"{n_orig:g} real examples for CoD; choose k and cfe_fraction so that "
-                    "k*(1-cfe_fraction) is a positive whole number"
-                )
-        overlap = sorted(set(self.tune.seeds) & set(self.grid.seeds))
-        if overlap:
-            raise ValueError(
-                f"tune.seeds: {overlap} are also grid.seeds; tuning must use draws the results never use "
-                "(e.g. tune.seeds: [1000, 1001, 1002])"
-            )
-        if self.tune.sensitivity_seeds > len(self.grid.seeds):
-            raise ValueError(
-                f"tune.sensitivity_seeds: {self.tune.sensitivity_seeds} is more than the {len(self.grid.seeds)} "
-                "grid.seeds it is taken from"
-            )
-        missing = sorted(set(self.tune.sensitivity_k) - set(self.grid.k))
-        if missing:
-            raise ValueError(f"tune.sensitivity_k: {missing} are not in grid.k {self.grid.k}; pick k from grid.k")
-        check_cfe_labels(self.counterfactuals.keep, self.distill.cfe_label)
-        check_cfe_kinds(self.grid.data_modes, self.counterfactuals, self.distill.cfe_label)
-        return self
 
     def cod_kind(self, mode: str) -> str:
         """The kind of counterfactual a CoD data mode trains on: ``cod-<kind>``, or for ``cod`` the backend's."""

@@ -37,8 +37,19 @@ def read_table(path: Path, fmt: str | None, where: str) -> pd.DataFrame:
         raise DataError(f"{where}: file {path} not found (paths are relative to the repository root)")
     try:
         return READERS[fmt](path)
+    except pd.errors.EmptyDataError:  # an empty file: no header, no rows
+        return pd.DataFrame()
     except Exception as exc:  # a parser error of any reader becomes one readable message
         raise DataError(f"{where}: cannot read {path} as {fmt}: {exc}") from None
+
+
+def require_rows(raw: pd.DataFrame, rel: str, where: str) -> None:
+    """Refuse a file without data rows (empty, or a header only)."""
+    if len(raw) == 0:
+        raise DataError(
+            f"{where}: {rel} has no data rows (a header only, or nothing); add labelled rows to it or name another "
+            "file here"
+        )
 
 
 def blank(column: pd.Series) -> pd.Series:
@@ -154,6 +165,7 @@ def load_local(
         where = f"data.local.{name}.files.{split}"
         path = paths.root() / rel
         raw = read_table(path, format, where)
+        require_rows(raw, rel, where)
         require_columns(raw, [*texts, label_column], where)
         raw, dropped[split] = drop_incomplete(raw, texts, label_column, where)
         frames[split] = normalise_frame(

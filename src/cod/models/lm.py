@@ -25,6 +25,7 @@ import torch
 from cod import paths
 from cod.errors import ConfigError, DataError
 from cod.fetch import Pinned, fetch
+from cod.models.hub import named
 
 EMBEDDED_PREFIX = "embedded:"
 LM_STAGE = "dvc repro lm"
@@ -228,13 +229,14 @@ def resolve_lm(spec: str) -> str:
     return str(folder)
 
 
-def load_lm(spec: str) -> tuple[Any, Any]:
+def load_lm(spec: str, field: str = "counterfactuals.fluency_lm") -> tuple[Any, Any]:
     """(causal LM in float32 and eval mode, tokenizer) for ``embedded:NAME``, a hub id or a local folder."""
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     where = resolve_lm(spec)
-    tokenizer = AutoTokenizer.from_pretrained(where)
-    model = AutoModelForCausalLM.from_pretrained(where, dtype=torch.float32)
+    with named(spec, field, [f"{EMBEDDED_PREFIX}{name}" for name in EMBEDDED_LMS]):
+        tokenizer = AutoTokenizer.from_pretrained(where)
+        model = AutoModelForCausalLM.from_pretrained(where, dtype=torch.float32)
     model.eval()
     return model, tokenizer
 

@@ -12,6 +12,7 @@ from torch import nn
 from cod import paths
 from cod.errors import ConfigError
 from cod.fetch import Pinned, fetch
+from cod.models.hub import named
 
 EMBEDDED_PREFIX = "embedded:"
 
@@ -66,11 +67,17 @@ def ensure_pad_token(tokenizer: Any) -> Any:
     return tokenizer
 
 
-def load_tokenizer(spec: str) -> Any:
-    """The tokenizer of a model spec, with a pad token."""
+def packaged() -> list[str]:
+    """The embedded model specs, which load without the hub."""
+    return [f"{EMBEDDED_PREFIX}{name}" for name in EMBEDDED_MODELS]
+
+
+def load_tokenizer(spec: str, field: str | None = None) -> Any:
+    """The tokenizer of a model spec (``field``: the params key naming it, for the message), with a pad token."""
     from transformers import AutoTokenizer
 
-    return ensure_pad_token(AutoTokenizer.from_pretrained(resolve(spec)))
+    with named(spec, field, packaged()):
+        return ensure_pad_token(AutoTokenizer.from_pretrained(resolve(spec)))
 
 
 def transformer_layers(model: nn.Module) -> nn.ModuleList:
@@ -109,12 +116,14 @@ def load_classifier(
     layers: list[int] | None = None,
     label_names: list[str] | None = None,
     dropout: float | None = None,
+    field: str | None = None,
 ) -> tuple[nn.Module, Any]:
-    """(model, tokenizer) for sequence classification; a new head when the checkpoint has none."""
+    """(model, tokenizer) for sequence classification; a new head when the checkpoint has none; ``field``: the params
+    key naming ``spec``, for the message when it is neither local nor reachable."""
     from transformers import AutoModelForSequenceClassification
     from transformers.utils import logging as hf_logging
 
-    tokenizer = load_tokenizer(spec)
+    tokenizer = load_tokenizer(spec, field)
     kwargs: dict[str, Any] = {"num_labels": num_labels, "dtype": torch.float32}
     if label_names:
         kwargs["id2label"] = dict(enumerate(label_names))
@@ -122,7 +131,8 @@ def load_classifier(
     verbosity = hf_logging.get_verbosity()
     hf_logging.set_verbosity_error()  # "newly initialized classifier" is expected here
     try:
-        model = AutoModelForSequenceClassification.from_pretrained(resolve(spec), **kwargs)
+        with named(spec, field, packaged()):
+            model = AutoModelForSequenceClassification.from_pretrained(resolve(spec), **kwargs)
     finally:
         hf_logging.set_verbosity(verbosity)
     if model.config.pad_token_id is None:

@@ -20,7 +20,9 @@ def load_encoder(
 ) -> tuple[nn.Module, Any]:
     """(model, tokenizer) of ``distill.student`` cut to ``distill.student_layers``, as distill loads it; frozen, in
     eval mode, on ``device`` (its new classification head is never used)."""
-    model, tokenizer = load_classifier(spec, len(label_names), layers=layers, label_names=label_names)
+    model, tokenizer = load_classifier(
+        spec, len(label_names), layers=layers, label_names=label_names, field="distill.student"
+    )
     model.requires_grad_(False)
     return model.eval().to(device), tokenizer
 

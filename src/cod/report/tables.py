@@ -330,7 +330,8 @@ def verdict_table(
     """The verdict in display form: one row per (contrast ×) dataset × k × method, gain mean ± std, interval, n,
     half-width. The CoD − clean contrast alone reads as before ('CoD gain', 'CoD better' / 'KD better'); other
     contrasts get a contrast column and verdicts naming the better arm. A gain is marked ‡ when an arm was short of
-    its CFE budget and § when an arm's (dataset, k, mode) is among ``fallback`` (mostly a fallback's CFEs)."""
+    its CFE budget and § when an arm's (dataset, k, mode) is among ``fallback`` (mostly a fallback's CFEs).
+    An excluded cell meets no target ('–')."""
     default = is_default_contrast(verdicts)
     rows = []
     for r in verdicts.itertuples(index=False):
@@ -353,7 +354,7 @@ def verdict_table(
                 "interval": "–" if math.isnan(half) else f"[{signed(r.ci_low)}, {signed(r.ci_high)}]",
                 "n": f"{int(r.n)}/{int(r.n_expected)}",
                 "half-width": "–" if math.isnan(half) else f"{half:.1f}",
-                "target met": "yes" if bool(r.meets_target) else "no",
+                "target met": "–" if bool(r.excluded) else "yes" if bool(r.meets_target) else "no",
                 "verdict": label,
             }
         )

@@ -118,7 +118,7 @@ def prepare(dataset: str, cfg: DistillConfig, accelerator: Any = None) -> Setup:
     accelerator = accelerator or shared_accelerator()
     names = load_meta(dataset)["label_names"]
     teacher, t_tok, t_metrics = load_teacher(dataset)
-    tokenizer = load_tokenizer(cfg.student)
+    tokenizer = load_tokenizer(cfg.student, "distill.student")
     check_same_vocabulary(t_tok, tokenizer, t_metrics.get("model", "the teacher"), cfg.student)
     teacher.to(accelerator.device)
     splits = {s: load_split(dataset, s) for s in ("validation", "test")}
@@ -169,7 +169,9 @@ def distill(
 
     # 1. inputs: the student and its fixed batches (tokenised with the setup's tokenizer, checked against the teacher's)
     set_seed(seed)
-    student, _ = load_classifier(cfg.student, len(names), layers=cfg.student_layers, label_names=names)
+    student, _ = load_classifier(
+        cfg.student, len(names), layers=cfg.student_layers, label_names=names, field="distill.student"
+    )
     student.to(accelerator.device)
     frame = training_frame(dataset, k, seed, mode) if frame is None else frame
     batches, index = make_batches(

@@ -84,7 +84,7 @@ def train_teacher(
     from accelerate.utils import set_seed
 
     set_seed(cfg.seed)
-    model, tokenizer = load_classifier(cfg.model, len(label_names), label_names=label_names)
+    model, tokenizer = load_classifier(cfg.model, len(label_names), label_names=label_names, field="teacher.model")
     train = training_rows(splits["train"], cfg.smoke_train_examples if smoke else cfg.max_train_examples)
     if train.empty:
         raise DataError("the teacher's training split is empty")
