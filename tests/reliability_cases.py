@@ -248,7 +248,7 @@ CASES: list[dict[str, Any]] = [
     {
         "id": "editor-offensive",
         "fault": 'the editor\'s last-resort antonyms reach a word of an offensive-word list ("oral" → "anal")',
-        "what the user sees": "nothing: the candidate is dropped before scoring (better-profanity's list; a word "
+        "what the user sees": "nothing: the candidate is dropped before scoring (glin-profanity's English list; a word "
         "the original already has is not filtered), so the editor tries its other edits",
         "what is kept": "CFEs without the offensive replacement",
         "test": "tests/training/test_operators.py::test_the_editor_never_proposes_an_offensive_word",

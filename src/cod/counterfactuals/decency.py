@@ -1,5 +1,7 @@
-"""No offensive words from the editor: candidate rewrites that insert a word of better-profanity's maintained list
-are dropped before they are scored (a word the original text already has is not the editor's doing)."""
+"""No offensive words from the editor: candidate rewrites that insert a word of glin-profanity's maintained English
+list are dropped before they are scored (a word the original text already has is not the editor's doing). That list
+holds sexual terms and slurs but not the ordinary negative words of reviews (ugly, stupid, hell, crap, kill), which an
+antonym may rightly insert."""
 
 from __future__ import annotations
 
@@ -10,17 +12,17 @@ from cod.counterfactuals.operators import Op, norm
 
 
 @lru_cache(maxsize=1)
-def _censor():
-    """better-profanity's censor, loaded with the package's own word list (its spelling variants included)."""
-    from better_profanity import Profanity
+def _filter():
+    """glin-profanity's filter on its English dictionary (whole words, with the package's own spelling variants)."""
+    from glin_profanity import Filter
 
-    return Profanity()
+    return Filter({"languages": ["english"]})
 
 
 @lru_cache(maxsize=65536)
 def offensive(text: str) -> bool:
-    """Whether ``text`` (a word, or a slot's new words) holds a word or phrase of better-profanity's list."""
-    return bool(text.strip()) and _censor().contains_profanity(text)
+    """Whether ``text`` (a word, or a slot's new words) holds a word or phrase of glin-profanity's English list."""
+    return bool(text.strip()) and bool(_filter().is_profane(text))
 
 
 def inserted(words: list[str], change: dict[int, str]) -> str:
