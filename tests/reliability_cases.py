@@ -402,8 +402,9 @@ CASES: list[dict[str, Any]] = [
         "fault": "the teacher predicts one class for every validation row (an imbalanced set, too few updates, an "
         "unweighted loss): validation accuracy 85 %, MCC 0",
         "what the user sees": "`dvc repro teacher@<name>` exits 1: `20_teacher.py failed in cell N: DegenerateTeacher: "
-        "teacher of <name> is no better than chance on validation: accuracy 85.0%, balanced accuracy 50.0% (needs >= "
-        "55.0%: chance 1/2 + teacher.chance_margin 0.05), MCC 0.00, predicted classes: positive 20 of 20 (100%), "
+        "teacher of <name> is at or near chance on validation: accuracy 85.0%, balanced accuracy 50.0% (needs >= "
+        "55.0%: chance 1/2 + teacher.chance_margin 0.05), MCC 0.00 (needs >= 0.2: teacher.min_mcc; chance 0), "
+        "predicted classes: positive 20 of 20 (100%), "
         "negative 0 (0%). Fixes: train longer (teacher.min_steps, now 150; teacher.epochs, now 3), weight the classes "
         "(teacher.class_weights: balanced; the loss was unweighted), check the training labels (class_counts in "
         "data/prepared/<name>/meta.json); or set teacher.allow_degenerate: true to go on with this teacher` (before: "
@@ -412,9 +413,10 @@ CASES: list[dict[str, Any]] = [
         "caches nothing; the executed notebook keeps the traceback",
         "test": f"{_TEACHER}::test_a_constant_teacher_stops_the_stage_and_writes_nothing",
         "expect": [
-            "teacher of rt_sentences is no better than chance on validation: accuracy 85.0%, balanced accuracy 50.0% "
-            "(needs >= 55.0%: chance 1/2 + teacher.chance_margin 0.05), MCC 0.00, predicted classes: positive 20 of 20 "
-            "(100%), negative 0 (0%). Fixes: train longer (teacher.min_steps, now 150; teacher.epochs, now 3)",
+            "teacher of rt_sentences is at or near chance on validation: accuracy 85.0%, balanced accuracy 50.0% "
+            "(needs >= 55.0%: chance 1/2 + teacher.chance_margin 0.05), MCC 0.00 (needs >= 0.2: teacher.min_mcc; "
+            "chance 0), predicted classes: positive 20 of 20 (100%), negative 0 (0%). Fixes: train longer "
+            "(teacher.min_steps, now 150; teacher.epochs, now 3)",
             "weight the classes (teacher.class_weights: balanced; the loss was unweighted)",
             "or set teacher.allow_degenerate: true to go on with this teacher",
         ],

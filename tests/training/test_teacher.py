@@ -22,7 +22,7 @@ from cod.training.evaluate import balanced_accuracy
 from cod.training.loop import FitResult
 from cod.training.teacher import CrossEntropyStep, TeacherResult, split_metrics, train_teacher
 from tests import tiny
-from tests.conftest import write_params
+from tests.conftest import project_section, write_params
 from tests.reliability_cases import cases, ids
 
 THIS = "tests/training/test_teacher.py"
@@ -114,6 +114,29 @@ def test_min_steps_extends_training_and_early_stopping_waits_for_it(repo, tmp_pa
 
 
 # --- the stage: a teacher no better than chance stops it, writing nothing --------------------------------------------
+
+
+def test_a_three_class_teacher_above_the_balanced_floor_but_with_a_low_mcc_stops():
+    """65 / 10 / 25 % validation rows; the teacher mostly says the majority class: balanced accuracy 38.8 % clears
+    1/3 + 0.05, MCC 0.17 does not clear teacher.min_mcc (0.2): the rule stops it on MCC alone."""
+    from sklearn.metrics import matthews_corrcoef
+
+    from cod.training.degenerate import degenerate_message
+
+    labels = np.array([0] * 65 + [1] * 10 + [2] * 25)
+    pred = np.array([0] * 60 + [2] * 5 + [0] * 10 + [2] * 6 + [0] * 19)
+    metrics = {
+        "validation_accuracy": float((labels == pred).mean()),
+        "validation_balanced_accuracy": balanced_accuracy(labels, pred),
+        "validation_mcc": float(matthews_corrcoef(labels, pred)),
+    }
+    assert metrics["validation_balanced_accuracy"] > 1 / 3 + 0.05 and 0 < metrics["validation_mcc"] < 0.2
+    logits = np.eye(3, dtype=np.float32)[pred]
+    cfg = config.TeacherConfig(**project_section("teacher"))
+    message = degenerate_message(metrics, logits, ["a", "b", "c"], cfg, "three")
+    assert message is not None and "MCC 0.17 (needs >= 0.2: teacher.min_mcc; chance 0)" in message
+    assert "predicted classes: a 89 of 100 (89%), c 11 (11%), b 0 (0%)" in message
+    assert degenerate_message(metrics, logits, ["a", "b", "c"], cfg.model_copy(update={"min_mcc": 0.1}), "x") is None
 
 
 def constant_result(splits: dict[str, pd.DataFrame], spec: str, cfg: config.TeacherConfig) -> TeacherResult:

@@ -144,8 +144,10 @@ class TeacherConfig(_Strict):
     # with the highest validation balanced accuracy
     class_weights: Literal["auto", "none", "balanced"] = "auto"
     imbalance_ratio: float = Field(default=1.5, ge=1)  # also: student tables show balanced accuracy beyond it
-    # the teacher must beat chance on validation: balanced accuracy >= 1/C + chance_margin, else the stage stops
+    # the teacher must beat chance on validation: balanced accuracy >= 1/C + chance_margin and MCC >= min_mcc
+    # (chance: 0), else the stage stops
     chance_margin: float = Field(default=0.05, ge=0, lt=0.5)
+    min_mcc: float = Field(default=0.2, ge=-1, le=1)
     allow_degenerate: bool = False  # true = keep a teacher no better than chance (the stage warns and goes on)
 
 

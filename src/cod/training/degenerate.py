@@ -1,4 +1,4 @@
-"""A teacher no better than chance stops its stage: the rule, and one message with its numbers and the fixes."""
+"""A teacher at or near chance stops its stage: the rule, and one message with its numbers and the fixes."""
 
 from __future__ import annotations
 
@@ -34,10 +34,11 @@ def predicted_shares(logits: np.ndarray, label_names: list[str]) -> str:
 def degenerate_message(
     metrics: dict[str, Any], logits: np.ndarray, label_names: list[str], cfg: TeacherConfig, dataset: str
 ) -> str | None:
-    """The one-line message for a teacher whose validation balanced accuracy is below chance_floor, else None."""
+    """The one-line message for a teacher whose validation balanced accuracy is below chance_floor or whose validation
+    MCC is below teacher.min_mcc (chance: 0), else None."""
     floor = chance_floor(len(label_names), cfg.chance_margin)
-    balanced = float(metrics["validation_balanced_accuracy"])
-    if balanced >= floor:
+    balanced, mcc = float(metrics["validation_balanced_accuracy"]), float(metrics["validation_mcc"])
+    if balanced >= floor and mcc >= cfg.min_mcc:
         return None
     weighted = metrics.get("class_weights") is not None
     weights = (
@@ -46,9 +47,10 @@ def degenerate_message(
         else "weight the classes (teacher.class_weights: balanced; the loss was unweighted)"
     )
     return (
-        f"teacher of {dataset} is no better than chance on validation: accuracy {metrics['validation_accuracy']:.1%}, "
+        f"teacher of {dataset} is at or near chance on validation: accuracy {metrics['validation_accuracy']:.1%}, "
         f"balanced accuracy {balanced:.1%} (needs >= {floor:.1%}: chance 1/{len(label_names)} + "
-        f"teacher.chance_margin {cfg.chance_margin:g}), MCC {metrics['validation_mcc']:.2f}, predicted classes: "
+        f"teacher.chance_margin {cfg.chance_margin:g}), MCC {mcc:.2f} (needs >= {cfg.min_mcc:g}: teacher.min_mcc; "
+        f"chance 0), predicted classes: "
         f"{predicted_shares(logits, label_names)}. Fixes: train longer (teacher.min_steps, now {cfg.min_steps}; "
         f"teacher.epochs, now {cfg.epochs}), {weights}, check the training labels (class_counts in "
         f"data/prepared/{dataset}/meta.json)"
