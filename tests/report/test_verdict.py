@@ -225,6 +225,77 @@ def test_the_default_contrast_reads_as_before(tmp_path):
     assert "| dataset | k | method | CoD gain |" in text and "contrast" not in text.split("\n\n")[1]
 
 
+def test_the_verdict_names_its_metric_when_a_dataset_is_imbalanced(tmp_path):
+    table = gains([("d", "kd", 8, [1.0, 2.0], 1.0)])
+    text = tables.write_verdict(aggregate.verdict(table), tmp_path / "v.md", imbalanced=["d"]).read_text()
+    assert "Metric: the verdict decides on accuracy, also on d, whose test split is imbalanced" in text
+    assert "balanced accuracy beside it" in text
+    assert "Metric:" not in tables.write_verdict(aggregate.verdict(table), tmp_path / "w.md").read_text()
+
+
+def fallback_cfes(made: list[tuple[int, int, int]], mode: str = "cod", kind: str = "llm") -> pd.DataFrame:
+    """cfe_quality rows of one dataset × k × mode: (seed, CFEs kept, of them made by the fallback editor)."""
+    return pd.DataFrame(
+        [
+            {"dataset": "d", "k": 8, "seed": s, "mode": mode, "kind": kind, "status": "ok", "cfe_rows": n}
+            | {"generator": kind, "fallback_cfes": f, "fallback_generator": "editor:semantic" if f else None}
+            for s, n, f in made
+        ]
+    )
+
+
+def test_a_mostly_fallback_arm_is_flagged_and_named_as_what_it_is(tmp_path):
+    [case] = cases("tests/report/test_verdict.py::test_a_mostly_fallback_arm_is_flagged_and_named_as_what_it_is")
+    table = gains([("d", "kd", 8, [1.0, -1.0, 0.5], 1.0)])
+    cfes = fallback_cfes([(0, 4, 4), (1, 4, 4), (2, 4, 3)])  # 11 of the 12 kept CFEs are the editor's
+    kinds = tables.true_kinds({"cod": "llm"}, cfes)
+    assert kinds == {"cod": "llm → editor fallback (11/12)"}
+    text = tables.write_verdict(aggregate.verdict(table), tmp_path / "v.md", cfes=cfes, kinds=kinds).read_text()
+    assert all(piece in text + kinds["cod"] for piece in case["expect"])
+    assert "| d | 8 | KD | +0.2 ± 1.0 § |" in text
+    assert (
+        "CFEs made by a fallback, not by the arm's own generator (kept CFEs, all seeds' sets): llm arm (`cod`), d k=8: "
+        "11 of 12 (92%) by editor:semantic §." in text
+    )
+    assert "§ an arm of the cell had more than 50% of its kept CFEs made by its fallback" in text
+    quality = tables.cfe_kind_quality_table(cfes, kinds)
+    assert quality.loc[0, "kind"] == "llm → editor fallback (11/12) (cod)"
+    assert quality.loc[0, "made by a fallback"] == "11/12 (92%)"
+    # half or less: the share is still stated, without the mark; none at all: no footnote
+    some = fallback_cfes([(0, 4, 2), (1, 4, 0)])
+    text = tables.write_verdict(aggregate.verdict(table), tmp_path / "w.md", cfes=some).read_text()
+    assert "d k=8: 2 of 8 (25%) by editor:semantic." in text and "§" not in text
+    assert tables.true_kinds({"cod": "llm"}, some) == {"cod": "llm"}
+    none = fallback_cfes([(0, 4, 0)], kind="semantic")
+    assert "fallback" not in tables.write_verdict(aggregate.verdict(table), tmp_path / "x.md", cfes=none).read_text()
+
+
+def test_the_samples_name_the_fallback_maker():
+    from cod.report.samples import sample_markdown
+
+    records = pd.DataFrame(
+        {
+            "seed": 0,
+            "mode": "cod",
+            "idx": range(3),
+            "original": "a good film",
+            "cfe": "a bad film",
+            "valid": True,
+            "p_new_class": 0.9,
+            "ppl_ratio": 1.0,
+            "edits": [[{"slot": 1, "op": "antonym", "old": "good", "new": "bad"}]] * 3,
+            "generator": ["llm", "editor:semantic", "editor:semantic"],
+            "primary": "llm",
+        }
+    )
+    text = sample_markdown("d", records, {"cod": "llm → editor fallback (2/3)"})
+    assert "## cod: llm → editor fallback (2/3) (3 kept; 2 of them made by the fallback editor:semantic of 3" in text
+    assert text.count("| antonym (by the fallback editor:semantic) |") == 2 and text.count("| antonym |") == 1
+    assert "(by the fallback editor:semantic)`." in text  # the legend
+    plain = sample_markdown("d", records.assign(generator="llm"), {"cod": "llm"})
+    assert "fallback" not in plain
+
+
 @pytest.mark.parametrize(
     "case", cases("tests/report/test_verdict.py::test_an_excluded_cell_does_not_say_the_target_is_met"), ids=ids
 )
