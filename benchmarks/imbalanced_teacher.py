@@ -50,7 +50,8 @@ def run_variant(root: Path, csv: Path, teacher: dict) -> dict:
     """The teacher stage on the file with ``teacher`` overrides: its metrics, or its failure message."""
     params = yaml.safe_load((root / "params.yaml").read_text())
     params["data"]["local"] = {"imb3": {"files": {"train": str(csv)}, "text_pair_column": "text_pair"}}
-    params["grid"]["datasets"] = ["imb3"]
+    params["grid"].update(datasets=["imb3"], k=[12])  # k splits evenly over 3 classes (only the teacher runs here)
+    params["tune"]["sensitivity_k"] = [12]
     params["teacher"].update(teacher)
     (root / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
     start = time.perf_counter()
@@ -63,7 +64,10 @@ def run_variant(root: Path, csv: Path, teacher: dict) -> dict:
         metrics = json.loads(metrics_file.read_text())
         return {"exit": 0, "seconds": seconds, "metrics": metrics, "message": None}
     lines = (proc.stdout + proc.stderr).splitlines()
-    message = next((line for line in lines if "DegenerateTeacher:" in line), lines[-1] if lines else "")
+    # the stage's own message: the degenerate-teacher stop, else the first error line (a config problem, say)
+    message = next((line for line in lines if "DegenerateTeacher:" in line), None) or next(
+        (line for line in lines if "Error" in line or "error:" in line), lines[-1] if lines else ""
+    )
     return {
         "exit": proc.returncode,
         "seconds": seconds,
