@@ -101,7 +101,8 @@ def render(counts: dict[str, int], results: dict[str, dict], rows: int, seed: in
             lines.append(f"| {name} | stopped (exit {r['exit']}) | – | – | – | – | – | – | {r['seconds']:.0f} |")
             continue
         weights = m.get("class_weights")
-        shown = ", ".join(f"{w:.2f}" for w in weights) if weights else "none"
+        pairs = weights.items() if isinstance(weights, dict) else enumerate(weights or [])
+        shown = ", ".join(f"{name} {float(w):.2f}" for name, w in pairs) or "none"
         lines.append(
             f"| {name} | passed | {m.get('epochs_run', '–')} | {shown} | {m['validation_accuracy']:.1%} "
             f"| {m['validation_balanced_accuracy']:.1%} | {m['validation_mcc']:.2f} | {m['test_mcc']:.2f} "
