@@ -107,8 +107,10 @@ def as_displayed(text: str) -> str:
     return "\n".join(lines)
 
 
-def stable_outputs(outputs: list[Any]) -> list[Any]:
-    """Outputs with consecutive chunks of one stream merged and shown as displayed, widget views dropped."""
+def stable_outputs(outputs: list[Any], root: Path | None = None) -> list[Any]:
+    """Outputs with consecutive chunks of one stream merged and shown as displayed, widget views dropped, and paths
+    inside ``root`` (a warning's file name, say) written relative to it, so that two checkouts write the same text."""
+    inside = f"{root.as_posix().rstrip('/')}/" if root is not None else None
     out: list[Any] = []
     for output in outputs:
         if output.get("output_type") == "stream" and out and out[-1].get("name") == output.get("name"):
@@ -122,6 +124,10 @@ def stable_outputs(outputs: list[Any]) -> list[Any]:
     for output in out:
         if output.get("output_type") == "stream":
             output["text"] = as_displayed(output["text"])
+        if inside:
+            for holder, key in ((output, "text"), (output.get("data", {}), "text/plain")):
+                if isinstance(holder.get(key), str):
+                    holder[key] = holder[key].replace(inside, "")
     return [o for o in out if o.get("output_type") != "stream" or o["text"]]
 
 
@@ -147,7 +153,7 @@ def stabilise(nb: Any, *, source: Path, out: Path, root: Path) -> Any:
         for key in VOLATILE_PAPERMILL:
             cell.metadata.get("papermill", {}).pop(key, None)
         if cell.cell_type == "code":
-            cell.outputs = stable_outputs(cell.outputs)
+            cell.outputs = stable_outputs(cell.outputs, root)
     return nb
 
 
