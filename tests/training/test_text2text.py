@@ -18,7 +18,7 @@ from cod.text2text.batches import AUX, make_batches
 from cod.text2text.classify import candidate_scores, evaluate, rank_scores
 from cod.text2text.examples import examples, factual_target, label_words, rationale_text, split_answer
 from cod.text2text.model import load_seq2seq
-from cod.text2text.runner import MIN_VALID_GENERATIONS, distill_text2text
+from cod.text2text.runner import MIN_VALID_GENERATIONS, distill_text2text, example_counts
 from cod.text2text.train import Multitask, train
 from cod.training.targets import IGNORE
 from tests import tiny
@@ -178,6 +178,14 @@ def test_batches_hold_each_tasks_examples_of_their_rows_and_skip_missing_ones(t5
     assert sorted(index[0]) == [0, 1, 2]
     assert batch["input_ids"].shape[0] == 3 and batch[AUX + "input_ids"].shape[0] == 2  # row 1 has no explanation
     assert batch["factual_labels"].shape[0] == 2 and batch["counterfactual_labels"].shape[0] == 2
+    assert example_counts(rows, 3, 2, tasks) == {  # row 1: no explanation, no wrong-answer rationale
+        "train_predict_examples": 3,
+        "train_explain_examples": 2,
+        "train_factual_examples": 2,
+        "train_counterfactual_examples": 2,
+        "train_rows_without_explanation": 1,
+        "train_wrong_answers_without_rationale": 1,
+    }
     # a long factual target keeps its answer: it loses its start, not its end
     long = examples(frame.head(1), WORDS, "r2", explanations={0: "good " * 20}, objective="cf")
     [cut], _ = make_batches(tok, long, ("factual", "counterfactual"), batch_size=1, max_source=32, max_target=4)

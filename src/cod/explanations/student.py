@@ -15,7 +15,7 @@ from cod.config import CounterfactualsConfig, ExplanationsConfig, Text2TextSetti
 from cod.data.corpus import load_meta
 from cod.data.registry import describe
 from cod.explanations import job
-from cod.explanations.select import explanations_for
+from cod.explanations.select import RowKey, explanations_for
 from cod.explanations.wrong_answers import rationales_for
 from cod.text2text.examples import objective_tasks
 from cod.text2text.runner import Text2TextResult, distill_text2text
@@ -41,7 +41,7 @@ class TeacherTexts:
     cache_dir: Path | None = None
     summaries: dict[str, dict[str, Any]] = field(default_factory=dict)
 
-    def __call__(self, frame: pd.DataFrame) -> tuple[dict, dict | None]:
+    def __call__(self, frame: pd.DataFrame) -> tuple[dict[RowKey, str | None], dict[RowKey, dict[int, str]] | None]:
         """(explanations, wrong-answer rationales) by (idx, is_cfe); a row whose explanation failed maps to None."""
         names, family = load_meta(self.dataset)["label_names"], describe(self.dataset).prompts
         asked = (names, family, self.cfg, self.chats, self.folder, self.cache_dir)
