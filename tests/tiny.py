@@ -124,6 +124,7 @@ def prepare(dataset: str = "rt_sentences", n_train: int = 80) -> None:
 
 
 T5_WORDS = ["[label]", "[rationale]", "[predict]", "[explain]", "premise:", "hypothesis:", "negative", "positive"]
+T5_WORDS += ["[factual]", "[counterfactual]", "So", "answer", "is"]  # R2's counterfactual objective
 
 
 def save_t5(folder: Path, layers: int = 2, d_model: int = 32, extra_vocab: list[str] | None = None) -> str:

@@ -42,6 +42,13 @@ def build_parser() -> argparse.ArgumentParser:
     for name, kind in (("dataset", str), ("k", int), ("seed", int), ("method", str), ("mode", str)):
         dist.add_argument(f"--{name}", type=kind, required=True)
     dist.add_argument("--smoke", action="store_true", help="a few epochs, for a quick check")
+    t2t = sub.add_parser(
+        "text2text",
+        help="a text-to-text (T5-style) student end to end per distill.text2text (R1, or R2 with the teacher LLM's "
+        "explanations per section explanations): results/text2text/<dataset>/seed<s>/k<k>/<mode>/<variant>/",
+    )
+    for name, kind in (("dataset", str), ("k", int), ("seed", int), ("mode", str)):
+        t2t.add_argument(f"--{name}", type=kind, required=True)
     rep = sub.add_parser(
         "repro", help="dvc repro with N workers per matrix group (DVC's parallel stage execution; `make repro`)"
     )
@@ -130,6 +137,13 @@ def main(argv: list[str] | None = None) -> int:
 
             result = run_cell(args.dataset, args.k, args.seed, args.method, args.mode, smoke=args.smoke)
             print({key: result.summary[key] for key in ("best_val_accuracy", "test_accuracy")})
+        elif args.command == "text2text":
+            from cod.explanations import student
+
+            folder, result = student.run(args.dataset, args.k, args.seed, args.mode)
+            shown = ("test_accuracy", "test_explanation_leakage", "test_explanation_simulatability")
+            print({key: result.summary.get(key) for key in shown})
+            print(f"wrote {folder}")
         elif args.command == "repro":
             from cod import parallel
 

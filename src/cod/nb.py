@@ -123,8 +123,10 @@ def as_displayed(text: str) -> str:
     return "\n".join(lines)
 
 
-def stable_outputs(outputs: list[Any]) -> list[Any]:
-    """Outputs with consecutive chunks of one stream merged and shown as displayed, widget views dropped."""
+def stable_outputs(outputs: list[Any], root: Path) -> list[Any]:
+    """Outputs with consecutive chunks of one stream merged and shown as displayed, widget views dropped, and paths
+    inside ``root`` (a warning's file name, say) written relative to it, so that two checkouts write the same text."""
+    inside = f"{root.as_posix().rstrip('/')}/"
     out: list[Any] = []
     for output in outputs:
         if output.get("output_type") == "stream" and out and out[-1].get("name") == output.get("name"):
@@ -133,11 +135,12 @@ def stable_outputs(outputs: list[Any]) -> list[Any]:
         if "data" in output:
             output["data"].pop(WIDGET_VIEW, None)
             if isinstance(output["data"].get("text/plain"), str):
-                output["data"]["text/plain"] = TQDM_TIMES.sub(_postfix_only, output["data"]["text/plain"])
+                plain = TQDM_TIMES.sub(_postfix_only, output["data"]["text/plain"])
+                output["data"]["text/plain"] = plain.replace(inside, "")
         out.append(output)
     for output in out:
         if output.get("output_type") == "stream":
-            output["text"] = as_displayed(output["text"])
+            output["text"] = as_displayed(output["text"]).replace(inside, "")
     return [o for o in out if o.get("output_type") != "stream" or o["text"]]
 
 
@@ -163,7 +166,7 @@ def stabilise(nb: Any, *, source: Path, out: Path, root: Path) -> Any:
         for key in VOLATILE_PAPERMILL:
             cell.metadata.get("papermill", {}).pop(key, None)
         if cell.cell_type == "code":
-            cell.outputs = stable_outputs(cell.outputs)
+            cell.outputs = stable_outputs(cell.outputs, root)
     return nb
 
 

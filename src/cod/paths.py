@@ -133,6 +133,22 @@ def run_rationales(run: Path) -> Path:
     return run / "rationales.jsonl"
 
 
+def text2text_dir(dataset: str, k: int, seed: int, mode: str, variant: str) -> Path:
+    """One `cod text2text` run's dvclive folder (metrics.json, per-epoch plots, params) with the student's
+    explanations and the teacher LLM's texts; ``variant`` names the scheme and objective (e.g. r2-mt+cf-critique)."""
+    return root() / "results" / "text2text" / dataset / f"seed{seed}" / f"k{k}" / mode / variant
+
+
+def text2text_explanations(run: Path) -> Path:
+    """The explanations a text-to-text run's student generated for a sample of test rows, with their predictions."""
+    return run / "explanations.jsonl"
+
+
+def text2text_teacher(run: Path) -> Path:
+    """The teacher LLM's texts a text-to-text run trained on: explanations, wrong-answer rationales, summaries."""
+    return run / "teacher"
+
+
 def tune_dir(dataset: str) -> Path:
     """The tune stage's runs table and its chosen learning rate (choice.json)."""
     return root() / "results" / "tune" / dataset

@@ -26,11 +26,18 @@ def subject(messages: list[dict]) -> str:
     return re.findall(r"^(?:Text|Hypothesis): (.*)$", first, re.M)[-1]
 
 
+def asked_label(messages: list[dict]) -> str:
+    """The label a conversation's first user turn asks about: its last Label: line."""
+    first = next(m["content"] for m in messages if m["role"] == "user")
+    return re.findall(r"^Label: (.*)$", first, re.M)[-1]
+
+
 def explanation(field: str, text: str) -> tuple[str | None, str | None]:
     """(content, refusal) of an explanation step: JSON ``{field: "<field> of <text>"}``, or a scripted fault.
 
     Markers in the row: JUNK (prose without JSON), REFUSE, EMPTY, PROSE (JSON inside prose) at every step;
-    BADCRIT (no JSON) at the critique step only; BADREV (a blank field) at the revision step only."""
+    BADCRIT (no JSON) at the critique step only; BADREV (a blank field) at the revision step only. A wrong-answer
+    rationale's ``text`` ends in " as <the wrong label>"."""
     content = json.dumps({field: f"{field} of {text}"})
     if "JUNK" in text or ("BADCRIT" in text and field == "critique"):
         return "I thought about it and the label is right.", None
@@ -79,8 +86,9 @@ class FakeOpenAI:
     EMPTY, RATE, E500, E400, HANG, SLOW; with ``garbage`` set, counterfactual requests are answered by the markers of
     ``GARBAGE`` in turn (one answer in seven usable), whatever the text;
     setting ``fail_status`` (e.g. 401, 503) answers every request after the first ``fail_after`` with that error.
-    A request for an explanation, critique or revision (its JSON field is not ``counterfactual``) is about the row
-    of its first user turn and is answered by ``explanation``; ``fields`` counts the requests per field."""
+    A request for an explanation, critique, revision or wrong-answer rationale (its JSON field is not
+    ``counterfactual``) is about the row of its first user turn and is answered by ``explanation``; ``fields``
+    counts the requests per field."""
 
     def __init__(self) -> None:
         self.requests: Counter[str] = Counter()
@@ -132,7 +140,9 @@ class FakeOpenAI:
                     return self._send(
                         429, {"error": {"message": "slow down", "type": "rate_limit"}}, {"retry-after-ms": "10"}
                     )
-                if field != "counterfactual":
+                if field == "rationale":
+                    content, refusal = explanation(field, f"{text} as {asked_label(body['messages'])}")
+                elif field != "counterfactual":
                     content, refusal = explanation(field, text)
                 elif outer.garbage:
                     content, refusal = counterfactual(text, {GARBAGE[(outer.fields[field] - 1) % len(GARBAGE)]})

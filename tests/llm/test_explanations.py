@@ -13,9 +13,10 @@ from cod.counterfactuals.cache import ResponseCache
 from cod.counterfactuals.chat import EndpointError, ReplayMiss
 from cod.errors import CodError, ConfigError, DataError
 from cod.explanations import client, prompts, store
-from cod.explanations.job import run
+from cod.explanations.job import run, run_wrong_answers
 from cod.explanations.select import explanations_for
 from cod.explanations.teacher import explain_rows
+from cod.explanations.wrong_answers import rationales_for
 from tests.conftest import REPO
 from tests.llm.conftest import KEY
 from tests.llm.server import FakeOpenAI
@@ -167,6 +168,7 @@ def test_malformed_refused_and_empty_answers_are_failures_of_their_rows(server, 
     assert rev["critique_ok"] and not rev["revised_ok"] and rev["failure"].startswith("revised: malformed")
     s = made.summary
     assert s["failures"] == {"explanation": 3, "critique": 1, "revised": 1}
+    assert s["reasons"] == {"malformed": 3, "refused": 1, "empty answer": 1}
     assert (s["rows"], s["ok_rows"], s["failed_rows"]) == (8, 3, 5)
     assert s["requests_sent"] == 3 * 3 + 3 * 1 + 2 + 3 and s["ledger"]["requests"] == s["requests_sent"]
     assert (s["ledger"]["refusals"], s["ledger"]["empty"], s["ledger"]["errors"]) == (1, 1, 0)
@@ -257,3 +259,77 @@ def test_explanations_feed_the_text_to_text_students_explain_task(server, tmp_pa
         chosen[(int(i), bool(c))] for i, c in zip(frame["idx"], frame["is_cfe"], strict=True)
     ]
     assert set(explain["target"]) == set(made.frame["revised"])  # the revisions (use: revised), one per row
+
+
+# --- wrong-answer rationales (R2's counterfactual objective) ------------------------------------------------
+
+
+def test_every_wrong_label_of_every_row_gets_a_rationale_argued_as_if_right(server, tmp_path):
+    cfg, chats = sections(server)
+    made = run_wrong_answers(pairs(), NLI, "generic", cfg, chats, tmp_path / "out", tmp_path)
+    f = made.frame
+    assert f[["idx", "is_cfe", "label", "wrong"]].values.tolist() == [
+        [3, False, 0, 1], [3, False, 0, 2], [3, True, 2, 0], [3, True, 2, 1], [4, False, 0, 1], [4, False, 0, 2],
+    ]  # fmt: skip
+    assert f["rationale"].tolist()[:2] == [
+        "rationale of An animal is outside. as neutral",
+        "rationale of An animal is outside. as contradiction",
+    ]
+    assert f["ok"].all() and f["failure"].isna().all() and server.fields == {"rationale": 6}
+    asked = next(p for p in server.prompts if "Hypothesis: A cat sleeps indoors.\nLabel: entailment" in p)
+    assert "is wrong for this premise and hypothesis pair. Suppose it were right" in asked
+    assert asked.endswith('{"rationale": "<one or two sentences>"}.')
+    s = made.summary
+    assert (s["rows"], s["wrong_answers"], s["ok"], s["failed"], s["reasons"]) == (3, 6, 6, 0, {})
+    assert (s["asked"], s["requests_sent"], s["cache_hits"], s["ledger"]["requests"]) == (6, 6, 0, 6)
+    written = pd.read_json(tmp_path / "out" / "wrong_answers.jsonl", lines=True)
+    assert written["rationale"].tolist() == f["rationale"].tolist()
+    assert (tmp_path / "out" / "wrong_answers_summary.json").is_file()
+    assert rationales_for(f)[(3, True)] == {
+        0: "rationale of A cat sleeps indoors. as entailment",
+        1: "rationale of A cat sleeps indoors. as neutral",
+    }
+
+    # a re-run is answered from the cache: nothing paid for is asked again
+    again = run_wrong_answers(pairs(), NLI, "generic", cfg, chats, None, tmp_path)
+    assert server.fields == {"rationale": 6} and again.frame.equals(f)
+    assert (again.summary["requests_sent"], again.summary["cache_hits"], again.summary["ledger"]["requests"]) == (
+        0,
+        6,
+        0,
+    )
+
+
+def test_unusable_rationales_are_kept_and_counted_by_reason(server, tmp_path):
+    cfg, chats = sections(server)
+    rows = ["a good film", "JUNK good", "REFUSE good", "EMPTY good", "PROSE good"]
+    made = run_wrong_answers(singles(*rows), SENTIMENT, "sentiment", cfg, chats, None, tmp_path)
+    f = made.frame
+    assert len(f) == len(rows) + 1  # one wrong label per row of a binary task, none dropped
+    assert f["ok"].tolist() == [True, False, False, False, True, True]
+    assert f["failure"].tolist()[1:4] == [
+        'malformed: no JSON object with a non-blank "rationale" string',
+        "refused: I can't help with that.",
+        "empty answer",
+    ]
+    assert made.summary["reasons"] == {"malformed": 1, "refused": 1, "empty answer": 1}
+    assert (made.summary["ok"], made.summary["failed"]) == (3, 3)
+    assert f["rationale"].tolist()[-1] == "rationale of a bad film as positive"  # the CFE's wrong label
+    chosen = rationales_for(f)
+    assert set(chosen) == {(10, False), (14, False), (10, True)} and chosen[(10, False)] == {
+        0: "rationale of a good film as negative"
+    }
+
+
+def test_a_crash_loses_no_answer_paid_for(server, tmp_path):
+    cfg, chats = sections(server)
+    frame = singles("a good film", "a good plot", "a good song")
+    server.fail_status, server.fail_after = 503, 2
+    with pytest.raises(EndpointError, match=r"explanations \(rationale step; nothing was written\)"):
+        run_wrong_answers(frame, SENTIMENT, "sentiment", cfg, chats, tmp_path / "out", tmp_path)
+    assert not (tmp_path / "out").exists() and len(ResponseCache(tmp_path)) == 2
+    server.fail_status = None
+    made = run_wrong_answers(frame, SENTIMENT, "sentiment", cfg, chats, tmp_path / "out", tmp_path)
+    assert made.frame["ok"].all() and (made.summary["requests_sent"], made.summary["cache_hits"]) == (2, 2)
+    with pytest.raises(ConfigError, match=r"explanations\.enabled is false"):
+        run_wrong_answers(frame, SENTIMENT, "sentiment", sections(server, enabled=False)[0], chats, None, tmp_path)

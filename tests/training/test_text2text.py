@@ -9,17 +9,20 @@ import pandas as pd
 import pytest
 import torch
 import torch.nn.functional as F
+import yaml
 
-from cod.errors import DataError
+from cod import config
+from cod.errors import ConfigError, DataError
 from cod.models.teacher import load_teacher
 from cod.text2text.batches import AUX, make_batches
-from cod.text2text.classify import evaluate, rank_scores
-from cod.text2text.examples import examples, label_words, rationale_text
+from cod.text2text.classify import candidate_scores, evaluate, rank_scores
+from cod.text2text.examples import examples, factual_target, label_words, rationale_text, split_answer
 from cod.text2text.model import load_seq2seq
-from cod.text2text.runner import MIN_VALID_GENERATIONS, distill_text2text
+from cod.text2text.runner import MIN_VALID_GENERATIONS, distill_text2text, example_counts
 from cod.text2text.train import Multitask, train
 from cod.training.targets import IGNORE
 from tests import tiny
+from tests.conftest import REPO
 
 WORDS = ["negative", "positive"]
 
@@ -119,7 +122,138 @@ def test_label_words_are_lower_cased_label_names_and_must_be_distinct():
         label_words(["Pos", "pos", "neg"])
 
 
+NLI = ["entailment", "neutral", "contradiction"]
+
+
+def nli_row() -> pd.DataFrame:
+    """One sentence pair labelled entailment (0): its two wrong answers are neutral (1) and contradiction (2)."""
+    return pd.DataFrame(
+        {"idx": [5], "text": ["a man plays"], "text_pair": ["a man is outside"], "label": [0], "is_cfe": [False]}
+    )
+
+
+def test_cf_examples_have_a_factual_target_and_one_counterfactual_per_wrong_answer():
+    wrong = {(5, False): {2: "he plays indoors", 1: "nothing says where"}}
+    rows = examples(
+        nli_row(), NLI, "r2", explanations={5: "Playing implies a place"}, wrong_answers=wrong, objective="cf"
+    )
+    x = "premise: a man plays hypothesis: a man is outside"
+    assert rows.to_dict("records") == [
+        {"row": 0, "task": "factual", "source": f"[factual] {x}",
+         "target": "Playing implies a place. So the answer is entailment"},
+        {"row": 0, "task": "counterfactual", "source": f"[counterfactual] {x} nothing says where",
+         "target": "So the answer is neutral"},
+        {"row": 0, "task": "counterfactual", "source": f"[counterfactual] {x} he plays indoors",
+         "target": "So the answer is contradiction"},
+    ]  # fmt: skip
+    both = examples(nli_row(), NLI, "r2", explanations={5: "Why?"}, wrong_answers=wrong, objective="mt+cf")
+    assert both["task"].tolist() == ["predict", "explain", "factual", "counterfactual", "counterfactual"]
+    assert both["target"].tolist()[:3] == ["entailment", "Why?", "Why? So the answer is entailment"]  # no added stop
+
+    # a failed explanation (None) leaves the row's explain and factual examples out; its wrong answers stay
+    rows = examples(nli_row(), NLI, "r2", explanations={5: None}, wrong_answers=wrong, objective="mt+cf")
+    assert rows["task"].tolist() == ["predict", "counterfactual", "counterfactual"]
+    with pytest.raises(DataError, match=r"idx=5: labels \[0\] are its own label"):
+        examples(nli_row(), NLI, "r2", explanations={5: "e"}, wrong_answers={(5, False): {0: "x"}}, objective="cf")
+    with pytest.raises(ConfigError, match=r"objective: 'cf' is not an objective of scheme r1"):
+        examples(nli_row(), NLI, "r1", rationales=[[]], objective="cf")
+
+
+def test_a_factual_generation_splits_into_its_explanation_and_answer():
+    assert factual_target("It is praise", "positive") == "It is praise. So the answer is positive"
+    assert split_answer("It is praise. So the answer is positive.") == ("It is praise.", "positive")
+    assert split_answer("no answer here") == ("no answer here", None)
+    text = factual_target(*split_answer("It is praise. So the answer is negative"))
+    assert text == "It is praise. So the answer is negative"  # the split and the target agree
+
+
+def test_batches_hold_each_tasks_examples_of_their_rows_and_skip_missing_ones(t5_spec):
+    _, tok = load_seq2seq(t5_spec)
+    frame = pd.DataFrame({"idx": [0, 1, 2], "text": ["good", "bad movie", "a dull plot"], "label": [1, 0, 0]})
+    explanations = {0: "good", 1: None, 2: "dull"}
+    wrong = {(0, False): {0: "bad"}, (2, False): {1: "great"}}
+    rows = examples(frame, WORDS, "r2", explanations=explanations, wrong_answers=wrong, objective="mt+cf")
+    tasks = ("predict", "explain", "factual", "counterfactual")
+    [batch], index = make_batches(tok, rows, tasks, batch_size=3, max_source=32, max_target=8)
+    assert sorted(index[0]) == [0, 1, 2]
+    assert batch["input_ids"].shape[0] == 3 and batch[AUX + "input_ids"].shape[0] == 2  # row 1 has no explanation
+    assert batch["factual_labels"].shape[0] == 2 and batch["counterfactual_labels"].shape[0] == 2
+    assert example_counts(rows, 3, 2, tasks) == {  # row 1: no explanation, no wrong-answer rationale
+        "train_predict_examples": 3,
+        "train_explain_examples": 2,
+        "train_factual_examples": 2,
+        "train_counterfactual_examples": 2,
+        "train_rows_without_explanation": 1,
+        "train_wrong_answers_without_rationale": 1,
+    }
+    # a long factual target keeps its answer: it loses its start, not its end
+    long = examples(frame.head(1), WORDS, "r2", explanations={0: "good " * 20}, objective="cf")
+    [cut], _ = make_batches(tok, long, ("factual", "counterfactual"), batch_size=1, max_source=32, max_target=4)
+    kept = [t for t in cut["factual_labels"][0].tolist() if t != IGNORE]
+    assert tok.decode(kept, skip_special_tokens=True) == "answer is positive" and "counterfactual_labels" not in cut
+
+
 # --- objective, scoring -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("settings", "message"),
+    [
+        ({"objective": "cf"}, r"distill\.text2text: objective: cf needs scheme: r2 .*; set scheme: r2, or objective"),
+        ({"scheme": "r2", "objective": "mt+cf", "gamma": 1}, r"gamma: 1 with objective mt\+cf trains mt alone; set "
+         r"objective: mt, or a gamma strictly between 0 and 1"),
+        ({"scheme": "r2", "objective": "mt+cf", "gamma": 0}, r"trains cf alone; set objective: cf"),
+        ({"objective": "kd"}, r"distill\.text2text\.objective: Input should be 'mt', 'cf' or 'mt\+cf'"),
+        ({"gamma": 1.5}, r"distill\.text2text\.gamma: Input should be less than or equal to 1"),
+    ],
+)  # fmt: skip
+def test_objective_settings_are_refused_in_one_line_naming_the_fix(settings, message):
+    raw = yaml.safe_load((REPO / "params.yaml").read_text())
+    raw["distill"]["text2text"].update(settings)
+    with pytest.raises(ConfigError, match=message) as info:
+        config.load_params(REPO / "params.yaml", raw=raw)
+    assert "\n" not in str(info.value)
+    fine = {"scheme": "r2", "objective": "mt", "gamma": 1.0}  # gamma is read by mt+cf only
+    raw["distill"]["text2text"].update(fine)
+    assert config.load_params(REPO / "params.yaml", raw=raw).distill.text2text.gamma == 1.0
+
+
+def test_gamma_weights_the_multitask_and_counterfactual_losses_as_computed_by_hand(t5_spec):
+    model, tok = load_seq2seq(t5_spec)
+    frame = pd.DataFrame({"idx": [0, 1], "text": ["the movie was good", "bad"], "label": [1, 0]})
+    explanations = {0: "good praise", 1: "bad"}
+    wrong = {(0, False): {0: "the plot was bad"}, (1, False): {1: "a great movie"}}
+    rows = examples(frame, WORDS, "r2", explanations=explanations, wrong_answers=wrong, objective="mt+cf")
+    tasks = ("predict", "explain", "factual", "counterfactual")
+    [batch], _ = make_batches(tok, rows, tasks, batch_size=2, max_source=32, max_target=12)
+    model.eval()
+    with torch.no_grad():
+        ce = {p: cross_entropy(model, batch, prefix) for p, prefix in (("label", ""), ("aux", AUX))}
+        ce |= {p: cross_entropy(model, batch, f"{p}_") for p in ("factual", "counterfactual")}
+        mt, cf = 0.5 * ce["label"] + 0.5 * ce["aux"], ce["factual"] + ce["counterfactual"]
+        only_mt, mt_parts = Multitask(model, 0.5, 1.0)(batch)
+        only_cf, cf_parts = Multitask(model, 0.5, 0.0)(batch)
+        mixed, parts = Multitask(model, 0.5, 0.3)(batch)
+        label_only, label_parts = Multitask(model, 1.0, 0.3)(batch)
+    assert only_mt.item() == pytest.approx(mt.item(), rel=1e-5) and set(mt_parts) == {"label", "aux"}
+    assert only_cf.item() == pytest.approx(cf.item(), rel=1e-5) and set(cf_parts) == {"factual", "counterfactual"}
+    assert mixed.item() == pytest.approx(0.3 * mt.item() + 0.7 * cf.item(), rel=1e-5)
+    assert parts == pytest.approx({k: v.item() for k, v in ce.items()}, rel=1e-5)
+    # alpha = 1: the label task alone in the multitask term, the explain task never run
+    assert label_only.item() == pytest.approx(0.3 * ce["label"].item() + 0.7 * cf.item(), rel=1e-5)
+    assert "aux" not in label_parts
+
+
+def cross_entropy(model, batch, prefix: str) -> torch.Tensor:
+    """One task's loss by hand: mean over the target tokens of the batch, padding left out."""
+    labels = batch[prefix + "labels"]
+    decoder_in = torch.cat([torch.zeros_like(labels[:, :1]), labels[:, :-1].clamp_min(0)], 1)
+    logits = model(
+        input_ids=batch[prefix + "input_ids"],
+        attention_mask=batch[prefix + "attention_mask"],
+        decoder_input_ids=decoder_in,
+    ).logits
+    return F.cross_entropy(logits.flatten(0, 1), labels.flatten(), ignore_index=IGNORE)
 
 
 def test_alpha_mixes_the_two_task_losses_as_computed_by_hand(t5_spec):
@@ -130,18 +264,8 @@ def test_alpha_mixes_the_two_task_losses_as_computed_by_hand(t5_spec):
     [batch], _ = make_batches(tok, rows, ("label", "rationale"), batch_size=2, max_source=32, max_target=8)
     model.eval()
 
-    def cross_entropy(prefix: str) -> torch.Tensor:  # mean over the target tokens, padding left out
-        labels = batch[prefix + "labels"]
-        decoder_in = torch.cat([torch.zeros_like(labels[:, :1]), labels[:, :-1].clamp_min(0)], 1)
-        logits = model(
-            input_ids=batch[prefix + "input_ids"],
-            attention_mask=batch[prefix + "attention_mask"],
-            decoder_input_ids=decoder_in,
-        ).logits
-        return F.cross_entropy(logits.flatten(0, 1), labels.flatten(), ignore_index=IGNORE)
-
     with torch.no_grad():
-        label, aux = cross_entropy(""), cross_entropy(AUX)
+        label, aux = cross_entropy(model, batch, ""), cross_entropy(model, batch, AUX)
         mixed, parts = Multitask(model, 0.5)(batch)
         only, only_parts = Multitask(model, 1.0)(batch)
         assert (batch[AUX + "labels"] == IGNORE).any()  # padding was there to leave out
@@ -174,6 +298,20 @@ def test_rank_scores_are_summed_log_probabilities_of_each_label_word(t5_spec):
             labels = tok(text_target=[target], return_tensors="pt")["input_ids"]
             with torch.no_grad():
                 mean_nll = model(**enc, labels=labels).loss.item()
+            assert scores[i, c] == pytest.approx(-mean_nll * labels.shape[1], rel=1e-4)
+
+
+def test_candidate_scores_score_each_rows_own_targets_of_any_length(t5_spec):
+    model, tok = load_seq2seq(t5_spec)
+    sources = ["[factual] the movie was good", "[factual] bad"]
+    candidates = [["good So the answer is positive", "good So the answer is negative"], ["bad", "the plot"]]
+    scores = candidate_scores(model, tok, sources, candidates, max_source=32, batch_size=2)
+    model.eval()
+    for i, text in enumerate(sources):
+        for c, target in enumerate(candidates[i]):
+            labels = tok(text_target=[target], return_tensors="pt")["input_ids"]
+            with torch.no_grad():
+                mean_nll = model(**tok([text], return_tensors="pt"), labels=labels).loss.item()
             assert scores[i, c] == pytest.approx(-mean_nll * labels.shape[1], rel=1e-4)
 
 

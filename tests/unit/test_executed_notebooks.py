@@ -76,3 +76,18 @@ def test_as_displayed_keeps_plain_text_and_the_last_redraw():
     assert nb.as_displayed("\rdone: 3it [00:01,  2.9it/s]   \r\n") == "done: 3it\n"
     assert nb.as_displayed("\rbar 1/2 [00:00<00:01, 3.1it/s]\r   \r") == ""  # leave=False clears its line
     assert nb.as_displayed("\rx [1:02:03<00:00:01, 10.0examples/s, a=1, b=2]\n") == "x [a=1, b=2]\n"
+
+
+def test_two_checkouts_write_the_same_notebook():
+    """A warning names a file under the checkout (its virtualenv, say): written relative, the bytes do not depend on
+    where the repository was cloned."""
+    texts = {}
+    for root in (Path("/work/main"), Path("/home/someone/cod")):
+        notebook = executed("2026-01-01T10:00:00", ("1.51", "1.20"), redraws=1, where=root)
+        warning = f"{root}/.venv/lib/python3.11/site-packages/tqdm/auto.py:21: TqdmWarning: IProgress not found\n"
+        notebook.cells[2].outputs.insert(0, new_output("stream", name="stderr", text=warning))
+        notebook.cells[2].outputs.append(new_output("execute_result", data={"text/plain": f"'{root}/models/x'"}))
+        out = root / "reports/executed/x/a.ipynb"
+        texts[root] = nbformat.writes(nb.stabilise(notebook, source=root / "notebooks/x.py", out=out, root=root))
+    one, two = texts.values()
+    assert one == two and ".venv/lib/python3.11/site-packages/tqdm/auto.py:21" in one and "'models/x'" in one

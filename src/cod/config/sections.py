@@ -194,18 +194,38 @@ class RationaleSettings(_Strict):
 class Text2TextSettings(_Strict):
     """Section `distill.text2text`: a seq2seq (T5-style) student trained on label words plus an auxiliary task.
 
-    Not part of the grid (no DVC stage reads it): ``cod.text2text.runner.distill_text2text`` runs it. R1's
-    rationales come from the teacher with the settings of ``distill.rkd`` (attribution, top_k, target, ig_steps).
+    Not part of the grid (no DVC stage reads it): `cod text2text` runs it. R1's rationales come from the teacher
+    with the settings of ``distill.rkd`` (attribution, top_k, target, ig_steps); R2's explanations and wrong-answer
+    rationales from the teacher LLM of section ``explanations`` (critique and revision on or off there).
     """
 
     model: str = Field(default="google/flan-t5-small", min_length=1)  # a hub id (needs hub access) or a folder
     scheme: Literal["r1", "r2"] = "r1"  # r1: [label] + [rationale] (top-k words); r2: [predict] + [explain]
+    # R2's objectives: mt = alpha-weighted [predict] + [explain]; cf = [factual] + [counterfactual] (the teacher
+    # LLM's rationales of the wrong answers); mt+cf = gamma * mt + (1 - gamma) * cf
+    objective: Literal["mt", "cf", "mt+cf"] = "mt"
     alpha: float = Field(default=0.5, gt=0, le=1)  # weight of the label task; 1 = label only (R1's contrast)
+    gamma: float = Field(default=0.5, ge=0, le=1)  # objective mt+cf: the weight of mt (R2: 0.5); others ignore it
     lr: float = Field(default=3e-4, gt=0)
     epochs: int = Field(default=10, ge=1)
     batch_size: int = Field(default=8, ge=1)
     max_source_length: int = Field(default=256, ge=8)
     max_target_length: int = Field(default=32, ge=2)
+    explained_rows: int = Field(default=200, ge=1)  # test rows whose generated explanations are scored and written
+
+    @model_validator(mode="after")
+    def _objective_needs_r2(self) -> Text2TextSettings:
+        if self.objective != "mt" and self.scheme != "r2":
+            raise ValueError(
+                f"objective: {self.objective} needs scheme: r2 (it trains on the teacher LLM's explanations and "
+                "wrong-answer rationales); set scheme: r2, or objective: mt"
+            )
+        if self.objective == "mt+cf" and self.gamma in (0, 1):
+            raise ValueError(
+                f"gamma: {self.gamma:g} with objective mt+cf trains {'mt' if self.gamma else 'cf'} alone; set "
+                f"objective: {'mt' if self.gamma else 'cf'}, or a gamma strictly between 0 and 1"
+            )
+        return self
 
 
 class LayerSettings(_Strict):

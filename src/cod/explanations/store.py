@@ -1,4 +1,5 @@
-"""Writing and reading a run's explanations: ``explanations.jsonl`` (one row per training row) and ``summary.json``."""
+"""Writing and reading a job's rows (``<name>.jsonl``) and summary: ``explanations.jsonl`` with ``summary.json``, and
+``wrong_answers.jsonl`` with ``wrong_answers_summary.json``."""
 
 from __future__ import annotations
 
@@ -11,7 +12,14 @@ import pandas as pd
 from cod.errors import DataError
 from cod.explanations.teacher import Explained
 
-ROWS, SUMMARY = "explanations.jsonl", "summary.json"
+EXPLANATIONS, WRONG_ANSWERS = "explanations", "wrong_answers"
+ROWS, SUMMARY = f"{EXPLANATIONS}.jsonl", "summary.json"
+
+
+def files(folder: Path, name: str = EXPLANATIONS) -> tuple[Path, Path]:
+    """The rows' and the summary's file of job ``name`` in ``folder``."""
+    summary = SUMMARY if name == EXPLANATIONS else f"{name}_{SUMMARY}"
+    return folder / f"{name}.jsonl", folder / summary
 
 
 def _replace(path: Path, text: str) -> None:
@@ -21,13 +29,13 @@ def _replace(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
-def write(explained: Explained, folder: Path) -> Path:
-    """Write the rows and the summary into ``folder``; returns the rows' file."""
+def write(explained: Explained, folder: Path, name: str = EXPLANATIONS) -> Path:
+    """Write the rows and the summary of job ``name`` into ``folder``; returns the rows' file."""
     folder.mkdir(parents=True, exist_ok=True)
-    rows = explained.frame.to_json(orient="records", lines=True, force_ascii=False)
-    _replace(folder / ROWS, rows)
-    _replace(folder / SUMMARY, json.dumps(explained.summary, indent=2) + "\n")
-    return folder / ROWS
+    rows, summary = files(folder, name)
+    _replace(rows, explained.frame.to_json(orient="records", lines=True, force_ascii=False))
+    _replace(summary, json.dumps(explained.summary, indent=2) + "\n")
+    return rows
 
 
 def read(folder: Path) -> pd.DataFrame:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,7 +22,8 @@ STEPS = ("explanation", "critique", "revised")  # the output column of each step
 
 @dataclass
 class Explained:
-    """One row per training row (idx, is_cfe, label, each step's text, ok flag and failure) and the job's summary."""
+    """A job's rows (explanations: one per training row with idx, is_cfe, label, each step's text, ok flag and
+    failure; wrong-answer rationales: one per row and wrong label) and its summary."""
 
     frame: pd.DataFrame
     summary: dict[str, Any]
@@ -37,6 +39,11 @@ def failure(answer: dict[str, Any], field: str) -> str:
     if status == "error":
         return f"request failed: {' '.join(str(answer.get('error')).split())[:160]}"
     return f'malformed: no JSON object with a non-blank "{field}" string'
+
+
+def failure_kind(reason: str) -> str:
+    """The kind of a ``failure`` reason, to count failures by: refused, empty answer, request failed or malformed."""
+    return reason.split(":", 1)[0]
 
 
 def check_rows(frame: pd.DataFrame, label_names: list[str]) -> None:
@@ -61,6 +68,8 @@ class Asker:
     def __init__(self, chat: CachedChat) -> None:
         self.chat = chat
         self.asked = 0  # conversations answered (sent or from the cache)
+        self.ledger_start = len(chat.cache.ledger.records())
+        self.sent_start = chat.requests_sent
 
     def step(self, convs: list[list[dict[str, str]]], field: str) -> tuple[list[str | None], list[str | None]]:
         """Each conversation's ``field`` (None when unusable) and why not (None when usable), in order."""
@@ -75,6 +84,35 @@ class Asker:
         reasons = [None if v else failure(a, field) for a, v in zip(answers, values, strict=True)]
         return values, reasons
 
+    def tally(self) -> dict[str, Any]:
+        """Conversations answered since this asker began, how many were sent and cached, and the ledger's account."""
+        sent = self.chat.requests_sent - self.sent_start
+        return {
+            "asked": self.asked,
+            "requests_sent": sent,
+            "cache_hits": self.asked - sent,
+            "ledger": ledger_summary(self.chat.cache, since=self.ledger_start),
+        }
+
+
+def row_texts(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str], list[str | None]]:
+    """The rows renumbered from 0, each row's text and its second text (None for single texts)."""
+    rows = frame.reset_index(drop=True)
+    texts = rows["text"].astype(str).tolist()
+    pairs = rows["text_pair"].astype(str).tolist() if is_pair(rows) else [None] * len(rows)
+    return rows, texts, pairs
+
+
+def row_keys(rows: pd.DataFrame) -> dict[str, list[Any]]:
+    """The columns naming each row in a job's output: idx and is_cfe (False when the set has no CFEs)."""
+    cfe = rows["is_cfe"].astype(bool).tolist() if "is_cfe" in rows else [False] * len(rows)
+    return {"idx": rows["idx"].tolist(), "is_cfe": cfe}
+
+
+def count_reasons(failures: list[str | None]) -> dict[str, int]:
+    """How many failures there are of each kind (refused, empty answer, request failed, malformed)."""
+    return dict(Counter(failure_kind(w) for w in failures if w))
+
 
 def explain_rows(
     frame: pd.DataFrame, label_names: list[str], family: str, chat: CachedChat, critique: bool = True
@@ -86,13 +124,9 @@ def explain_rows(
     steps after it), ``ok`` False and the reason in ``failure``; an endpoint fault or a replay miss raises.
     """
     check_rows(frame, label_names)
-    rows = frame.reset_index(drop=True)
+    rows, texts, pairs = row_texts(frame)
     n = len(rows)
-    texts = rows["text"].astype(str).tolist()
-    pairs = rows["text_pair"].astype(str).tolist() if is_pair(rows) else [None] * n
     labels = [label_names[int(v)] for v in rows["label"]]
-    ledger_start = len(chat.cache.ledger.records())
-    sent_start = chat.requests_sent
     asker = Asker(chat)
 
     out: dict[str, list[Any]] = {s: [None] * n for s in STEPS}
@@ -115,29 +149,19 @@ def explain_rows(
                 convs[i] = prompts.revise(convs[i], answer)
         todo = nxt
 
-    result = pd.DataFrame(
-        {
-            "idx": rows["idx"].tolist(),
-            "is_cfe": rows["is_cfe"].astype(bool).tolist() if "is_cfe" in rows else [False] * n,
-            "label": rows["label"].astype(int).tolist(),
-            **out,
-        }
-    )
+    result = pd.DataFrame({**row_keys(rows), "label": rows["label"].astype(int).tolist(), **out})
     asked = STEPS if critique else STEPS[:1]
     for field in STEPS:
         result[f"{field}_ok"] = result[field].notna()
     result["ok"] = result[[f"{f}_ok" for f in asked]].all(axis=1)
     result["failure"] = why
-    sent = chat.requests_sent - sent_start
     summary = {
         "rows": n,
         "critique": critique,
         "ok_rows": int(result["ok"].sum()),
         "failed_rows": int((~result["ok"]).sum()),
         "failures": {f: sum(str(w).startswith(f"{f}:") for w in why if w) for f in asked},
-        "asked": asker.asked,
-        "requests_sent": sent,
-        "cache_hits": asker.asked - sent,
-        "ledger": ledger_summary(chat.cache, since=ledger_start),
+        "reasons": count_reasons([w.split(": ", 1)[1] if w else None for w in why]),
+        **asker.tally(),
     }
     return Explained(result, summary)

@@ -1,10 +1,11 @@
-"""Distil the teacher into a seq2seq student on a k-shot set: R1 (label + rationale) or R2 (predict + explain)."""
+"""Distil the teacher into a seq2seq student on a k-shot set: R1 (label + rationale) or R2 (predict + explain, and
+its counterfactual objective), then score the explanations it generates."""
 
 from __future__ import annotations
 
 import time
 import warnings
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,23 +18,26 @@ from cod.config import DistillConfig
 from cod.data.corpus import load_meta, load_split
 from cod.errors import DataError
 from cod.text2text import batches as t2t_batches
-from cod.text2text.classify import evaluate
-from cod.text2text.examples import TASKS, examples, label_words, source
+from cod.text2text.classify import evaluate, generate
+from cod.text2text.examples import TASKS, examples, label_words, objective_tasks, source
 from cod.text2text.model import load_seq2seq
-from cod.text2text.train import train
+from cod.text2text.scores import explanation_scores
+from cod.text2text.train import mt_weight, train
 from cod.training.loop import FitResult, schedule
 
 # below this share of generations that are exactly a label word, the run warns: the student is not (yet) answering
 # with label words, so only its rank-classification accuracy means anything
 MIN_VALID_GENERATIONS = 0.9
 
-Explanations = Mapping[int | str, str] | pd.DataFrame | str | Path
+Explanations = Mapping[Any, str | None] | pd.DataFrame | str | Path
+WrongAnswers = Mapping[Any, Mapping[int, str]]  # (idx, is_cfe) → {wrong label index: rationale}
+Teach = Callable[[pd.DataFrame], tuple[Explanations | None, WrongAnswers | None]]
 
 
 @dataclass
 class Text2TextResult:
-    """The best-validation seq2seq student, its tokenizer, run summary, fit history, training examples and test
-    predictions (rank prediction and greedy generation per row)."""
+    """The best-validation seq2seq student, its tokenizer, run summary, fit history, training examples, test
+    predictions (rank prediction and greedy generation per row) and its explanations of sampled test rows."""
 
     model: nn.Module
     tokenizer: Any
@@ -41,6 +45,7 @@ class Text2TextResult:
     fit: FitResult
     examples: pd.DataFrame
     predictions: pd.DataFrame | None
+    explanations: pd.DataFrame | None  # the student's generated explanations of a sample of test rows
     timings: dict[str, float]
 
 
@@ -72,6 +77,57 @@ def training_labels(
     return cfe_labels(frame, predicted, cfg.cfe_label, num_labels), batches, index
 
 
+def example_counts(rows: pd.DataFrame, n_rows: int, num_labels: int, tasks: tuple[str, ...]) -> dict[str, int]:
+    """How many training examples each task has, and (R2) the rows without an explanation and the wrong answers
+    without a rationale: left out of their tasks, counted here rather than dropped unseen."""
+    counts = {f"train_{task}_examples": int((rows["task"] == task).sum()) for task in tasks}
+    explained = [t for t in ("explain", "factual") if t in tasks]
+    if explained:
+        counts["train_rows_without_explanation"] = n_rows - counts[f"train_{explained[0]}_examples"]
+    if "counterfactual" in tasks:
+        counts["train_wrong_answers_without_rationale"] = (
+            n_rows * (num_labels - 1) - counts["train_counterfactual_examples"]
+        )
+    return counts
+
+
+def explained_sample(n: int, size: int, seed: int) -> np.ndarray:
+    """The rows (sorted) of a split of ``n`` whose generated explanations are scored: ``size`` drawn with ``seed``."""
+    return np.sort(np.random.default_rng(seed).permutation(n)[: min(n, size)])
+
+
+def explain_test_rows(
+    model: nn.Module,
+    tokenizer: Any,
+    split: pd.DataFrame,
+    predictions: pd.DataFrame,
+    words: list[str],
+    task: str,
+    *,
+    size: int,
+    seed: int,
+    scoring: dict[str, int],
+) -> tuple[pd.DataFrame, dict[str, float | None]]:
+    """The student's explanations of a seeded sample of test rows (from "[task] x"; for the factual task the text
+    before "So the answer is" of the generation already made), and how many there are with their scores
+    (cod.text2text.scores)."""
+    rows = explained_sample(len(split), size, seed)
+    sample = split.iloc[rows].reset_index(drop=True)
+    if "explanation" in predictions.columns:
+        texts = predictions["explanation"].iloc[rows].tolist()
+    else:
+        pairs = sample["text_pair"] if "text_pair" in sample else [None] * len(sample)
+        texts = generate(
+            model, tokenizer, [source(task, t, p) for t, p in zip(sample["text"], pairs, strict=True)], **scoring
+        )
+    kept = [c for c in ("idx", "text", "text_pair") if c in sample.columns]
+    written = sample[kept].assign(
+        row=rows, label=predictions["label"].iloc[rows].to_numpy(), pred=predictions["pred"].iloc[rows].to_numpy()
+    )
+    written["explanation"] = texts
+    return written, {"rows": len(texts), **explanation_scores(texts, written["pred"].tolist(), words, seed)}
+
+
 def distill_text2text(
     dataset: str,
     k: int,
@@ -80,6 +136,8 @@ def distill_text2text(
     cfg: DistillConfig,
     *,
     explanations: Explanations | None = None,
+    wrong_answers: WrongAnswers | None = None,
+    teach: Teach | None = None,
     frame: pd.DataFrame | None = None,
     accelerator: Any = None,
     on_epoch: Any = None,
@@ -89,7 +147,11 @@ def distill_text2text(
 
     The label task's target is the class's label word (CFE rows labelled per ``distill.cfe_label``); the auxiliary
     task's target is the teacher's rationale (scheme r1, with the ``distill.rkd`` attribution settings) or the row's
-    explanation from ``explanations`` (scheme r2). ``frame`` replaces the training set read from disk.
+    explanation from ``explanations`` (scheme r2), and R2's counterfactual objective reads ``wrong_answers`` ((idx,
+    is_cfe) → {wrong label: rationale}). ``teach``, if given, is called with the labelled training frame and returns
+    (explanations, wrong_answers) in their place. ``frame`` replaces the training set read from disk. Under
+    objective cf the student answers through the factual task (its explanation, then the answer); otherwise through
+    the label task. With ``test``, the explanations it generates for ``explained_rows`` test rows are scored.
     """
     from accelerate.utils import set_seed
 
@@ -99,10 +161,11 @@ def distill_text2text(
 
     started = time.perf_counter()
     settings, accelerator = cfg.text2text, accelerator or shared_accelerator()
-    tasks, words = TASKS[settings.scheme], label_words(load_meta(dataset)["label_names"])
+    tasks = objective_tasks(settings.scheme, settings.objective)
+    words = label_words(load_meta(dataset)["label_names"])
     frame = training_frame(dataset, k, seed, mode) if frame is None else as_training_frame(frame)
 
-    # 1. targets: training labels and (r1) the teacher's rationales, or (r2) the given explanations
+    # 1. targets: training labels and (r1) the teacher's rationales, or (r2) explanations and wrong-answer rationales
     teacher, t_tok, t_metrics = load_teacher(dataset)
     teacher.to(accelerator.device)
     labels, t_batches, t_index = training_labels(frame, teacher, t_tok, cfg, len(words), accelerator.device)
@@ -111,9 +174,18 @@ def distill_text2text(
         rationales = row_rationales(teacher, t_tok, frame, t_batches, t_index, cfg.rkd, cfg.max_length, seed)
         rows = examples(frame, words, "r1", rationales=rationales)
     else:
+        if teach is not None:
+            explanations, wrong_answers = teach(frame)
         if explanations is None:
             raise DataError("distill.text2text.scheme is r2: pass explanations (a file or idx → text) to the runner")
-        rows = examples(frame, words, "r2", explanations=read_explanations(explanations))
+        rows = examples(
+            frame,
+            words,
+            "r2",
+            explanations=read_explanations(explanations),
+            wrong_answers=wrong_answers,
+            objective=settings.objective,
+        )
 
     # 2. the student and its fixed batches (an original and its CFEs share one)
     set_seed(seed)
@@ -130,9 +202,10 @@ def distill_text2text(
     )
 
     # 3. evaluation by the label word; the best epoch by validation accuracy (rank classification)
+    answer_task = "factual" if settings.objective == "cf" else TASKS[settings.scheme][0]
     splits = {s: load_split(dataset, s) for s in ("validation", "test")}
     sources = {
-        s: [source(tasks[0], t, p) for t, p in zip(f["text"], f.get("text_pair", [None] * len(f)), strict=True)]
+        s: [source(answer_task, t, p) for t, p in zip(f["text"], f.get("text_pair", [None] * len(f)), strict=True)]
         for s, f in splits.items()
     }
     reference = {s: teacher_logits(dataset, s).argmax(-1) for s in splits}
@@ -152,6 +225,7 @@ def distill_text2text(
             words,
             reference=reference[split],
             generation=generation,
+            factual=answer_task == "factual",
             **scoring,
         )
 
@@ -161,6 +235,7 @@ def distill_text2text(
         model,
         batches,
         alpha=settings.alpha,
+        gamma=mt_weight(settings.objective, settings.gamma),
         epochs=epochs,
         lr=settings.lr,
         seed=seed,
@@ -168,11 +243,11 @@ def distill_text2text(
         eval_every=eval_every,
         accelerator=accelerator,
         on_epoch=on_epoch,
-        desc=f"text2text-{settings.scheme}-{mode}",
+        desc=f"text2text-{settings.scheme}-{settings.objective}-{mode}",
     )
     fit_seconds = time.perf_counter() - fit_started
 
-    # 4. the best-validation student, evaluated with rank classification and greedy generation
+    # 4. the best-validation student, evaluated with rank classification and greedy generation; its explanations
     if result.best_state is not None:
         model.load_state_dict(result.best_state)
     _, validation = scored("validation", True)
@@ -184,21 +259,39 @@ def distill_text2text(
                 f"generations are a label word {words}; its accuracy is by rank classification alone",
                 stacklevel=2,
             )
+    generated, explained = None, {}
+    if predictions is not None:
+        task = "factual" if answer_task == "factual" else TASKS[settings.scheme][1]
+        generated, explained = explain_test_rows(
+            model,
+            tokenizer,
+            splits["test"],
+            predictions,
+            words,
+            task,
+            size=settings.explained_rows,
+            seed=seed,
+            scoring=scoring,
+        )
     summary = {
         "model": settings.model,
         "scheme": settings.scheme,
+        "objective": settings.objective,
         "alpha": settings.alpha,
+        "gamma": mt_weight(settings.objective, settings.gamma),
         "lr": settings.lr,
         "best_val_accuracy": validation["accuracy"],
         "best_epoch": result.best_epoch,
         **{f"val_{key}": value for key, value in validation.items() if key != "accuracy"},
         **{f"test_{key}": value for key, value in tested.items()},
+        **{f"test_explanation_{key}": value for key, value in explained.items()},
         "teacher_val_accuracy": t_metrics.get("validation_accuracy"),
         "teacher_test_accuracy": t_metrics.get("test_accuracy"),
         "train_rows": len(frame),
         "train_cfe_rows": int(frame["is_cfe"].sum()),
+        **example_counts(rows, len(frame), len(words), tasks),
         "epochs_run": len(result.history),
         "eval_every": eval_every,
     }
     timings = {"wall_seconds": time.perf_counter() - started, "train_seconds": fit_seconds}
-    return Text2TextResult(model, tokenizer, summary, result, rows, predictions, timings)
+    return Text2TextResult(model, tokenizer, summary, result, rows, predictions, generated, timings)
