@@ -82,6 +82,14 @@ def test_random_rationales_are_the_control(bert_run):
     assert one == two and all(w["score"] is None for r in one for w in r)  # seeded, and no teacher score
 
 
+def test_random_soft_labels_leave_the_rationales_the_teachers(bert_run):
+    """The soft-label ablation replaces the KL term's targets only: rationales are drawn toward the teacher's own
+    prediction, as without it."""
+    own = D.distill("rt_sentences", 8, 0, "rkd", "clean", bert_run.distill, smoke=True).rationales
+    cfg = bert_run.distill.model_copy(update={"soft_labels": "random"})
+    assert D.distill("rt_sentences", 8, 0, "rkd", "clean", cfg, smoke=True).rationales.equals(own)
+
+
 def test_rlwd_with_lambda_zero_is_lwd_bit_for_bit(bert_run):
     lwd_settings = bert_run.distill.lwd.model_dump()
     zero = bert_run.distill.rlwd.model_copy(update={**lwd_settings, "rationale_lambda": 0.0})

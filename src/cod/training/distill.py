@@ -188,14 +188,15 @@ def distill(
     layers = recipe.layers(student, teacher) if "hidden_states" in recipe.needs else []
     cache_outputs(teacher, batches, [t for _, t in layers], "teacher", accelerator.device, TEACHER_LOGITS)
     attach_labels(batches, index, frame, cfg.cfe_label, len(names))
-    if cfg.soft_labels == "random":
-        randomise_soft_labels(batches, seed)
     rationales = None
     if "rationales" in recipe.needs:  # the teacher's top-k words of every row, as per-token targets
         words = row_rationales(teacher, setup.tokenizer, frame, batches, index, recipe.settings, cfg.max_length, seed)
         targets = token_targets(setup.tokenizer, frame, words, cfg.max_length)
         attach_token_targets(batches, index, targets, setup.tokenizer.padding_side)
         rationales = frame[["idx", "is_cfe"]].assign(rationale=words)
+    # the soft-label ablation replaces the KL term's targets only (labels and rationales used the teacher's own)
+    if cfg.soft_labels == "random":
+        randomise_soft_labels(batches, seed)
 
     # 3. the method's objective, fitted with best-epoch selection on validation accuracy
     context = Context(student, teacher, batches, layers, len(names), seed, accelerator)
