@@ -15,10 +15,12 @@ from cod.training.methods.base import Context, Distiller, Method
 
 
 class LabelsOnly(Method):
-    """The toy method: cross-entropy on the labels only (no teacher term), i.e. KD with kl_alpha = 0."""
+    """The toy method: cross-entropy on the labels only (it needs no teacher logits, so it has no KL term)."""
+
+    needs: frozenset[str] = frozenset()
 
     def objective(self, ctx: Context) -> nn.Module:
-        return Distiller.logits_only(ctx.student, self.cfg.model_copy(update={"kl_alpha": 0.0}))
+        return Distiller.logits_only(ctx.student, self)
 
 
 METHOD = LabelsOnly  # this test module is the toy method's module

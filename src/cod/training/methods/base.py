@@ -8,7 +8,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from cod.config import DistillConfig, LayerSettings
+from cod.config import DistillConfig, LayerSettings, RationaleSettings
 from cod.training.batching import Batch, model_inputs
 from cod.training.layers import layer_map
 from cod.training.losses import layer_mse, objective, rationale_loss
@@ -32,13 +32,19 @@ class Method:
     """A distillation method: what it needs from the teacher, the layers it matches, its objective.
 
     ``needs`` declares the teacher outputs the recipe caches in the batches before ``objective`` is
-    called: ``teacher_logits`` always, ``hidden_states`` at the pairs returned by ``layers``.
+    called: ``teacher_logits`` for the KL term (a method without it has none), ``hidden_states`` at the pairs
+    returned by ``layers``.
     """
 
-    needs: frozenset[str] = frozenset({"teacher_logits"})
+    needs: frozenset[str] = frozenset({TEACHER_LOGITS})
 
     def __init__(self, cfg: DistillConfig) -> None:
         self.cfg = cfg
+
+    @property
+    def kl_alpha(self) -> float:
+        """The weight of the KL term: distill.kl_alpha, or 0 for a method that takes no teacher logits."""
+        return self.cfg.kl_alpha if TEACHER_LOGITS in self.needs else 0.0
 
     def layers(self, student: nn.Module, teacher: nn.Module) -> list[tuple[int, int]]:
         """Matched (student, teacher) layers, 1-based; none for a logits-only method."""
@@ -75,15 +81,20 @@ class Distiller(nn.Module):
 
     @classmethod
     def logits_only(
-        cls, student: nn.Module, cfg: DistillConfig, token_head: nn.Module | None = None, rationale_lambda: float = 0.0
+        cls,
+        student: nn.Module,
+        method: Method,
+        token_head: nn.Module | None = None,
+        rationale_lambda: float = 0.0,
     ) -> Distiller:
-        """CE + kl_alpha·KD (+ the pair term; + the rationale term with a ``token_head``): KD's objective and every
-        method's logit part."""
+        """CE + kl_alpha·KD (+ the pair term; + the rationale term with a ``token_head``) with ``method``'s settings
+        and KL weight (0 without teacher logits): KD's objective and every method's logit part."""
+        cfg = method.cfg
         return cls(
             student,
             [],
             None,
-            kl_alpha=cfg.kl_alpha,
+            kl_alpha=method.kl_alpha,
             temperature=cfg.temperature,
             mse_alpha=0.0,
             mask_padding=False,
@@ -104,7 +115,7 @@ class Distiller(nn.Module):
         total, parts = objective(
             out.logits,
             batch["labels"],
-            teacher_logits=batch[TEACHER_LOGITS],
+            teacher_logits=batch[TEACHER_LOGITS] if self.kl_alpha else None,
             kl_alpha=self.kl_alpha,
             temperature=self.temperature,
             mse=mse,
@@ -151,7 +162,7 @@ class LayerMethod(Method):
             ctx.student,
             [layer for layer, _ in ctx.layers],
             proj,
-            kl_alpha=self.cfg.kl_alpha,
+            kl_alpha=self.kl_alpha,
             temperature=self.cfg.temperature,
             mse_alpha=s.mse_alpha if proj is not None else 0.0,
             mask_padding=s.mse_mask_padding,
@@ -159,6 +170,22 @@ class LayerMethod(Method):
             token_head=token_head,
             rationale_lambda=rationale_lambda,
         )
+
+
+class RationaleMethod(Method):
+    """A logits-only method plus the rationale term: CE (+ kl_alpha·KD when it needs the teacher's logits) +
+    rationale_lambda·BCE of a token head on the last student states against the teacher's top-k words; the head
+    is dropped at test time. Its settings are the section distill.<name> (RationaleSettings, with its variants)."""
+
+    name = ""  # the method's key in cod.method_registry and its params section distill.<name>
+
+    @property
+    def settings(self) -> RationaleSettings:
+        """This method's section of the distill settings."""
+        return getattr(self.cfg, self.name)
+
+    def objective(self, ctx: Context) -> nn.Module:
+        return Distiller.logits_only(ctx.student, self, rationale_head(ctx), self.settings.rationale_lambda)
 
 
 def rationale_head(ctx: Context) -> nn.Module:

@@ -11,7 +11,7 @@ class KD(Method):
     """Logits only: CE + kl_alpha·KL(T); its settings are the shared distill keys (kl_alpha, temperature)."""
 
     def objective(self, ctx: Context) -> nn.Module:
-        return Distiller.logits_only(ctx.student, self.cfg)
+        return Distiller.logits_only(ctx.student, self)
 
 
 METHOD = KD

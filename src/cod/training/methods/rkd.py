@@ -2,26 +2,15 @@
 
 from __future__ import annotations
 
-from torch import nn
-
-from cod.config import RationaleSettings
-from cod.training.methods.base import Context, Distiller, Method, rationale_head
+from cod.training.methods.base import RationaleMethod
 
 
-class RKD(Method):
+class RKD(RationaleMethod):
     """CE + kl_alpha·KD + rationale_lambda·BCE(head(h_last), teacher's top-k words); the head is dropped at test
-    time (settings: distill.rkd). With kl_alpha = 0 this is R1's contrast: label + rationale vs label only."""
+    time (settings: distill.rkd). With rationale_lambda = 0 this is KD."""
 
     name = "rkd"
     needs = frozenset({"teacher_logits", "rationales"})
-
-    @property
-    def settings(self) -> RationaleSettings:
-        """This method's section of the distill settings."""
-        return self.cfg.rkd
-
-    def objective(self, ctx: Context) -> nn.Module:
-        return Distiller.logits_only(ctx.student, self.cfg, rationale_head(ctx), self.settings.rationale_lambda)
 
 
 METHOD = RKD
