@@ -263,6 +263,17 @@ def test_a_stage_depends_on_no_code_it_does_not_run(stage):
         assert files and not unused, f"{stage} lists {dep} but never runs {unused or dep}; narrow its deps"
 
 
+@pytest.mark.parametrize("method", list(METHODS))
+def test_every_methods_distill_stage_lists_the_code_it_runs(method):
+    """A method's module imports only shared code (methods/base.py), never another method's module (rce reuses rkd's
+    term through base.py): its distill stages, which depend on methods/<method>.py alone, re-run when it changes."""
+    notebook, _ = parse_cmd(STAGES["distill"]["cmd"])
+    deps = [render(d.replace("${item.method}", method)).rstrip("/") for d in STAGES["distill"]["deps"]]
+    runs = code_closure(notebook, [METHODS[method].module])
+    uncovered = sorted(f for f in runs if not any(f == d or f.startswith(d + "/") for d in deps))
+    assert not uncovered, f"distill@...-{method} runs {uncovered} but does not list them in deps"
+
+
 def test_a_distill_stage_depends_on_its_own_method_module_only():
     deps = STAGES["distill"]["deps"]
     assert "src/cod/training/methods/${item.method}.py" in deps
