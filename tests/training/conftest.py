@@ -5,14 +5,38 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import pandas as pd
 import pytest
+import torch
 import yaml
 
-from cod import config
+from cod import config, paths
 from cod.data import subsets
 from cod.training.teacher import save_teacher, train_teacher
 from tests import tiny
 from tests.conftest import copy_project
+
+
+def same_student(a, b) -> bool:
+    """Whether two distill results trained the same student: weights, per-epoch losses and summary, bit for bit."""
+    wa, wb = a.student.state_dict(), b.student.state_dict()
+    return (
+        wa.keys() == wb.keys()
+        and all(torch.equal(wa[k], wb[k]) for k in wa)
+        and [r["train_loss"] for r in a.fit.history] == [r["train_loss"] for r in b.fit.history]
+        and a.summary == b.summary
+    )
+
+
+def write_cod_set() -> None:
+    """A CoD training set: the session's clean set's first 4 rows and one CFE each ("good great", labelled at
+    distill time)."""
+    clean = pd.read_json(paths.train_set("rt_sentences", 8, 0, "clean"), lines=True).head(4)
+    cfes = clean.assign(text=["good great"] * 4, is_cfe=True)
+    rows = pd.concat([clean.assign(is_cfe=False), cfes]).assign(pair_id=lambda f: f["idx"])
+    target = paths.train_set("rt_sentences", 8, 0, "cod")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    rows.to_json(target, orient="records", lines=True)
 
 
 def tiny_params(repo, teacher_spec: str, student_spec: str, **distill_overrides) -> config.Params:

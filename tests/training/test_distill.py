@@ -17,7 +17,7 @@ from cod.training import targets as T
 from cod.training.batching import make_batches, model_inputs
 from cod.training.methods import ted as TED
 from tests import tiny
-from tests.training.conftest import setup_run
+from tests.training.conftest import setup_run, write_cod_set
 
 
 def lwd_with(cfg: config.DistillConfig, **changes) -> config.DistillConfig:
@@ -115,14 +115,7 @@ def test_decoder_trains_as_teacher_and_student(repo, tmp_path):
 
 
 def test_cod_mode_labels_cfes_with_teacher_or_flip_and_keeps_pairs(bert_run):
-    import pandas as pd
-
-    clean = pd.read_json(paths.train_set("rt_sentences", 8, 0, "clean"), lines=True).head(4)
-    cfes = clean.assign(text=["good great"] * 4, is_cfe=True)
-    rows = pd.concat([clean.assign(is_cfe=False), cfes]).assign(pair_id=lambda f: f["idx"])
-    target = paths.train_set("rt_sentences", 8, 0, "cod")
-    target.parent.mkdir(parents=True)
-    rows.to_json(target, orient="records", lines=True)
+    write_cod_set()
     frame = D.training_frame("rt_sentences", 8, 0, "cod")
     teacher_pred = [0] * 8
     flip = T.cfe_labels(frame, __import__("numpy").array(teacher_pred), "flip", 2)

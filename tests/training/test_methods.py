@@ -55,7 +55,7 @@ def test_the_grid_accepts_registered_methods_only(repo, toy):
     write_params(repo, grid={"methods": ["kd", toy]})
     assert config.load_params().grid.methods == ["kd", toy]
     write_params(repo, grid={"methods": ["kd", "tde"]})
-    allowed = r"grid.methods: unknown method 'tde'. Allowed: \['kd', 'lwd', 'ted', 'rkd', 'rlwd', 'toy'\]"
+    allowed = r"grid.methods: unknown method 'tde'. Allowed: \['ce', 'kd', 'lwd', 'ted', 'rkd', 'rlwd', 'toy'\]"
     with pytest.raises(ConfigError, match=allowed):
         config.load_params()
     write_params(repo, grid={"methods": ["kd"]})

@@ -151,6 +151,10 @@ class TeacherConfig(_Strict):
     allow_degenerate: bool = False  # true = keep a teacher no better than chance (the stage warns and goes on)
 
 
+class CeSettings(_Strict):
+    """Section `distill.ce`: empty, as the label-only student reads only the shared keys (and no KL ones)."""
+
+
 class KdSettings(_Strict):
     """Section `distill.kd`: empty, as KD reads only the shared keys (kl_alpha, temperature, ...)."""
 
@@ -278,6 +282,7 @@ class DistillConfig(_Strict):
     sym_lambda: float = Field(ge=0)
     smoke_epochs: int = Field(ge=1)
     # one section per method of cod.method_registry.METHODS, named after it: the keys only that method reads
+    ce: CeSettings = Field(default_factory=CeSettings)
     kd: KdSettings = Field(default_factory=KdSettings)
     lwd: LayerSettings
     ted: TedSettings

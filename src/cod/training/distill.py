@@ -22,8 +22,14 @@ from cod.training.batching import Batch, eval_batches, make_batches
 from cod.training.device import shared_accelerator
 from cod.training.evaluate import classification_metrics, predict_logits
 from cod.training.loop import FitResult, fit, schedule
-from cod.training.methods import Context
-from cod.training.targets import TEACHER_LOGITS, attach_labels, cache_outputs, randomise_soft_labels
+from cod.training.methods import Context, Method
+from cod.training.targets import (
+    TEACHER_LOGITS,
+    attach_labels,
+    cache_outputs,
+    labels_need_teacher,
+    randomise_soft_labels,
+)
 
 # measurements of this machine, not results (they differ between identical runs): DistillResult.timings
 TIMINGS = ("wall_seconds", "cpu_seconds", "train_seconds", "eval_seconds")
@@ -51,7 +57,7 @@ def row_rationales(
     seed: int,
 ) -> list[list[dict[str, Any]]]:
     """Each training row's rationale from the frozen teacher, toward its prediction (cached in the batches) or the
-    row's label, per ``distill.rkd``."""
+    row's label, per the method's rationale ``settings`` (distill.rkd, distill.rce, distill.rlwd)."""
     if settings.target == "gold":
         targets = frame["label"].to_numpy()
     else:
@@ -69,6 +75,14 @@ def row_rationales(
         steps=settings.ig_steps,
         seed=seed,
     )
+
+
+def needs_teacher_logits(recipe: Method, frame: pd.DataFrame, cfg: DistillConfig) -> bool:
+    """Whether a run caches the frozen teacher's logits on its training rows: for the method's KL term or layers,
+    the CFE rows' teacher labels, or rationales toward the teacher's prediction (the label-only student: none)."""
+    if recipe.needs & {TEACHER_LOGITS, "hidden_states"} or labels_need_teacher(frame, cfg.cfe_label):
+        return True
+    return "rationales" in recipe.needs and recipe.settings.target == "teacher"
 
 
 def training_frame(dataset: str, k: int, seed: int, mode: str) -> pd.DataFrame:
@@ -91,7 +105,7 @@ class DistillResult:
     summary: dict[str, Any]
     fit: FitResult
     timings: dict[str, float]
-    rationales: pd.DataFrame | None = None  # rkd: each training row's idx, is_cfe and rationale words
+    rationales: pd.DataFrame | None = None  # rationale methods: each training row's idx, is_cfe and rationale words
 
 
 @dataclass
@@ -184,9 +198,11 @@ def distill(
         seed=seed,
     )
 
-    # 2. targets: the frozen teacher's logits (and hidden states at the method's layers), then training labels
+    # 2. targets: the frozen teacher's logits (and hidden states at the method's layers) where anything needs them,
+    # then training labels
     layers = recipe.layers(student, teacher) if "hidden_states" in recipe.needs else []
-    cache_outputs(teacher, batches, [t for _, t in layers], "teacher", accelerator.device, TEACHER_LOGITS)
+    if needs_teacher_logits(recipe, frame, cfg):
+        cache_outputs(teacher, batches, [t for _, t in layers], "teacher", accelerator.device, TEACHER_LOGITS)
     attach_labels(batches, index, frame, cfg.cfe_label, len(names))
     rationales = None
     if "rationales" in recipe.needs:  # the teacher's top-k words of every row, as per-token targets
@@ -195,7 +211,7 @@ def distill(
         attach_token_targets(batches, index, targets, setup.tokenizer.padding_side)
         rationales = frame[["idx", "is_cfe"]].assign(rationale=words)
     # the soft-label ablation replaces the KL term's targets only (labels and rationales used the teacher's own)
-    if cfg.soft_labels == "random":
+    if cfg.soft_labels == "random" and TEACHER_LOGITS in recipe.needs:
         randomise_soft_labels(batches, seed)
 
     # 3. the method's objective, fitted with best-epoch selection on validation accuracy

@@ -11,7 +11,7 @@ from cod.errors import ConfigError
 from cod.training.batching import Batch, model_inputs, to_device
 
 TEACHER_LOGITS = "teacher_logits"
-RATIONALE_MASK = "rationale_mask"  # batch key of the per-token rationale targets (rkd)
+RATIONALE_MASK = "rationale_mask"  # batch key of the per-token rationale targets (rationale methods)
 IGNORE = -100  # a token without a rationale target: special tokens, padding
 
 
@@ -39,15 +39,28 @@ def cache_outputs(
             batch[hidden_key(side, j)] = out.hidden_states[layer].float().cpu()
 
 
-def cfe_labels(frame: pd.DataFrame, teacher_pred: np.ndarray, how: str, num_labels: int) -> np.ndarray:
-    """Training labels: gold for originals; for CFEs the teacher's prediction or the paper code's 1 − y, except CFE
-    rows with ``fixed_label`` true (the copy and lexicon controls), which keep their file label under either."""
-    labels = frame["label"].to_numpy().copy()
+def relabelled(frame: pd.DataFrame) -> np.ndarray:
+    """The rows labelled at distill time: CFE rows, except those with ``fixed_label`` true (copy, lexicon controls)."""
     fixed = frame["fixed_label"].eq(True).to_numpy() if "fixed_label" in frame else np.zeros(len(frame), dtype=bool)
-    cfe = frame["is_cfe"].to_numpy(dtype=bool) & ~fixed
+    return frame["is_cfe"].to_numpy(dtype=bool) & ~fixed
+
+
+def labels_need_teacher(frame: pd.DataFrame, how: str) -> bool:
+    """Whether the training labels of ``frame`` take the teacher's predictions (relabelled rows, cfe_label teacher)."""
+    return how == "teacher" and bool(relabelled(frame).any())
+
+
+def cfe_labels(frame: pd.DataFrame, teacher_pred: np.ndarray | None, how: str, num_labels: int) -> np.ndarray:
+    """Training labels: gold for originals; for CFEs the teacher's prediction or the paper code's 1 − y, except CFE
+    rows with ``fixed_label`` true (the copy and lexicon controls), which keep their file label under either.
+    ``teacher_pred`` may be None when the labels do not need it (labels_need_teacher)."""
+    labels = frame["label"].to_numpy().copy()
+    cfe = relabelled(frame)
     if not cfe.any():
         return labels
     if how == "teacher":
+        if teacher_pred is None:
+            raise ValueError("CFE rows labelled by the teacher (distill.cfe_label: teacher) need its predictions")
         labels[cfe] = teacher_pred[cfe]
     else:
         if num_labels != 2:
@@ -58,10 +71,13 @@ def cfe_labels(frame: pd.DataFrame, teacher_pred: np.ndarray, how: str, num_labe
 
 
 def attach_labels(batches: list[Batch], index: list[list[int]], frame: pd.DataFrame, how: str, num_labels: int) -> None:
-    """Store each row's label, pair id and CFE flag in its batch (CFE labels use the cached teacher logits)."""
-    teacher_pred = np.zeros(len(frame), dtype=int)
-    for batch, rows in zip(batches, index, strict=True):
-        teacher_pred[rows] = batch[TEACHER_LOGITS].argmax(-1).numpy()
+    """Store each row's label, pair id and CFE flag in its batch (CFE labels use the cached teacher logits, present
+    whenever labels_need_teacher)."""
+    teacher_pred = None
+    if all(TEACHER_LOGITS in batch for batch in batches):
+        teacher_pred = np.zeros(len(frame), dtype=int)
+        for batch, rows in zip(batches, index, strict=True):
+            teacher_pred[rows] = batch[TEACHER_LOGITS].argmax(-1).numpy()
     labels = cfe_labels(frame, teacher_pred, how, num_labels)
     for batch, rows in zip(batches, index, strict=True):
         batch["labels"] = torch.as_tensor(labels[rows], dtype=torch.long)

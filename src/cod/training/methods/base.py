@@ -32,8 +32,8 @@ class Method:
     """A distillation method: what it needs from the teacher, the layers it matches, its objective.
 
     ``needs`` declares the teacher outputs the recipe caches in the batches before ``objective`` is
-    called: ``teacher_logits`` for the KL term (a method without it has none), ``hidden_states`` at the pairs
-    returned by ``layers``.
+    called: ``teacher_logits`` for the KL term (a method without it has none, and the teacher runs only if
+    the labels or rationales need its predictions), ``hidden_states`` at the pairs returned by ``layers``.
     """
 
     needs: frozenset[str] = frozenset({TEACHER_LOGITS})
