@@ -28,6 +28,7 @@ METHODS: dict[str, MethodEntry] = {
     "lwd": MethodEntry("LWD", "cod.training.methods.lwd"),
     "ted": MethodEntry("TED", "cod.training.methods.ted"),
     "rkd": MethodEntry("RKD", "cod.training.methods.rkd", baseline="kd"),
+    "rce": MethodEntry("Label + rationale", "cod.training.methods.rce", baseline="ce"),
     "rlwd": MethodEntry("RLWD", "cod.training.methods.rlwd", baseline="lwd"),
 }
 

@@ -70,13 +70,15 @@ RATIONALES = REPO / "profiles" / "rationales.yaml"
 
 def test_rationales_profile_validates_and_differs_from_the_default_only_in_its_grid():
     params, default = config.load_params(RATIONALES), config.load_params(REPO / "params.yaml")
-    assert params.grid.datasets == ["rt_sentences", "snli"] and params.grid.methods == ["kd", "rkd"]
+    assert params.grid.datasets == ["rt_sentences", "snli"] and params.grid.methods == ["ce", "kd", "rkd", "rce"]
     assert params.grid.k == [12] and len(params.grid.seeds) == 24 and params.grid.data_modes == ["clean", "cod"]
     assert params.tune.sensitivity_k == [12]
     variants = params.distill.rkd.variants  # R1's top_k sweep (the base runs are top_k 5) and the random control
     assert [params.distill.rkd.variant(v).top_k for v in variants] == [1, 3, 10, 5] and params.distill.rkd.top_k == 5
     assert params.distill.rkd.variant("random").attribution == "random" and not default.distill.rkd.variants
-    differs = {"grid": True, "tune": {"sensitivity_k"}, "distill": {"rkd": {"variants"}}}
+    assert list(params.distill.rce.variants) == ["random"] and not default.distill.rce.variants  # R1's control
+    assert params.distill.rce.variant("random").attribution == "random"
+    differs = {"grid": True, "tune": {"sensitivity_k"}, "distill": {"rkd": {"variants"}, "rce": {"variants"}}}
     assert params.model_dump(exclude=differs) == default.model_dump(exclude=differs)
 
 

@@ -328,7 +328,7 @@ def test_rationale_gain_pairs_a_method_with_the_one_it_adds_to_by_seed():
             ("d", 8, 0, "rkd", "cod", "ok", 0, 54.0),
         ]
     )
-    assert added_to() == {"rkd": "kd", "rlwd": "lwd"}
+    assert added_to() == {"rkd": "kd", "rce": "ce", "rlwd": "lwd"}
     variants = runs_table(  # rkd's variants, collected as "<method>:<variant>" (collect_variant_runs)
         [
             ("d", 8, 0, "rkd:random", "clean", "ok", 0, 49.0),

@@ -36,11 +36,14 @@ def test_a_run_caches_the_teachers_logits_only_where_something_reads_them():
     cod = pd.DataFrame({"idx": [0, 0], "label": [0, 1], "is_cfe": [False, True], "pair_id": [0, 0]})
     fixed = cod.assign(fixed_label=[False, True])  # the copy and lexicon controls keep their file labels
     flip = cfg.model_copy(update={"cfe_label": "flip"})
+    gold = cfg.model_copy(update={"rce": cfg.rce.model_copy(update={"target": "gold"})})
 
     def needs(method: str, frame: pd.DataFrame, settings: config.DistillConfig = cfg) -> bool:
         return D.needs_teacher_logits(methods.build(method, settings), frame, settings)
 
     assert [needs(m, clean) for m in ("kd", "lwd", "ted", "rkd", "rlwd")] == [True] * 5
     assert not needs("ce", clean) and needs("ce", cod) and not needs("ce", cod, flip) and not needs("ce", fixed)
-    assert methods.build("ce", cfg).kl_alpha == 0.0
+    # rce: its rationales are toward the teacher's prediction (distill.rce.target: teacher), or the row's label
+    assert needs("rce", clean) and not needs("rce", clean, gold) and needs("rce", cod, gold)
+    assert methods.build("ce", cfg).kl_alpha == 0.0 and methods.build("rce", cfg).kl_alpha == 0.0
     assert methods.build("kd", cfg).kl_alpha == cfg.kl_alpha == methods.build("rkd", cfg).kl_alpha

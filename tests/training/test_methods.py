@@ -55,7 +55,7 @@ def test_the_grid_accepts_registered_methods_only(repo, toy):
     write_params(repo, grid={"methods": ["kd", toy]})
     assert config.load_params().grid.methods == ["kd", toy]
     write_params(repo, grid={"methods": ["kd", "tde"]})
-    allowed = r"grid.methods: unknown method 'tde'. Allowed: \['ce', 'kd', 'lwd', 'ted', 'rkd', 'rlwd', 'toy'\]"
+    allowed = r"grid.methods: unknown method 'tde'. Allowed: \['ce', 'kd', 'lwd', 'ted', 'rkd', 'rce', 'rlwd', 'toy'\]"
     with pytest.raises(ConfigError, match=allowed):
         config.load_params()
     write_params(repo, grid={"methods": ["kd"]})
@@ -70,3 +70,33 @@ def test_tables_list_methods_in_registry_order():
     ]
     assert tables.table1(pd.DataFrame(rows))["method"].tolist() == ["KD", "LWD", "TED"]
     assert method_registry.in_order(["unknown", "lwd", "kd", "lwd"]) == ["kd", "lwd", "unknown"]
+
+
+def test_cod_check_accepts_the_label_only_and_label_plus_rationale_students(repo):
+    """ce and rce: registered, accepted in the grid, rce with rkd's rationale settings (and variants) under its own
+    section, paired with ce in the rationale tables."""
+    import subprocess
+    import sys
+
+    from cod import config
+    from tests.conftest import write_params
+
+    raw = write_params(repo, grid={"methods": ["rce", "kd", "rkd", "ce"]})
+    raw["distill"]["rce"]["variants"] = {"random": {"attribution": "random"}}
+    write_params(repo, distill=raw["distill"])
+    proc = subprocess.run([sys.executable, "-m", "cod", "check"], capture_output=True, text=True, cwd=repo)
+    assert proc.returncode == 0 and proc.stdout.startswith("params ok:"), proc.stderr
+    params = config.load_params()
+    assert method_registry.in_order(params.grid.methods) == ["ce", "kd", "rkd", "rce"]
+    assert method_registry.added_to() == {"rkd": "kd", "rce": "ce", "rlwd": "lwd"}
+    assert [method_registry.display_name(m) for m in ("ce", "rce")] == ["Label only", "Label + rationale"]
+    d = params.distill
+    assert d.rce.model_dump(exclude={"variants"}) == d.rkd.model_dump(exclude={"variants"})  # rkd's defaults
+    assert d.for_method("rce").keys() ^ d.for_method("ce").keys() == {"ce", "rce"}  # each reads its own section
+    cells = len(params.grid.k) * len(params.grid.data_modes)
+    assert [cell[0] for cell in params.variant_cells("rce")] == ["random"] * cells
+    assert params.variant_cells("ce") == []
+    raw["distill"]["rce"]["variants"] = {"x": {"top_kk": 1}}
+    write_params(repo, distill=raw["distill"])
+    with pytest.raises(ConfigError, match=r"distill.rce: variants.x: unknown keys \['top_kk'\]"):
+        config.load_params()

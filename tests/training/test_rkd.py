@@ -13,6 +13,7 @@ from cod.training import distill as D
 from cod.training.losses import rationale_loss
 from cod.training.targets import IGNORE, RATIONALE_MASK
 from tests import tiny
+from tests.training.conftest import same_student
 
 
 def test_rationale_loss_on_hand_made_tensors():
@@ -63,6 +64,28 @@ def test_rkd_with_lambda_zero_is_kd_bit_for_bit(bert_run):
     assert sizes == [min(bert_run.distill.rkd.top_k, len(t.split())) for t in texts]  # short rows: every word
 
 
+def with_section(cfg, method: str, **changes):
+    """``cfg`` with some keys of its section ``distill.<method>`` changed."""
+    return cfg.model_copy(update={method: getattr(cfg, method).model_copy(update=changes)})
+
+
+def test_rce_with_lambda_zero_is_ce_bit_for_bit(bert_run):
+    ce = D.distill("rt_sentences", 8, 0, "ce", "clean", bert_run.distill)
+    rce = D.distill("rt_sentences", 8, 0, "rce", "clean", with_section(bert_run.distill, "rce", rationale_lambda=0.0))
+    assert same_student(rce, ce) and "train_kd" not in rce.fit.history[0]
+    assert "train_rationale" in rce.fit.history[0] and len(rce.rationales) == 8
+
+
+def test_rce_is_rkd_with_kl_alpha_zero_bit_for_bit(bert_run):
+    cfg = with_section(with_section(bert_run.distill, "rkd", rationale_lambda=5.0), "rce", rationale_lambda=5.0)
+    rkd = D.distill("rt_sentences", 8, 0, "rkd", "clean", cfg.model_copy(update={"kl_alpha": 0.0}))
+    rce = D.distill("rt_sentences", 8, 0, "rce", "clean", cfg)
+    assert same_student(rce, rkd) and rce.rationales.equals(rkd.rationales)
+    assert [r["train_rationale"] for r in rce.fit.history] == [r["train_rationale"] for r in rkd.fit.history]
+    ce = D.distill("rt_sentences", 8, 0, "ce", "clean", bert_run.distill)
+    assert not same_student(rce, ce)  # the rationale term is on: rce is not ce
+
+
 def test_rkd_learns_the_rationales_and_changes_the_student(bert_run):
     cfg = bert_run.distill.model_copy(update={"rkd": bert_run.distill.rkd.model_copy(update={"rationale_lambda": 5.0})})
     rkd = D.distill("rt_sentences", 8, 0, "rkd", "clean", cfg)
@@ -84,7 +107,7 @@ def test_random_rationales_are_the_control(bert_run):
 
 def test_random_soft_labels_leave_the_rationales_the_teachers(bert_run):
     """The soft-label ablation replaces the KL term's targets only: rationales are drawn toward the teacher's own
-    prediction, as without it."""
+    prediction, as without it (and as for rce, which has no KL term to randomise)."""
     own = D.distill("rt_sentences", 8, 0, "rkd", "clean", bert_run.distill, smoke=True).rationales
     cfg = bert_run.distill.model_copy(update={"soft_labels": "random"})
     assert D.distill("rt_sentences", 8, 0, "rkd", "clean", cfg, smoke=True).rationales.equals(own)

@@ -160,7 +160,8 @@ class KdSettings(_Strict):
 
 
 class RationaleSettings(_Strict):
-    """Section `distill.rkd`: the teacher's rationales (top-k words by attribution) and the weight of learning them."""
+    """Sections `distill.rkd` and `distill.rce`: the teacher's rationales (top-k words by attribution) and the weight
+    of learning them."""
 
     rationale_lambda: float = Field(default=1.0, ge=0)
     attribution: Literal["grad_norm", "grad_input", "integrated_gradients", "random"] = "grad_norm"
@@ -287,6 +288,7 @@ class DistillConfig(_Strict):
     lwd: LayerSettings
     ted: TedSettings
     rkd: RationaleSettings = Field(default_factory=RationaleSettings)
+    rce: RationaleSettings = Field(default_factory=RationaleSettings)
     rlwd: RationaleLayerSettings = Field(default_factory=RationaleLayerSettings)
     # not a method of the grid: the seq2seq student (cod.text2text), run outside the pipeline
     text2text: Text2TextSettings = Field(default_factory=Text2TextSettings)
