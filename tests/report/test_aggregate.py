@@ -360,6 +360,35 @@ def test_rationale_gain_pairs_a_method_with_the_one_it_adds_to_by_seed():
     assert "No rationale method" in tables.rationale_gains_markdown(aggregate.method_gains(runs.iloc[:0], added_to()))
 
 
+def test_label_plus_rationale_pairs_with_label_only_by_seed_its_variants_too():
+    """R1's contrasts from one frame: rce − ce and rkd − kd paired by seed through the registry's baselines, and each
+    method's random-word variant against the same baseline (rkd − random is the difference of those two rows)."""
+    from cod.report import tables
+
+    tests = {  # test accuracy of seeds 0 and 1
+        "ce": (50.0, 60.0),
+        "kd": (60.0, 64.0),
+        "rce": (54.0, 62.0),
+        "rkd": (61.0, 67.0),
+        "rce:random": (51.0, 60.0),
+        "rkd:random": (59.0, 63.0),
+    }
+    rows = [("d", 8, seed, m, "clean", "ok", 0, t[seed]) for m, t in tests.items() for seed in (0, 1)]
+    runs, variants = runs_table([r for r in rows if ":" not in r[3]]), runs_table([r for r in rows if ":" in r[3]])
+    gains = aggregate.rationale_gains(runs, variants, "test").set_index(["method", "variant"])
+    assert sorted(gains.index) == [("rce", ""), ("rce", "random"), ("rkd", ""), ("rkd", "random")]
+    assert (gains.loc[("rce", ""), "base"], gains.loc[("rce", "random"), "base"]) == ("ce", "ce")
+    assert gains.loc[("rce", ""), "mean"] == pytest.approx(3.0) and gains.loc[("rce", ""), "n"] == 2  # (4 + 2) / 2
+    assert gains.loc[("rce", "random"), "mean"] == pytest.approx(0.5)  # (1 + 0) / 2
+    assert gains.loc[("rkd", ""), "mean"] == pytest.approx(2.0) and gains.loc[("rkd", "random"), "base"] == "kd"
+    text = tables.rationale_gains_markdown(gains.reset_index())
+    assert "| d | Label + rationale − Label only | as configured | clean | 8 | +3.0 ± 1.4 |" in text
+    assert "| d | Label + rationale − Label only | random | clean | 8 | +0.5 ± 0.7 |" in text
+    assert "| d | RKD − KD | random | clean | 8 | −1.0 ± 0.0 |" in text
+    side = tables.related_markdown(tables.related_results(), gains.reset_index())
+    assert "| d | Label + rationale vs Label only (clean data) | 8 | +3.0 ± 1.4 |" in side
+
+
 def test_rationale_quality_reads_the_runs_rationales_and_the_cfes(repo):
     from cod.report import rationales as R
 

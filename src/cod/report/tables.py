@@ -82,7 +82,7 @@ def related_markdown(related: pd.DataFrame, rationale_gains: pd.DataFrame, confi
     ours_text = (
         to_markdown(pd.DataFrame(ours))
         if ours
-        else "No rationale method in this run's grid (`cod profile rationales` runs kd and rkd side by side)."
+        else "No rationale method in this run's grid (`cod profile rationales` runs ce, kd, rkd and rce side by side)."
     )
     return "\n".join(
         [
@@ -521,7 +521,7 @@ def rationale_gains_markdown(
     if gains.empty:
         return (
             "No rationale method in this run's grid: add `rkd` to grid.methods beside `kd` (settings: distill.rkd), "
-            "or run `cod profile rationales`, then reproduce the pipeline.\n"
+            "or `rce` beside `ce` (distill.rce), or run `cod profile rationales`, then reproduce the pipeline.\n"
         )
     level = f"{confidence:.0%} CI"
     rows = []
