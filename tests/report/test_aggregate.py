@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -453,3 +454,39 @@ def test_imbalanced_datasets_follow_the_test_splits_class_counts(repo):
     assert aggregate.imbalanced_datasets(["even", "skewed", "edge", "absent"], 1.5) == ["skewed"]
     runs = runs_table([("skewed", 8, 0, "kd", "clean", "ok", 60.0, 58.0)]).assign(test_balanced_accuracy=51.0)
     assert aggregate.summarise(runs, "test", balanced=True)["mean"].tolist() == [51.0]
+
+
+def test_rationales_against_their_random_word_control_paired_by_seed_with_a_verdict():
+    """rkd − rkd:random is its own paired contrast (not the difference of two rows' means): a row whose base is the
+    variant, named "with random words" in the table, with a verdict word, and kept out of the related papers' side."""
+    from cod.report import tables
+
+    tests = {"kd": (60.0, 64.0, 62.0), "rkd": (62.0, 66.0, 64.0), "rkd:random": (59.0, 63.0, 64.5)}
+    rows = [("d", 8, seed, m, "clean", "ok", 0, t[seed]) for m, t in tests.items() for seed in (0, 1, 2)]
+    runs, variants = runs_table([r for r in rows if ":" not in r[3]]), runs_table([r for r in rows if ":" in r[3]])
+    gains = aggregate.with_verdicts(
+        aggregate.rationale_gains(runs, variants, "test", controls={"rkd": "rkd:random"}), target_half_width=3.0
+    )
+    control = gains[gains["base"] == "rkd:random"]
+    assert len(control) == 1 and control["method"].iloc[0] == "rkd" and control["variant"].iloc[0] == ""
+    assert control["mean"].iloc[0] == pytest.approx((3.0 + 3.0 - 0.5) / 3) and control["n"].iloc[0] == 3
+    assert control["verdict"].iloc[0] == "insufficient"  # [−3.2, +6.9]: contains 0, half-width 5.0 > 3
+    wide = gains.set_index(["base", "variant"])
+    assert wide.loc[("kd", ""), "verdict"] == "cod_better"  # +2 on every seed: the interval [+2, +2] excludes 0
+    text = tables.rationale_gains_markdown(gains)
+    assert "| d | RKD − RKD with random words | as configured | clean | 8 | +1.8 ± 2.0 |" in text
+    assert "| RKD better |" in text and "| insufficient |" in text
+    side = tables.related_markdown(tables.related_results(), gains)
+    assert "random" not in side.split("## ")[-1]
+    assert aggregate.rationale_gains(runs, variants, "test", controls={"rce": "rce:random"}).equals(
+        aggregate.rationale_gains(runs, variants, "test")
+    )
+
+
+def test_the_random_word_controls_are_read_from_each_methods_variants():
+    """The rationales profile's rkd and rce each have a random-word variant; the default grid (kd) has none."""
+    from cod.report.stage import random_word_controls
+
+    profile = config.load_params(Path("profiles/rationales.yaml"))
+    assert random_word_controls(profile) == {"rkd": "rkd:random", "rce": "rce:random"}
+    assert random_word_controls(config.load_params()) == {}

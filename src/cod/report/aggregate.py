@@ -112,10 +112,15 @@ def collect_variant_runs(params: Params) -> pd.DataFrame:
 
 
 def rationale_gains(
-    runs: pd.DataFrame, variant_runs: pd.DataFrame, value: str = "test", confidence: float = 0.95
+    runs: pd.DataFrame,
+    variant_runs: pd.DataFrame,
+    value: str = "test",
+    confidence: float = 0.95,
+    controls: dict[str, str] | None = None,
 ) -> pd.DataFrame:
     """Each rationale method's gain over the method it adds to (method_gains), its variants' too (a ``variant``
-    column: empty for the method's own settings)."""
+    column: empty for the method's own settings), and over its random-word control (``controls``: rkd →
+    ``rkd:random``, the variant whose rationale words are drawn at random; such rows have that variant as ``base``)."""
     pairs = dict(added_to())
     for name in variant_runs["method"].unique() if len(variant_runs) else []:
         base = pairs.get(str(name).split(":")[0])
@@ -123,10 +128,30 @@ def rationale_gains(
             pairs[str(name)] = base
     both = pd.concat([runs, variant_runs], ignore_index=True) if len(variant_runs) else runs
     gains = method_gains(both, pairs, value, confidence)
+    against_control = method_gains(both, controls or {}, value, confidence)
+    if len(against_control):
+        gains = pd.concat([gains, against_control], ignore_index=True) if len(gains) else against_control
     if gains.empty:
         return gains.assign(variant=pd.Series(dtype=str))
     split = gains["method"].astype(str).str.partition(":")
     return gains.assign(method=split[0], variant=split[2])
+
+
+def with_verdicts(gains: pd.DataFrame, target_half_width: float = 3.0) -> pd.DataFrame:
+    """Method gains (rationale_gains) with each interval's half-width and its one-word verdict (verdict_of: the
+    method better, the base better, no difference detected, insufficient; the CFE-budget exclusion is the verdict
+    table's, where the CoD arm is compared with clean)."""
+    half = (gains["ci_high"] - gains["ci_low"]) / 2
+    words = [
+        verdict_of(float(r.ci_low), float(r.ci_high), int(r.n), False, float(h), target_half_width)
+        for r, h in zip(gains.itertuples(index=False), half, strict=True)
+    ]
+    return gains.assign(half_width=half, verdict=pd.Series(words, index=gains.index, dtype=object))
+
+
+def is_control(base: str) -> bool:
+    """Whether a rationale gain's ``base`` is a variant of the method itself (its random-word control)."""
+    return ":" in str(base)
 
 
 def is_cod_mode(mode: str) -> bool:

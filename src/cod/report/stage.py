@@ -35,6 +35,19 @@ def cod_kinds(params: Params) -> dict[str, str]:
     return {mode: params.cod_kind(mode) for mode in aggregate.cod_modes(params.grid.data_modes)}
 
 
+def random_word_controls(params: Params) -> dict[str, str]:
+    """Each grid method's random-word control: rkd → ``rkd:<variant>`` for its first variant (distill.<method>.variants)
+    that draws the rationale words at random while the method's own settings do not."""
+    controls = {}
+    for method in params.grid.methods:
+        settings = getattr(params.distill, method, None)
+        for name in getattr(settings, "variants", None) or {}:
+            if settings.variant(name).attribution == "random" and settings.attribution != "random":
+                controls[method] = f"{method}:{name}"
+                break
+    return controls
+
+
 def setting(params: Params, kinds: dict[str, str] | None = None) -> str:
     """One line naming the teacher → student pair, the CoD arm's kind of counterfactual (as ``kinds`` shows it, e.g.
     ``tables.true_kinds``'s) and the grid of our runs."""
@@ -67,8 +80,11 @@ def run_aggregate(params: Params) -> Aggregated:
     frames["kind_gains"] = aggregate.kind_gains(runs, kinds, "test", confidence=cfg.confidence)
     # rationale methods (rkd) against the method they add to (kd), paired by seed, on the honest number
     frames["variant_runs"] = aggregate.collect_variant_runs(params)
-    frames["rationale_gains"] = aggregate.rationale_gains(
-        runs, frames["variant_runs"], "test", confidence=cfg.confidence
+    frames["rationale_gains"] = aggregate.with_verdicts(
+        aggregate.rationale_gains(
+            runs, frames["variant_runs"], "test", confidence=cfg.confidence, controls=random_word_controls(params)
+        ),
+        cfg.target_half_width,
     )
     frames["rationale_quality"] = rationales.rationale_quality(params.grid)
     # the verdict is always on the honest number (test accuracy at the best-val epoch), whatever report.value shows

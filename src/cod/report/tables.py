@@ -13,7 +13,7 @@ import pandas as pd
 
 from cod.data import registry
 from cod.method_registry import display_name, in_order
-from cod.report.aggregate import MOSTLY_FALLBACK, fallback_shares
+from cod.report.aggregate import MOSTLY_FALLBACK, fallback_shares, is_control
 
 PAIR_OF_TABLE = {
     "1": "DeBERTa-v3-base → small",
@@ -62,7 +62,8 @@ def related_markdown(related: pd.DataFrame, rationale_gains: pd.DataFrame, confi
     level = f"{confidence:.0%} CI"
     ours = []
     base_settings = rationale_gains[
-        rationale_gains.get("variant", pd.Series("", index=rationale_gains.index)).fillna("") == ""
+        (rationale_gains.get("variant", pd.Series("", index=rationale_gains.index)).fillna("") == "")
+        & ~rationale_gains["base"].map(is_control)
     ]
     for r in base_settings.sort_values(["dataset", "method", "mode", "k"]).itertuples(index=False):
         gain, interval, n = gain_cells(r)
@@ -526,18 +527,22 @@ def rationale_gains_markdown(
     level = f"{confidence:.0%} CI"
     rows = []
     gains = gains.assign(variant=gains["variant"].fillna("") if "variant" in gains else "")
-    for r in gains.sort_values(["dataset", "method", "variant", "k", "mode"]).itertuples(index=False):
+    gains = gains.assign(control=gains["base"].map(is_control))
+    for r in gains.sort_values(["dataset", "method", "control", "variant", "k", "mode"]).itertuples(index=False):
         gain, interval, n = gain_cells(r)
+        base = f"{display_name(r.method)} with random words" if r.control else display_name(r.base)
+        verdict = getattr(r, "verdict", None)
         rows.append(
             {
                 "dataset": r.dataset,
-                "method": f"{display_name(r.method)} − {display_name(r.base)}",
+                "method": f"{display_name(r.method)} − {base}",
                 "variant": r.variant or "as configured",
                 "data": r.mode,
                 "k": int(r.k),
                 "rationale gain": gain,
                 level: interval,
                 "n": n,
+                **({"verdict": rationale_verdict(str(verdict), display_name(r.method), base)} if verdict else {}),
             }
         )
     return "\n".join(
@@ -548,7 +553,10 @@ def rationale_gains_markdown(
             "without rationales, same data, k and seed (paired by seed): mean ± sample std (ddof=1); n = paired seeds "
             f"/ expected; {confidence:.0%} Student-t interval of the mean. Variant: the method's settings as "
             "configured, or one of its variants (distill.<method>.variants: e.g. another top_k, or `random`, the "
-            "control whose rationale words are drawn at random).",
+            'control whose rationale words are drawn at random). "− … with random words": the method as configured '
+            "against its random-word variant, same seeds. Verdict: the project's rule on the interval (better if it "
+            "excludes 0; no difference detected if it contains 0 and its half-width is at most the target; "
+            "otherwise insufficient).",
             "",
             to_markdown(pd.DataFrame(rows)),
             "",
@@ -561,6 +569,11 @@ def rationale_gains_markdown(
             ),
         ]
     )
+
+
+def rationale_verdict(word: str, method: str, base: str) -> str:
+    """A rationale gain's verdict (aggregate.verdict_of's word) in words: which student is better, or neither."""
+    return {"cod_better": f"{method} better", "baseline_better": f"{base} better"}.get(word, VERDICT_LABELS[word])
 
 
 def rationale_quality_section(quality: pd.DataFrame | None) -> list[str]:
