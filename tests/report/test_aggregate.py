@@ -490,3 +490,27 @@ def test_the_random_word_controls_are_read_from_each_methods_variants():
     profile = config.load_params(Path("profiles/rationales.yaml"))
     assert random_word_controls(profile) == {"rkd": "rkd:random", "rce": "rce:random"}
     assert random_word_controls(config.load_params()) == {}
+
+
+def test_a_capped_evaluation_split_is_printed_under_the_tables(repo, tmp_path):
+    """data.max_eval_rows: the prepare stage's note reaches Table 1 and the verdict (never a hidden cap)."""
+    from cod.data.corpus import Corpus, cap_eval_rows, save
+    from cod.report import tables
+
+    def rows(n: int) -> pd.DataFrame:
+        return pd.DataFrame({"text": [f"row {i}" for i in range(2 * n)], "label": [0] * n + [1] * n})
+
+    save(cap_eval_rows(Corpus("big", ["no", "yes"], {"train": rows(40), "validation": rows(60),
+                                                      "test": rows(80)}, {"kind": "test"}), 40, seed=0))  # fmt: skip
+    save(Corpus("small", ["no", "yes"], {"train": rows(40), "validation": rows(5), "test": rows(5)}, {"kind": "test"}))
+    caps = aggregate.evaluation_caps(["big", "small"])
+    assert caps == [
+        "big: evaluated on a sample — data.max_eval_rows=40: evaluation splits sampled per class "
+        "(validation 120 -> 40, test 160 -> 40 rows)."
+    ]
+    runs = runs_table([("big", 8, s, "kd", m, "ok", 60.0 + s, 58.0 + s + (m == "cod")) for s in (0, 1)
+                       for m in ("clean", "cod")])  # fmt: skip
+    md, _ = tables.write_table1(aggregate.summarise(runs, "test"), tmp_path, "test", "n = 2 seeds", caps=caps)
+    assert caps[0] in md.read_text()
+    verdict = aggregate.verdict(aggregate.cod_gain(runs, "test"))
+    assert caps[0] in tables.write_verdict(verdict, tmp_path / "verdict.md", caps=caps).read_text()

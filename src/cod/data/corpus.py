@@ -132,6 +132,9 @@ def cap_per_class(corpus: Corpus, rows_per_class: int) -> Corpus:
     return Corpus(corpus.name, corpus.label_names, splits, corpus.source, [*corpus.notes, note], corpus.dropped)
 
 
+EVAL_CAP_NOTE = "data.max_eval_rows"  # how a capped corpus's note begins (the report finds it by this)
+
+
 def cap_eval_rows(corpus: Corpus, max_rows: int, seed: int) -> Corpus:
     """A copy whose validation and test splits keep at most ``max_rows`` rows each, drawn at random with ``seed``
     per class in proportion to its share (training rows untouched): quick evaluations on a CPU, or in tests."""
@@ -146,7 +149,7 @@ def cap_eval_rows(corpus: Corpus, max_rows: int, seed: int) -> Corpus:
         capped.append(f"{split} {len(df)} -> {len(splits[split])}")
     if not capped:
         return corpus
-    note = f"data.max_eval_rows={max_rows}: evaluation splits sampled per class ({', '.join(capped)} rows)"
+    note = f"{EVAL_CAP_NOTE}={max_rows}: evaluation splits sampled per class ({', '.join(capped)} rows)"
     return Corpus(corpus.name, corpus.label_names, splits, corpus.source, [*corpus.notes, note], corpus.dropped)
 
 

@@ -15,7 +15,7 @@ from cod import paths
 from cod.config import GridConfig as Grid
 from cod.config import Params
 from cod.data.balance import is_imbalanced
-from cod.data.corpus import load_meta
+from cod.data.corpus import EVAL_CAP_NOTE, load_meta
 from cod.method_registry import added_to
 from cod.stats import describe
 
@@ -429,6 +429,20 @@ def imbalanced_datasets(datasets: list[str], ratio: float) -> list[str]:
         counts = meta.get("class_counts", {}).get("test")
         found += [dataset] if counts and is_imbalanced(list(counts.values()), ratio) else []
     return found
+
+
+def evaluation_caps(datasets: list[str]) -> list[str]:
+    """One line per dataset whose validation and test splits were capped (data.max_eval_rows): the rows before and
+    after, as the prepare stage recorded them, so every table that reports accuracy says so."""
+    lines = []
+    for dataset in datasets:
+        meta = load_meta(dataset) if paths.prepared_meta(dataset).is_file() else {}
+        lines += [
+            f"{dataset}: evaluated on a sample — {note}."
+            for note in meta.get("notes", [])
+            if note.startswith(EVAL_CAP_NOTE)
+        ]
+    return lines
 
 
 # Declared before any LLM arm was read: an arm whose kept CFEs are more than half a fallback's (the LLM's offline

@@ -117,6 +117,7 @@ def run_aggregate(params: Params) -> Aggregated:
     n_low = int(summary["n"].min()) if len(summary) else 0
     n_high = int(summary["n_expected"].max()) if len(summary) else 0
     n_note = f"n = {n_high} seeds" if n_low == n_high else f"n = {n_low}–{n_high} seeds, some runs missing"
+    caps = aggregate.evaluation_caps(params.grid.datasets)  # data.max_eval_rows: printed under every table
     for value in ("val", "test"):
         tables.write_table1(
             frames[f"summary_{value}"],
@@ -125,6 +126,7 @@ def run_aggregate(params: Params) -> Aggregated:
             n_note,
             frames[f"references_{value}"],
             frames[f"balanced_{value}"],
+            caps,
         )
     tables.write_verdict(
         frames["verdict"],
@@ -137,10 +139,12 @@ def run_aggregate(params: Params) -> Aggregated:
         [c for c, (a, b) in zip(cfg.contrasts, cfg.contrast_pairs(), strict=True) if not {a, b} <= set(runs["mode"])],
         tables.standing_table(frames["summary_test"], frames["references_test"], shown),
         imbalanced,
+        caps,
     )
     samples.write_all(params, shown)  # reports/cfe_samples/<dataset>.md
     (paths.tables_dir() / "cfe_kinds.md").write_text(
         tables.cfe_kinds_markdown(frames["kind_gains"], frames["cfes"], shown, cfg.confidence)
+        + "".join(f"\n{cap}\n" for cap in caps)
     )
     (paths.tables_dir() / "sensitivity.md").write_text(sensitivity.render(frames["sensitivity"]))
     (paths.tables_dir() / "rationale_gains.md").write_text(
@@ -150,6 +154,7 @@ def run_aggregate(params: Params) -> Aggregated:
             frames["rationale_quality"],
             rationales.examples(params.grid, cfg.examples),
         )
+        + "".join(f"\n{cap}\n" for cap in caps)
     )
     (paths.tables_dir() / "tune.md").write_text(sensitivity.tune_decisions(params.grid.datasets))
     # ours sit beside a paper cell only for the same teacher -> student pair; the rest are listed once, by direction

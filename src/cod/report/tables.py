@@ -401,10 +401,12 @@ def write_verdict(
     missing: list[str] | None = None,
     standing: pd.DataFrame | None = None,
     imbalanced: list[str] | None = None,
+    caps: Sequence[str] = (),
 ) -> Path:
     """reports/tables/verdict.md: the paired-gain verdict per cell (per declared contrast), how it is derived, every
     exclusion, and how the CoD sets' CFE budgets were filled (``cfes``: the cfe_quality rows); ``missing``: declared
-    contrasts this grid does not run; ``imbalanced``: datasets whose test split is imbalanced (a note on the metric)."""
+    contrasts this grid does not run; ``imbalanced``: datasets whose test split is imbalanced (a note on the metric);
+    ``caps``: a line per capped evaluation split (aggregate.evaluation_caps)."""
     level = f"{confidence:.0%}"
     if is_default_contrast(verdicts):
         what = (
@@ -444,6 +446,8 @@ def write_verdict(
             parts += ["", note] if note else []
     if imbalanced:
         parts += ["", imbalance_note(imbalanced)]
+    for cap in caps:
+        parts += ["", cap]
     if missing:
         parts += ["", f"Declared but not run in this grid (a mode missing from grid.data_modes): {', '.join(missing)}."]
     if standing is not None and len(standing):
@@ -730,9 +734,11 @@ def write_table1(
     n_note: str,
     levels: pd.DataFrame | None = None,
     balanced: pd.DataFrame | None = None,
+    caps: Sequence[str] = (),
 ) -> list[Path]:
     """reports/tables/table1_<value>.md and .tex, with each dataset's reference levels (``levels``) below it; the
-    Markdown also has the balanced-accuracy rows of the imbalanced datasets (``balanced``)."""
+    Markdown also has the balanced-accuracy rows of the imbalanced datasets (``balanced``) and a line per capped
+    evaluation split (``caps``: aggregate.evaluation_caps)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     what = "test accuracy at the best-validation epoch" if value == "test" else "best validation accuracy (paper's)"
     caption = f"Accuracy (\\%) of the distilled student, {what}; mean $\\pm$ sample std over seeds ({n_note})."
@@ -745,6 +751,7 @@ def write_table1(
         + (f"\n{note}\n" if note else "")
         + (f"\n{BALANCED_NOTE}\n" if balanced is not None and len(balanced) else "")
         + (f"\n{LEVELS_NOTE}\n" if levels is not None and len(levels) else "")
+        + "".join(f"\n{cap}\n" for cap in caps)
     )
     tex = out_dir / f"table1_{value}.tex"
     tex.write_text(to_latex(summary, caption, levels))
