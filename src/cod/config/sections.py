@@ -215,7 +215,7 @@ class Text2TextSettings(_Strict):
     epochs: int = Field(default=10, ge=1)
     batch_size: int = Field(default=8, ge=1)
     max_source_length: int = Field(default=256, ge=8)
-    max_target_length: int = Field(default=32, ge=2)
+    max_target_length: int = Field(default=128, ge=2)
     explained_rows: int = Field(default=200, ge=1)  # test rows whose generated explanations are scored and written
 
     @model_validator(mode="after")
