@@ -66,6 +66,43 @@ def test_editor_flips_the_tiny_teacher_minimally_and_deterministically(editor):
     assert [(r.text, r.edits) for r in again] == [(r.text, r.edits) for r in results]
 
 
+def test_a_long_text_adds_the_best_edits_in_order_and_prunes_with_far_fewer_teacher_passes(editor):
+    """A text the teacher reads at least long_text_words words of: each stage's best edits are added in order and
+    the first accepted prefix is pruned (not a beam search); texts below the threshold keep the beam search."""
+    texts = [f"{t} and the rest was as one would expect from it" for t in TEXTS]
+    beam = [editor.edit(t) for t in texts]
+    long_cfg = editor.cfg.model_copy(update={"long_text_words": 5})
+    long = Editor(editor.scorer, "sentiment", long_cfg, "adversarial")
+    added = [long.edit(t) for t in texts]
+    assert sum(r.forward_passes for r in added) < 0.5 * sum(r.forward_passes for r in beam)
+    assert sum(r.flipped for r in added) >= 0.75 * len(texts)
+    for r in added:
+        if not r.flipped:
+            continue
+        assert editor.scorer.probs([r.text])[0].argmax() == r.target and 1 <= len(r.edits) <= long.depth(
+            len(r.original.split())
+        )
+        words, state = r.original.split(), {e.slot: e.new for e in r.edits}
+        for slot in state:  # pruned: each kept edit is needed
+            undone = render(words, {s: v for s, v in state.items() if s != slot})
+            assert editor.scorer.probs([undone])[0].argmax() != r.target
+    short_cfg = editor.cfg.model_copy(update={"long_text_words": 1000})
+    same = [Editor(editor.scorer, "sentiment", short_cfg, "adversarial").edit(t) for t in texts]
+    assert [(r.text, r.edits) for r in same] == [(r.text, r.edits) for r in beam]
+
+
+def test_the_language_model_reads_what_the_teacher_reads(editor):
+    """Scorer.read_part: a text that fits the teacher's max_length is returned as it is (spacing too); a longer
+    one, its leading words the teacher reads (the LM's fluency and perplexity ratio are measured on that part)."""
+    short = "the  movie was good"
+    assert editor.scorer.read_part(short) == short
+    long = " ".join(["the movie was good"] * 20)
+    part = editor.scorer.read_part(long)
+    assert long.startswith(part) and len(part.split()) == editor.scorer.visible_words(long.split()) < 80
+    pair = editor.scorer.read_part(long, first="a premise of a few words")
+    assert long.startswith(pair) and len(pair.split()) < len(part.split())
+
+
 def test_negation_and_acceptability_operators():
     ops = dict((name, change) for name, change in operators(["it", "is", "good"], 1, "sentiment", []))
     assert ops["negation_insert"] == {1: "is not"}

@@ -364,6 +364,9 @@ class EditorSettings(_Strict):
     edit_penalty: float = Field(ge=0)
     fluency_weight: float = Field(ge=0)
     fluency_candidates: int = Field(ge=1)
+    # a text of which the teacher reads at least this many words (a long review) is edited by adding each stage's
+    # best edits in order until the teacher accepts, then pruning; shorter texts get the beam search
+    long_text_words: int = Field(default=80, ge=1)
 
 
 class ChatConfig(_Strict):

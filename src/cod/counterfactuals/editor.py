@@ -221,13 +221,15 @@ class Editor:
         result = EditResult(text, text, source, target, False, float(p0[target]), float(p0[target]))
         if not words:
             return result
-        stages = self._stages(words, source, target, first)
+        long = self.scorer.visible_words(words, None if first is None else first.split()) >= self.cfg.long_text_words
+        stages = self._stages(words, source, target, first, long)
+        search = self._add_in_order if long else self._search
         every: dict[int, list] = {}  # every stage's operators per slot: what names the edits and groups them
         best_state, best_p = None, None  # the first stage's accepted state, else the most confident flip of any
         for ops, depth in stages:
             for slot, cands in ops.items():
                 every.setdefault(slot, []).extend(cands)
-            state, p = self._search(words, ops, target, first, depth)
+            state, p = search(words, ops, target, first, depth)
             if state is not None and (best_p is None or self._accepted(p, target) or p[target] > best_p[target]):
                 best_state, best_p = state, p
             if best_p is not None and self._accepted(best_p, target):
@@ -246,16 +248,17 @@ class Editor:
         return result
 
     def _stages(
-        self, words: list[str], source: int, target: int, first: str | None
+        self, words: list[str], source: int, target: int, first: str | None, long: bool = False
     ) -> Iterator[tuple[dict[int, list], int]]:
         """The search's stages, each (operators per slot, depth), built lazily: a stage's proposals are made only
         when the stages before it found no accepted CFE. semantic: the lexicon's edits, then swaps of the most
         salient evaluative words to polarity words, then (sentiment) their antonyms without a polarity, then the last
         resorts (other salient words to polarity words, antonyms of other words); adversarial: lexical edits,
-        then HotFlip swaps too."""
+        then HotFlip swaps too. ``long``: a long text, searched by _add_in_order, which uses one slot per edit (the
+        beam search keeps twice as many to choose among)."""
         saliency, grads, first_ids = self.scorer.gradients(words, source, None if first is None else first.split())
         depth = self.depth(len(grads))  # grads: the words the teacher reads
-        slots = max(self.cfg.top_words, 2 * depth)
+        slots = max(self.cfg.top_words, (1 if long else 2) * depth)
         if self.kind == "semantic":
             scored: dict[int, list[tuple[float, tuple[str, dict[int, str]]]]] = {}
             seen: set[tuple] = set()
@@ -349,12 +352,14 @@ class Editor:
         self, words: list[str], cands: list[dict[int, str]], probs: np.ndarray, target: int, first: str | None
     ) -> int:
         """The accepted candidate to keep: the most confident, or (semantic with an LM) the best of the
-        ``fluency_candidates`` most confident by p(target) + fluency_weight × Δ log-prob per token."""
+        ``fluency_candidates`` most confident by p(target) + fluency_weight × Δ log-prob per token (of the part of
+        each text the teacher reads)."""
         order = sorted(range(len(cands)), key=lambda j: -float(probs[j][target]))
         if self.kind != "semantic" or self.fluency is None or self.cfg.fluency_weight == 0 or len(order) == 1:
             return order[0]
         short = order[: self.cfg.fluency_candidates]
-        lp = self.fluency.logprobs([" ".join(words)] + [render(words, cands[j]) for j in short])
+        texts = [" ".join(words)] + [render(words, cands[j]) for j in short]
+        lp = self.fluency.logprobs([self.scorer.read_part(t, first) for t in texts])  # a long review: what is read
         score = [float(probs[j][target]) + self.cfg.fluency_weight * (lp[1 + n] - lp[0]) for n, j in enumerate(short)]
         return short[int(np.argmax(score))]
 
@@ -392,6 +397,29 @@ class Editor:
             width = self.cfg.beam_width if level < self.cfg.max_edits else 1
             beam = [cands[j] for j in np.argsort(scores, kind="stable")[::-1][:width]]
         return flipped_best if flipped_best is not None else (None, None)
+
+    def _add_in_order(self, words: list[str], ops: dict[int, list], target: int, first: str | None, depth: int):
+        """Long texts: each slot's best edit added in the slots' order (the biggest single-edit gain first) up to
+        ``depth`` edits, every prefix scored in one batch; the shortest accepted prefix (edit() then prunes it), else
+        the most confident flip among them, else (None, None). ``depth`` + pruning passes instead of a beam search's
+        thousands on a review whose teacher reads 100+ words."""
+        states, state = [], {}
+        for changes in ops.values():
+            if len(states) == depth:
+                break
+            change = next((c for _, c in changes if not any(s in state for s in c)), None)
+            if change is not None:
+                state = {**state, **change}
+                states.append(state)
+        if not states:
+            return None, None
+        probs, _ = self._score(words, states, target, first)
+        accepted = [j for j in range(len(states)) if self._accepted(probs[j], target)]
+        flipped = [j for j in range(len(states)) if self._flipped(probs[j], target)]
+        if accepted or flipped:
+            j = accepted[0] if accepted else max(flipped, key=lambda j: probs[j][target])
+            return states[j], probs[j]
+        return None, None
 
     @staticmethod
     def change_of(slot: int, state: dict[int, str], ops: dict[int, list]) -> tuple[str, tuple[int, ...]]:

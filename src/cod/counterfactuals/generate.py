@@ -42,7 +42,8 @@ def assess(
     Valid = the text changed, the teacher's class changed and its confidence in the new class is at least
     ``min_confidence``. ``original`` and ``cfe`` are the edited text: the text, or for a sentence pair its second
     text (the hypothesis), whose fixed first text is recorded as ``premise``. The teacher scores (and
-    ``closeness`` compares) whole pairs; word edits and the LM's perplexity ratio measure the edited text."""
+    ``closeness`` compares) whole pairs; word edits and the LM's perplexity ratio measure the edited text (the LM: the
+    part of it the teacher reads, all of a short text)."""
     cfes, texts, firsts = [r.text for r in results], edited_texts(originals), fixed_texts(originals)
     if firsts is None:
         p_orig, p_cfe = scorer.probs(texts), scorer.probs(cfes)
@@ -50,7 +51,10 @@ def assess(
     else:
         p_orig, p_cfe = scorer.probs(firsts, texts), scorer.probs(firsts, cfes)
         e_orig, e_cfe = scorer.embed(firsts, texts), scorer.embed(firsts, cfes)
-    lp_orig, lp_cfe = fluency.logprobs(texts), fluency.logprobs(cfes)
+    # the LM reads what the teacher reads: a long review's leading words (a short text whole)
+    read = [None] * len(texts) if firsts is None else firsts
+    lp_orig = fluency.logprobs([scorer.read_part(t, f) for t, f in zip(texts, read, strict=True)])
+    lp_cfe = fluency.logprobs([scorer.read_part(t, f) for t, f in zip(cfes, read, strict=True)])
     rows = []
     for j, (row, text, r) in enumerate(zip(originals.itertuples(index=False), texts, results, strict=True)):
         src, tgt, new = int(p_orig[j].argmax()), r.target, int(p_cfe[j].argmax())

@@ -98,6 +98,14 @@ class Scorer:
         seen = {w for w, s in zip(enc.word_ids(0), enc.sequence_ids(0), strict=True) if w is not None and s == segment}
         return len(seen)
 
+    def read_part(self, text: str, first: str | None = None) -> str:
+        """The part of ``text`` the teacher reads: ``text`` itself when every word fits ``max_length`` (with ``first``,
+        the fixed first text of a pair, in the budget), else its leading words that do. The language model scores
+        this part of a long review, not the thousand words after it that no edit touches and the teacher never sees."""
+        words = text.split()
+        visible = self.visible_words(words, None if first is None else first.split())
+        return text if visible >= len(words) else " ".join(words[:visible])
+
     @cached_property
     def embedding_matrix(self) -> torch.Tensor:
         return self.model.get_input_embeddings().weight.detach()
