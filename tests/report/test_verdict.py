@@ -160,6 +160,25 @@ def test_the_samples_say_how_many_rows_tried_were_reserves():
     text = sample_markdown("d", records, {"cod": "semantic"})
     assert "## cod: semantic (2 kept of 5 rows tried, 2 of them reserves, which replaced 1 rejected originals)" in text
     assert "rows tried)" in sample_markdown("d", records.drop(columns="role"), {"cod": "semantic"})
+    # the rejected rows, each with why: no edit found, edited without a flip, flipped below min_confidence
+    why = records.assign(
+        cfe=["a bad film", "a good film", "a bad film", "a dull film", "a bad film"],
+        flipped=[True, False, True, False, True],
+        p_target_original=0.1,
+        p_target_cfe=[0.9, 0.1, 0.9, 0.3, 0.6],
+        original=["a good film"] * 4 + [" ".join(["word"] * 50)],
+    )
+    text = sample_markdown("d", why, {"cod": "semantic"})
+    assert "Rejected (3 rows): " in text
+    for reason in (
+        "no edit found: ",
+        "edited, but the teacher kept its class: 1",
+        "below counterfactuals.min_confidence: 1",
+    ):
+        assert reason in text
+    assert "| 0 | a good film | 0.10 → 0.10 | 1 | unchanged |" in text
+    assert "| 0 | a good film | 0.10 → 0.30 | 1 | not flipped |" in text
+    assert " ".join(["word"] * 40) + " … | 0.10 → 0.60 | 1 | below min_confidence |" in text
 
 
 def short_summary() -> pd.DataFrame:

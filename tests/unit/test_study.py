@@ -134,6 +134,33 @@ def test_the_overview_names_the_better_arm_and_the_run_time():
     assert "; latest re-run 12 s" in render.run_time(rec) and math.isclose(render.full_run(rec)["seconds"], 4096.0)
 
 
+def test_the_overview_lists_a_studys_rationale_contrasts_with_their_verdicts():
+    """A published rationale_gains.csv: each method against its baseline, a variant in brackets, the random-word
+    control named as such, with the verdict in words."""
+    cell = {"dataset": "snli", "mode": "clean", "k": 12, "n": 14, "n_expected": 14}
+    gains = pd.DataFrame(
+        [
+            cell
+            | {"method": "rce", "base": "ce", "variant": None, "mean": 2.5, "std": 3.0, "ci_low": 0.8}
+            | {"ci_high": 4.2, "verdict": "cod_better"},
+            cell
+            | {"method": "rkd", "base": "rkd:random", "variant": None, "mean": 0.2, "std": 2.0, "ci_low": -0.9}
+            | {"ci_high": 1.3, "verdict": "no_difference"},
+            cell
+            | {"method": "rkd", "base": "kd", "variant": "top_k=1", "mean": -2.0, "std": 1.0, "ci_low": -2.6}
+            | {"ci_high": -1.4, "verdict": "baseline_better"},
+        ]
+    )
+    rows = render.rationale_rows(gains)
+    assert list(rows["contrast"]) == [
+        "Label + rationale − Label only",
+        "RKD − RKD with random words",
+        "RKD (top_k=1) − KD",
+    ]
+    assert list(rows["verdict"]) == ["Label + rationale better", "no difference detected", "KD better"]
+    assert rows.iloc[0]["gain (points)"] == "+2.5 ± 3.0" and rows.iloc[0]["n"] == "14/14"
+
+
 def test_the_committed_overview_is_what_the_published_files_render(monkeypatch):
     """reports/studies/README.md equals what `cod study overview` renders from the committed study files."""
     monkeypatch.setenv("COD_ROOT", str(REPO))

@@ -103,7 +103,54 @@ def sample_markdown(dataset: str, records: pd.DataFrame, kinds: dict[str, str], 
                 pair = r["premise"].replace("|", "\\|") + " ‖ " + pair
             edits = edit_names(r) + (f" (by the fallback {r['generator']})" if fallback else "")
             lines.append(f"| {r['seed']} | {pair} | {r['p_new_class']:.2f} | {r['ppl_ratio']:.2f} | {edits} |")
+        lines += rejected_section(mine.drop(index=kept.index))
     return "\n".join(lines) + "\n"
+
+
+REJECTIONS = {
+    "unchanged": "no edit found: no edit the search tried moved the teacher to the target class",
+    "not flipped": "edited, but the teacher kept its class",
+    "below min_confidence": "flipped, but the teacher's p(new class) is below counterfactuals.min_confidence",
+}
+SHOWN_WORDS = 40  # words of a rejected original shown (long reviews: their start)
+
+
+def rejection(record: dict[str, Any]) -> str:
+    """Why the teacher rejected a tried row's CFE (a key of REJECTIONS)."""
+    if record["cfe"] == record["original"]:
+        return "unchanged"
+    return "below min_confidence" if record.get("flipped") else "not flipped"
+
+
+def _p(value: Any) -> str:
+    """A probability with 2 decimals ('–' when not recorded)."""
+    return "–" if value is None or pd.isna(value) else f"{float(value):.2f}"
+
+
+def rejected_section(rejected: pd.DataFrame, n: int = 10) -> list[str]:
+    """Lines on the rows whose CFE the sets do not train on: how many for each reason, and ``n`` of them drawn at
+    random (seed 0) with the start of the text, the teacher's p(target) before and after, and the edits tried."""
+    if rejected.empty:
+        return []
+    rows = rejected.to_dict(orient="records")
+    reasons = pd.Series([rejection(r) for r in rows]).value_counts()
+    lines = [
+        "",
+        f"Rejected ({len(rows)} rows): "
+        + "; ".join(f"{REJECTIONS[why]}: {int(count)}" for why, count in reasons.items())
+        + ".",
+        "",
+        "| seed | original (start) | p(target) before → after | edits tried | why |",
+        "|---|---|---|---|---|",
+    ]
+    pick = rejected.sample(n=min(n, len(rejected)), random_state=0).sort_values(["seed", "idx"])
+    for r in pick.to_dict(orient="records"):
+        words = str(r["original"]).split()
+        text = " ".join(words[:SHOWN_WORDS]) + (" …" if len(words) > SHOWN_WORDS else "")
+        change = " → ".join(_p(r.get(key)) for key in ("p_target_original", "p_target_cfe"))
+        edits = len(r["edits"]) if isinstance(r.get("edits"), list) else 0
+        lines.append(f"| {r['seed']} | {text.replace('|', chr(92) + '|')} | {change} | {edits} | {rejection(r)} |")
+    return lines
 
 
 def tried_note(records: pd.DataFrame) -> str:

@@ -1148,7 +1148,7 @@ def comparison_markdown(
         "",
         f"Every number of the paper's Tables {', '.join(sorted(table['table'].unique()))} "
         f"({len(table)} cells, transcribed in `src/cod/report/paper_results.csv` "
-        "from `../shared/spec/cod-paper.md` §5), plus its Table 4 (teachers) and Table 8 (compute) at the end.",
+        "from the paper, arXiv 2510.21631), plus its Table 4 (teachers) and Table 8 (compute) at the end.",
         "",
         f"Ours: {setting}; model pair `{pair}`.",
         "",

@@ -14,7 +14,8 @@ from typing import Any
 import pandas as pd
 
 from cod import paths
-from cod.report.tables import display_name, mode_label, signed, to_markdown, verdict_label
+from cod.report.aggregate import is_control
+from cod.report.tables import display_name, mode_label, rationale_verdict, signed, to_markdown, verdict_label
 from cod.study import record, spec
 from cod.study.spec import Study
 
@@ -106,6 +107,38 @@ def verdict_rows(verdicts: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def rationale_rows(gains: pd.DataFrame) -> pd.DataFrame:
+    """A published rationale_gains.csv in overview form: contrast (a variant in brackets), data, cell, gain ± sd,
+    interval, n, verdict."""
+    rows = []
+    for r in gains.fillna({"variant": ""}).to_dict(orient="records"):
+        method = display_name(str(r["method"]))
+        base = f"{method} with random words" if is_control(str(r["base"])) else display_name(str(r["base"]))
+        variant = f" ({r['variant']})" if r["variant"] else ""
+        std = "" if math.isnan(float(r["std"])) else f" ± {float(r['std']):.1f}"
+        rows.append(
+            {
+                "contrast": f"{method}{variant} − {base}",
+                "data": r["mode"],
+                "dataset": r["dataset"],
+                "k": int(r["k"]),
+                "gain (points)": signed(r["mean"]) + std,
+                "95 % interval": "–"
+                if math.isnan(float(r["ci_low"]))
+                else f"[{signed(r['ci_low'])}, {signed(r['ci_high'])}]",
+                "n": f"{int(r['n'])}/{int(r['n_expected'])}",
+                "verdict": rationale_verdict(str(r["verdict"]), method, base) if "verdict" in r else "–",
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def published_rationale_gains(study: Study) -> pd.DataFrame:
+    """The study's published rationale_gains.csv (empty when it ran no rationale method)."""
+    file = study.reports / "rationale_gains.csv"
+    return pd.read_csv(file) if file.is_file() and file.read_text().strip() else pd.DataFrame()
+
+
 def published(study: Study) -> tuple[dict[str, Any], pd.DataFrame] | None:
     """The study's record and verdict table as published, or None before its first run."""
     rec = record.read(study)
@@ -146,6 +179,7 @@ def study_markdown(study: Study) -> str:
         ("Verdict", "tables/verdict.md"),
         ("Accuracy and reference levels", "tables/table1_test.md"),
         ("Counterfactuals by kind", "tables/cfe_kinds.md"),
+        ("Rationale gains", "tables/rationale_gains.md"),
         ("Learning rate", "tables/tune.md"),
         ("Sensitivity to the learning rate", "tables/sensitivity.md"),
     ]
@@ -180,10 +214,13 @@ def overview_markdown(heading: str = "#", base: Path | None = None) -> str:
             f"[report]({_rel(study.reports / 'README.md', base)})",
             "",
         ]
-        if verdicts.empty:
+        gains = published_rationale_gains(study)
+        if verdicts.empty and gains.empty:
             lines += ["No verdict: no cell has both arms of a contrast.", ""]
-        else:
+        if not verdicts.empty:
             lines += [to_markdown(verdict_rows(verdicts)), ""]
+        if not gains.empty:
+            lines += ["Rationale contrasts (paired by seed):", "", to_markdown(rationale_rows(gains)), ""]
     if not lines:
         return "No study yet: a study is a folder studies/<name>/ with params.yaml and protocol.md.\n"
     return "\n".join(lines).rstrip() + "\n"

@@ -30,6 +30,7 @@ PUBLISHED = {
     "results/aggregate/summary_test.csv": "summary_test.csv",
     "results/aggregate/cfes.csv": "cfes.csv",
     "results/aggregate/problems.csv": "problems.csv",
+    "results/aggregate/rationale_gains.csv": "rationale_gains.csv",
 }
 STAGE_LINES = {
     "ran": re.compile(r"Running stage '([^']+)'"),
