@@ -9,13 +9,22 @@ from __future__ import annotations
 import math
 import os
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pandas as pd
 
 from cod import paths
 from cod.report.aggregate import is_control
-from cod.report.tables import display_name, mode_label, rationale_verdict, signed, to_markdown, verdict_label
+from cod.report.tables import (
+    display_name,
+    gain_cells,
+    mode_label,
+    rationale_verdict,
+    signed,
+    to_markdown,
+    verdict_label,
+)
 from cod.study import record, spec
 from cod.study.spec import Study
 
@@ -84,7 +93,7 @@ def verdict_rows(verdicts: pd.DataFrame) -> pd.DataFrame:
     for r in verdicts.to_dict(orient="records"):
         arm, base = str(r.get("arm", "cod")), str(r.get("base", "clean"))
         arm_label, base_label = str(r.get("arm_label", mode_label(arm))), str(r.get("base_label", mode_label(base)))
-        std = "" if math.isnan(float(r["std"])) else f" ± {float(r['std']):.1f}"
+        gain, interval, n = gain_cells(SimpleNamespace(**r))
         word = VERDICT_WORDS.get(str(r["verdict"]))
         if (arm, base) == ("cod", "clean") or word is None:
             label = verdict_label(str(r["verdict"]), str(r["method"]))
@@ -96,11 +105,9 @@ def verdict_rows(verdicts: pd.DataFrame) -> pd.DataFrame:
                 "dataset": r["dataset"],
                 "k": int(r["k"]),
                 "method": display_name(str(r["method"])),
-                "gain (points)": signed(r["mean"]) + std,
-                "95 % interval": "–"
-                if math.isnan(float(r["ci_low"]))
-                else f"[{signed(r['ci_low'])}, {signed(r['ci_high'])}]",
-                "n": f"{int(r['n'])}/{int(r['n_expected'])}",
+                "gain (points)": gain,
+                "95 % interval": interval,
+                "n": n,
                 "verdict": label,
             }
         )
@@ -115,18 +122,16 @@ def rationale_rows(gains: pd.DataFrame) -> pd.DataFrame:
         method = display_name(str(r["method"]))
         base = f"{method} with random words" if is_control(str(r["base"])) else display_name(str(r["base"]))
         variant = f" ({r['variant']})" if r["variant"] else ""
-        std = "" if math.isnan(float(r["std"])) else f" ± {float(r['std']):.1f}"
+        gain, interval, n = gain_cells(SimpleNamespace(**r))
         rows.append(
             {
                 "contrast": f"{method}{variant} − {base}",
                 "data": r["mode"],
                 "dataset": r["dataset"],
                 "k": int(r["k"]),
-                "gain (points)": signed(r["mean"]) + std,
-                "95 % interval": "–"
-                if math.isnan(float(r["ci_low"]))
-                else f"[{signed(r['ci_low'])}, {signed(r['ci_high'])}]",
-                "n": f"{int(r['n'])}/{int(r['n_expected'])}",
+                "gain (points)": gain,
+                "95 % interval": interval,
+                "n": n,
                 "verdict": rationale_verdict(str(r["verdict"]), method, base) if "verdict" in r else "–",
             }
         )
