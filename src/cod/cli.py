@@ -78,9 +78,9 @@ def build_parser() -> argparse.ArgumentParser:
         "overview", help="regenerate reports/studies/README.md and each study's README from the published files"
     )
     over.add_argument("--check", action="store_true", help="change nothing; exit 1 if the overview is stale")
-    readme = sub.add_parser("readme", help="regenerate README.md's <!-- generated:NAME --> regions from the reports")
+    readme = sub.add_parser("readme", help="regenerate the <!-- generated:NAME --> regions of README.md and docs/")
     readme.add_argument("--check", action="store_true", help="change nothing; exit 1 naming the stale regions")
-    readme.add_argument("--file", type=Path, help="the README to update (default: README.md at the repository root)")
+    readme.add_argument("--file", type=Path, help="the one page to update (default: README.md and the docs pages)")
     return parser
 
 

@@ -1,4 +1,5 @@
-"""README regions generated from the run's report files: render, update, check and the `cod readme` command."""
+"""Regions of the README and docs pages generated from the run's report files: render, relink, update, check, refresh
+and the `cod readme` command."""
 
 from __future__ import annotations
 
@@ -115,11 +116,73 @@ def test_cod_readme_command_writes_and_checks(root, capsys):
     assert cli.main(["readme", "--check", "--file", str(root / "other.md")]) == DataError.exit_code
 
 
-def test_the_repository_readme_says_what_the_committed_report_files_say(monkeypatch):
-    """Every generated block of README.md equals what `cod readme` renders from the git-tracked reports."""
+def test_relink_moves_root_relative_links_to_the_page_folder(root):
+    text = "![f](reports/figures/a.png) [r](reports/x.md#part) [u](https://e.org/a) [h](#here) [a](/abs/p)"
+    assert readme.relink(text, root) == text  # a page at the root: unchanged
+    moved = readme.relink(text, root / "docs")
+    assert "![f](../reports/figures/a.png)" in moved and "[r](../reports/x.md#part)" in moved
+    assert "[u](https://e.org/a)" in moved and "[h](#here)" in moved and "[a](/abs/p)" in moved
+
+
+def test_cod_readme_covers_every_document_and_links_from_each_page(root, capsys):
+    paths.figures_dir().mkdir(parents=True)
+    (paths.tables_dir() / "sensitivity.md").write_text("| lr | gain |\n|---|---|\n| 2e-5 | +1.0 |\n")
+    (paths.figures_dir() / "lr_sensitivity.png").write_bytes(b"png")
+    page = root / "docs" / "results.md"
+    page.parent.mkdir()
+    page.write_text("# Results\n\n<!-- generated:sensitivity -->\n<!-- /generated:sensitivity -->\n")
+    (root / "docs" / "other.md").write_text("<!-- generated:verdict -->\n<!-- /generated:verdict -->\n")  # not declared
+    assert cli.main(["readme", "--check"]) == 1
+    out = capsys.readouterr().out
+    assert f"{page}: stale generated region(s): sensitivity" in out and "other.md" not in out
+    assert cli.main(["readme"]) == 0
+    assert "![CoD gain vs the student's learning rate](../reports/figures/lr_sensitivity.png)" in page.read_text()
+    assert "(../" not in (root / "README.md").read_text()  # the README links from the root
+    assert (root / "docs" / "other.md").read_text().count("\n") == 2  # an undeclared page is left alone
+    before = {f: (f.read_text(), f.stat().st_mtime_ns) for f in readme.documents() if f.is_file()}
+    assert cli.main(["readme"]) == 0 and cli.main(["readme", "--check"]) == 0
+    assert {f: (f.read_text(), f.stat().st_mtime_ns) for f in before} == before  # up to date: nothing written
+
+
+def test_refresh_covers_every_document_and_regions_sharing_sources(root, monkeypatch):
+    monkeypatch.setitem(readme.REGIONS, "studies", lambda: "all studies")
+    monkeypatch.setitem(readme.REGIONS, "studies_summary", lambda: "one row per study")
+    (root / "README.md").write_text("<!-- generated:studies_summary -->\n<!-- /generated:studies_summary -->\n")
+    (root / "docs").mkdir()
+    (root / "docs" / "studies.md").write_text("<!-- generated:studies -->\n<!-- /generated:studies -->\n")
+    assert readme.refresh(["studies"]) == ["studies_summary", "studies"]
+    assert "one row per study" in (root / "README.md").read_text()
+    assert "all studies" in (root / "docs" / "studies.md").read_text()
+
+
+def test_the_studies_summary_has_one_row_per_study(root):
+    for name in ("done", "todo"):
+        (root / "studies" / name).mkdir(parents=True)
+        (root / "studies" / name / "protocol.md").write_text(f"# {name}\n\n## Question\n\nDoes it?\n")
+        (root / "studies" / name / "params.yaml").write_text("grid: {seeds: [1, 2, 3, 4]}\n")
+    out = root / "reports" / "studies" / "done"
+    out.mkdir(parents=True)
+    rec = {"protocol": {"short": "abc1234", "date": "2026-12-07"}, "params": {}, "runs": []}
+    (out / "study.json").write_text(json.dumps(rec))
+    rows = [("cod", "clean", 8, 1.0, 5.0, "cod_better"), ("cod", "clean", 16, -1.0, 2.0, "no_difference")]
+    lines = ["arm,base,dataset,k,method,mean,std,ci_low,ci_high,n,n_expected,verdict"]
+    lines += [f"{a},{b},d,{k},kd,3.0,1.0,{lo},{hi},4,4,{v}" for a, b, k, lo, hi, v in rows]
+    (out / "verdict.csv").write_text("\n".join(lines) + "\n")
+    text = readme.render_studies_summary()
+    done = next(line for line in text.splitlines() if line.startswith("| done |"))
+    assert "| d · k 8, 16 · KD |" in done and "2 cells: CoD better 1, no difference detected 1" in done
+    assert done.endswith("| [done](reports/studies/done/README.md) |")
+    assert "| todo | – | – | no results yet (`cod study run todo`) | – |" in text
+
+
+def test_the_repository_documents_say_what_the_committed_report_files_say(monkeypatch):
+    """Every generated block of README.md and the docs pages equals what `cod readme` renders from the git-tracked
+    reports, and every region is used on some page."""
     from tests.conftest import REPO
 
     monkeypatch.setenv("COD_ROOT", str(REPO))
-    text = (REPO / "README.md").read_text()
-    assert set(readme.region_names(text)) == set(readme.REGIONS)  # every region is used
-    assert readme.check(text) == [], "README is stale: run `cod readme` after `make repro`"
+    pages = {page: page.read_text() for page in readme.documents()}
+    assert set().union(*(readme.region_names(text) for text in pages.values())) == set(readme.REGIONS)
+    for page, text in pages.items():
+        assert readme.check(text, page.parent) == [], f"{page} is stale: run `cod readme` after `make repro`"
+    assert readme.main(check_only=True) == 0

@@ -1,27 +1,47 @@
-"""README regions generated from the files a run wrote, so the README makes no claim those files do not back.
+"""Regions of the README and the docs pages generated from the files a run wrote, so no page makes a claim those files
+do not back.
 
-A region is ``<!-- generated:NAME -->`` … ``<!-- /generated:NAME -->`` in README.md; its content is rendered by
-``REGIONS[NAME]`` from the report files. ``cod readme`` rewrites the regions, ``cod readme --check`` lists the stale
-ones (exit 1). Adding a region = one entry in ``REGIONS``.
+A region is ``<!-- generated:NAME -->`` … ``<!-- /generated:NAME -->`` in one of ``DOCUMENTS``; its content is
+rendered by ``REGIONS[NAME]`` from the report files, with links relative to the repository root, which ``relink``
+turns into links relative to the page's folder. ``cod readme`` rewrites the regions of every document, ``cod readme
+--check`` lists the stale ones (exit 1). Adding a region = one entry in ``REGIONS``; a new page with regions = one
+entry in ``DOCUMENTS``.
 """
 
 from __future__ import annotations
 
 import json
 import math
+import os
 import re
 from collections.abc import Callable
 from pathlib import Path
 from types import SimpleNamespace
+from typing import TYPE_CHECKING
 
 from cod import paths
 from cod.errors import DataError
 from cod.report.aggregate import verdict_of
 from cod.report.tables import gain_cells, verdict_label
 
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    import pandas as pd
+
 OPEN = re.compile(r"<!-- generated:(?P<name>[\w-]+) -->")
 REGION = re.compile(
     r"(?P<open><!-- generated:(?P<name>[\w-]+) -->)(?P<body>.*?)(?P<close><!-- /generated:(?P=name) -->)", re.S
+)
+LINK = re.compile(r"(?P<text>!?\[[^\]]*\])\((?P<target>[^)\s]+)\)")
+
+# The pages with generated regions, relative to the repository root: `cod readme` rewrites and checks these.
+DOCUMENTS = (
+    "README.md",
+    "docs/protocol.md",
+    "docs/results.md",
+    "docs/counterfactuals.md",
+    "docs/studies.md",
 )
 
 
@@ -157,6 +177,53 @@ def render_studies() -> str:
     return f"{_source(file)}\n\n" + render.gain_figure_link(paths.root()) + render.overview_markdown("##", paths.root())
 
 
+def render_studies_summary() -> str:
+    """The studies at a glance (reports/studies/): the gain-vs-k figure, then one row per study with the cells it
+    decides, its verdicts counted and its report; the `studies` region has every cell with interval and n."""
+    from cod.study import render, spec
+
+    rows = ["| study | contrasts | cells (dataset · k · method) | verdicts | report |", "|---|---|---|---|---|"]
+    for name in spec.names():
+        study = spec.Study(name)
+        found = render.published(study)
+        if found is None:
+            rows.append(f"| {name} | – | – | no results yet (`cod study run {name}`) | – |")
+            continue
+        cells = [render.verdict_rows(found[1]), render.rationale_rows(render.published_rationale_gains(study))]
+        cells = [c for c in cells if not c.empty]
+        report = f"[{name}]({_rel(study.reports / 'README.md')})"
+        if not cells:
+            rows.append(f"| {name} | – | – | no verdict: no cell has both arms of a contrast | {report} |")
+            continue
+        rows.append(f"| {name} | {study_cells(cells)} | {verdict_tally(cells)} | {report} |")
+    file = render.overview_file()
+    return f"{_source(file)}\n\n" + render.gain_figure_link(paths.root()) + "\n".join(rows)
+
+
+def study_cells(tables: list[pd.DataFrame]) -> str:
+    """'contrast, contrast | dataset · k 8, 16 · KD, LWD' for a study's verdict tables (verdict and rationale
+    rows)."""
+    contrasts = _distinct(c for t in tables for c in t["contrast"])
+    datasets = _distinct(d for t in tables for d in t["dataset"])
+    ks = _distinct(str(k) for t in tables for k in sorted(t["k"]))
+    methods = _distinct(m for t in tables if "method" in t for m in t["method"])
+    cell = f"{datasets} · k {ks}" + (f" · {methods}" if methods else "")
+    return f"{contrasts} | {cell}"
+
+
+def verdict_tally(tables: list[pd.DataFrame]) -> str:
+    """'6 cells: CoD better 4, no difference detected 2': the verdicts of a study's tables counted, in order of
+    first appearance."""
+    words = [v for t in tables for v in t["verdict"]]
+    counts = {w: words.count(w) for w in dict.fromkeys(words)}
+    return f"{len(words)} cell{'s' if len(words) != 1 else ''}: " + ", ".join(f"{w} {n}" for w, n in counts.items())
+
+
+def _distinct(values: Iterable[object]) -> str:
+    """The distinct values in order of first appearance, comma-separated."""
+    return ", ".join(dict.fromkeys(str(v) for v in values))
+
+
 def render_confirmation() -> str:
     """The default run's verdict beside the confirmation study's on fresh seeds (reports/metrics.json, the study's
     published files), and whether the headline is confirmed."""
@@ -174,6 +241,7 @@ def render_confirmation() -> str:
 
 REGIONS: dict[str, Callable[[], str]] = {
     "studies": render_studies,
+    "studies_summary": render_studies_summary,
     "confirmation": render_confirmation,
     "verdict": render_verdict,
     "sensitivity": render_sensitivity,
@@ -189,71 +257,121 @@ REGIONS: dict[str, Callable[[], str]] = {
 }
 
 
+# Regions that read the report files of another region: refreshing that region refreshes them too (a study run
+# refreshes "studies", and the README's summary of the studies follows).
+SHARED_SOURCES: dict[str, tuple[str, ...]] = {"studies": ("studies_summary",)}
+
+
+def documents() -> list[Path]:
+    """The pages with generated regions (``DOCUMENTS`` under the repository root), whether or not they exist."""
+    return [paths.root() / name for name in DOCUMENTS]
+
+
 def region_names(text: str) -> list[str]:
     """The generated regions of ``text`` in order; a region opened but never closed is an error."""
     names = [m["name"] for m in REGION.finditer(text)]
     unclosed = sorted({m["name"] for m in OPEN.finditer(text)} - set(names))
     if unclosed:
-        raise DataError(f"README region(s) {unclosed} lack their closing marker <!-- /generated:NAME -->")
+        raise DataError(f"generated region(s) {unclosed} lack their closing marker <!-- /generated:NAME -->")
     unknown = sorted(set(names) - set(REGIONS))
     if unknown:
-        raise DataError(f"README region(s) {unknown} are unknown; known regions: {sorted(REGIONS)}")
+        raise DataError(f"generated region(s) {unknown} are unknown; known regions: {sorted(REGIONS)}")
     return names
 
 
 def rendered(names: list[str]) -> dict[str, str]:
-    """Each named region's content, rendered once from the report files."""
+    """Each named region's content, rendered once from the report files (links relative to the repository root)."""
     return {name: REGIONS[name]().strip() for name in dict.fromkeys(names)}
 
 
-def update(readme_text: str, only: list[str] | None = None) -> str:
-    """``readme_text`` with every generated region's content (or only the regions ``only``) replaced by its freshly
-    rendered content."""
-    names = [n for n in region_names(readme_text) if only is None or n in only]
-    contents = rendered(names)
+def relink(text: str, base: Path) -> str:
+    """``text`` with every relative Markdown link target (written relative to the repository root) made relative to
+    folder ``base``, where the page that shows it lives; URLs, anchors and absolute paths stay as they are."""
+
+    def move(m: re.Match[str]) -> str:
+        target = m["target"]
+        if re.match(r"[a-z][\w+.-]*:|#|/", target):
+            return m[0]
+        path, _, anchor = target.partition("#")
+        moved = Path(os.path.relpath(paths.root() / path, base)).as_posix()
+        return f"{m['text']}({moved}{'#' + anchor if anchor else ''})"
+
+    return LINK.sub(move, text)
+
+
+def fill(text: str, contents: dict[str, str], base: Path) -> str:
+    """``text`` with the content of each region named in ``contents`` replaced by it (links relative to ``base``)."""
     return REGION.sub(
-        lambda m: f"{m['open']}\n{contents[m['name']]}\n{m['close']}" if m["name"] in contents else m[0], readme_text
+        lambda m: f"{m['open']}\n{relink(contents[m['name']], base)}\n{m['close']}" if m["name"] in contents else m[0],
+        text,
     )
 
 
+def stale(text: str, contents: dict[str, str], base: Path) -> list[str]:
+    """The regions of ``text`` whose content differs from ``contents`` (links relative to ``base``), in order."""
+    names = [m["name"] for m in REGION.finditer(text) if m["body"].strip() != relink(contents[m["name"]], base)]
+    return list(dict.fromkeys(names))
+
+
+def update(text: str, only: list[str] | None = None, base: Path | None = None) -> str:
+    """``text`` (a page in folder ``base``, default the repository root) with every generated region's content (or
+    only the regions ``only``) replaced by its freshly rendered content."""
+    names = [n for n in region_names(text) if only is None or n in only]
+    return fill(text, rendered(names), base or paths.root())
+
+
+def check(text: str, base: Path | None = None) -> list[str]:
+    """The regions of ``text`` (a page in folder ``base``, default the repository root) whose content differs from
+    what the report files render (stale), in order."""
+    return stale(text, rendered(region_names(text)), base or paths.root())
+
+
 def refresh(names: list[str], file: Path | None = None) -> list[str]:
-    """Re-render only the regions ``names`` of README.md (those it has), leaving the others as they are; the names
-    re-rendered (a study run refreshes the study regions this way, without touching the default's)."""
-    file = file or paths.root() / "README.md"
-    if not file.is_file():
-        return []
-    text = file.read_text()
-    present = [n for n in dict.fromkeys(region_names(text)) if n in names]
-    new = update(text, present)
-    if new != text:
-        file.write_text(new)
-    return present
-
-
-def check(readme_text: str) -> list[str]:
-    """The regions whose content differs from what the report files render (stale), in order."""
-    contents = rendered(region_names(readme_text))
-    stale = [m["name"] for m in REGION.finditer(readme_text) if m["body"].strip() != contents[m["name"]]]
-    return list(dict.fromkeys(stale))
+    """Re-render only the regions ``names`` (and the regions sharing their sources, ``SHARED_SOURCES``) of ``file``,
+    default every document, leaving the others as they are; the names re-rendered (a study run refreshes the study
+    regions this way, without touching the default's)."""
+    wanted = set(names) | {s for n in names for s in SHARED_SOURCES.get(n, ())}
+    done: list[str] = []
+    for page in [file] if file else documents():
+        if not page.is_file():
+            continue
+        text = page.read_text()
+        present = [n for n in dict.fromkeys(region_names(text)) if n in wanted]
+        new = update(text, present, page.parent)
+        if new != text:
+            page.write_text(new)
+        done += [n for n in present if n not in done]
+    return done
 
 
 def main(file: Path | None = None, check_only: bool = False) -> int:
-    """``cod readme [--check]``: rewrite the regions of README.md, or exit 1 naming the stale ones."""
-    file = file or paths.root() / "README.md"
-    text = file.read_text()
-    names = region_names(text)
-    if not names:
-        print(f"{file}: no generated regions (<!-- generated:NAME --> … <!-- /generated:NAME -->)")
+    """``cod readme [--check]``: rewrite the regions of every document (or of ``file`` alone), or exit 1 naming the
+    stale ones; a document without changes is not written."""
+    pages = [file] if file else [f for f in documents() if f.is_file()]
+    texts = {page: page.read_text() for page in pages}
+    names = {page: region_names(text) for page, text in texts.items()}
+    if not any(names.values()):
+        where = ", ".join(map(str, pages)) or "no document"
+        print(f"{where}: no generated regions (<!-- generated:NAME --> … <!-- /generated:NAME -->)")
         return 0
-    if check_only:
-        stale = check(text)
-        if stale:
-            print(f"{file}: stale generated region(s): {', '.join(stale)}; run `cod readme`")
-            return 1
-        print(f"{file}: generated regions up to date: {', '.join(dict.fromkeys(names))}")
-        return 0
-    new = update(text)
-    if new != text:
-        file.write_text(new)
-    print(f"{file}: regenerated {', '.join(dict.fromkeys(names))}")
-    return 0
+    contents = rendered([n for found in names.values() for n in found])
+    code = 0
+    for page, text in texts.items():
+        if not names[page]:
+            continue
+        listed = ", ".join(dict.fromkeys(names[page]))
+        if check_only:
+            old = stale(text, contents, page.parent)
+            if old:
+                print(f"{page}: stale generated region(s): {', '.join(old)}; run `cod readme`")
+                code = 1
+            else:
+                print(f"{page}: generated regions up to date: {listed}")
+            continue
+        new = fill(text, contents, page.parent)
+        if new != text:
+            page.write_text(new)
+            print(f"{page}: regenerated {listed}")
+        else:
+            print(f"{page}: up to date: {listed}")
+    return code
