@@ -42,7 +42,7 @@ from cod.data.registry import describe
 from cod.data.subsets import load_subset
 from cod.models.teacher import load_teacher
 
-TARGETS = {  # issue 12's targets for the semantic kind on rt_sentences (flip rate: the teacher's class changes)
+TARGETS = {  # the declared targets for the semantic kind on rt_sentences (flip rate: the teacher's class changes)
     "any_flip_rate": (">=", 0.80),
     "word_edits_median": ("<=", 2),
     "p_target_median": (">=", 0.80),

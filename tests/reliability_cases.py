@@ -45,7 +45,7 @@ _HUB_MISS = [
 _COUNTED_SEES = "no error; the original gets no valid CFE and is counted in `originals_without_valid_cfe`"
 
 CASES: list[dict[str, Any]] = [
-    # --- LLM endpoint faults (issue 10, item 1): the request layer ---------------------------------------
+    # --- LLM endpoint faults: the request layer ----------------------------------------------------------
     {
         "id": "llm-refused",
         "fault": "LLM endpoint: nobody listens on `counterfactuals.llm.base_url` (connection refused)",
@@ -254,7 +254,7 @@ CASES: list[dict[str, Any]] = [
         "test": "tests/training/test_operators.py::test_the_editor_never_proposes_an_offensive_word",
         "setup": {"text": "an oral history of the film", "slot": 1, "word": "anal"},
     },
-    # --- LLM response cache key (issue 10, item 5) ---------------------------------------------------------
+    # --- LLM response cache key ----------------------------------------------------------------------------
     {
         "id": "key-base-url",
         "fault": "two endpoints serve the same model name (`counterfactuals.llm.base_url` changed)",
@@ -278,7 +278,7 @@ CASES: list[dict[str, Any]] = [
         "test": f"{_LLM}::test_cache_key_separates_what_changes_an_answer",
         "setup": {"env": {"OPENAI_BASE_URL": "http://127.0.0.1:8000/v1"}},
     },
-    # --- gold labels in prompts (issue 10, item 6) ---------------------------------------------------------
+    # --- gold labels in prompts ----------------------------------------------------------------------------
     {
         "id": "gold-teacher-wrong",
         "fault": "`llm.label_source: gold` on an original the teacher misclassifies",
@@ -296,7 +296,7 @@ CASES: list[dict[str, Any]] = [
         "test": f"{_LLM}::test_prompts_never_ask_to_change_a_label_into_itself",
         "setup": {"label_source": "teacher"},
     },
-    # --- CFE set / CFE label pairing (issue 10, item 7) ----------------------------------------------------
+    # --- CFE set / CFE label pairing -----------------------------------------------------------------------
     {
         "id": "keep-all-teacher-label",
         "fault": "`counterfactuals.keep: all` with `distill.cfe_label: teacher` (the 1 − y labels would be dropped)",
@@ -317,7 +317,7 @@ CASES: list[dict[str, Any]] = [
         "expect": ["counterfactuals.keep: valid with distill.cfe_label: flip", "set distill.cfe_label: teacher"],
         "setup": {"keep": "valid", "cfe_label": "flip"},
     },
-    # --- local data files with holes (issue 10, item 2) ----------------------------------------------------
+    # --- local data files with holes -----------------------------------------------------------------------
     {
         "id": "local-holes-csv",
         "fault": "local CSV (`data.local.<name>`): a few rows (at most 10 %) with an empty text field or no label",
@@ -364,7 +364,7 @@ CASES: list[dict[str, Any]] = [
         "test": "tests/unit/test_data.py::test_local_labels_outside_label_names_are_refused_naming_them",
         "expect": ["data.local.mine.label_names: label(s) 'meh' (10 in train) are not among the declared label_names"],
     },
-    # --- tracking without a commit (issue 10, item 3) ------------------------------------------------------
+    # --- tracking without a commit -------------------------------------------------------------------------
     {
         "id": "tracking-no-commit",
         "fault": "a git repository without any commit (a tarball unpacked, then `git init`) when a run records its "
@@ -376,7 +376,7 @@ CASES: list[dict[str, Any]] = [
         "test": "tests/unit/test_tracking.py::test_tracking_without_a_commit_writes_what_a_committed_repo_writes",
         "setup": {"commits": 0},
     },
-    # --- hash stability (issue 10, item 9) -----------------------------------------------------------------
+    # --- hash stability ------------------------------------------------------------------------------------
     {
         "id": "forced-rerun",
         "fault": "`dvc repro --force` of unchanged stages on the same machine (prepare and subset here)",
@@ -385,7 +385,7 @@ CASES: list[dict[str, Any]] = [
         "what is kept": "dvc.lock, the outputs and the executed notebooks, byte for byte",
         "test": "tests/pipeline/test_hash_stability.py::test_forced_rerun_leaves_dvc_lock_byte_identical",
     },
-    # --- device placement (issue 10, item 4) ---------------------------------------------------------------
+    # --- device placement ----------------------------------------------------------------------------------
     {
         "id": "device-placement",
         "fault": "a model on one device fed batches on another (before: the teacher stage read the device before "

@@ -12,7 +12,7 @@ from tests.conftest import REPO
 SRC = REPO / "src"
 DOC = REPO / "docs" / "architecture.md"
 
-# Upward imports that other branches of issue 11 remove (importer, imported module); empty it once they are
+# Upward imports that other branches still remove (importer, imported module); empty it once they are
 # merged: test_known_upward_imports_still_exist fails as soon as one of them is gone.
 KNOWN: set[tuple[str, str]] = set()
 

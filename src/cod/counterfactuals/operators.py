@@ -5,7 +5,7 @@ Text is split on whitespace into slots. Every operator family is a function
 new text may be "" (deletion), several words (insertion: "is" -> "is not") or a replacement. Edits keep
 the punctuation around a word ("good," -> "bad,") and its capitalisation ("Good" -> "Bad").
 
-Families (see spec/counterfactuals.md §4):
+Families:
 
 - ``antonym``: WordNet antonyms re-inflected to the word's form, opposite or no VADER polarity.
 - ``polarity_swap``: when WordNet has no antonym, lexicon words of opposite VADER sign, similar
