@@ -170,9 +170,9 @@ def test_the_studies_summary_has_one_row_per_study(root):
     (out / "verdict.csv").write_text("\n".join(lines) + "\n")
     text = readme.render_studies_summary()
     done = next(line for line in text.splitlines() if line.startswith("| done |"))
-    assert "| d · k 8, 16 · KD |" in done and "2 cells: CoD better 1, no difference detected 1" in done
+    assert "| d · k 8, 16 · KD | CoD − clean: CoD better 1, no difference detected 1 |" in done
     assert done.endswith("| [done](reports/studies/done/README.md) |")
-    assert "| todo | – | – | no results yet (`cod study run todo`) | – |" in text
+    assert "| todo | – | no results yet (`cod study run todo`) | – |" in text
 
 
 def test_the_repository_documents_say_what_the_committed_report_files_say(monkeypatch):

@@ -179,21 +179,22 @@ def render_studies() -> str:
 
 def render_studies_summary() -> str:
     """The studies at a glance (reports/studies/): the gain-vs-k figure, then one row per study with the cells it
-    decides, its verdicts counted and its report; the `studies` region has every cell with interval and n."""
+    decides, its verdicts counted per contrast and its report; the `studies` region has every cell with interval
+    and n."""
     from cod.study import render, spec
 
-    rows = ["| study | contrasts | cells (dataset · k · method) | verdicts | report |", "|---|---|---|---|---|"]
+    rows = ["| study | cells (dataset · k · method) | verdicts per contrast | report |", "|---|---|---|---|"]
     for name in spec.names():
         study = spec.Study(name)
         found = render.published(study)
         if found is None:
-            rows.append(f"| {name} | – | – | no results yet (`cod study run {name}`) | – |")
+            rows.append(f"| {name} | – | no results yet (`cod study run {name}`) | – |")
             continue
         cells = [render.verdict_rows(found[1]), render.rationale_rows(render.published_rationale_gains(study))]
         cells = [c for c in cells if not c.empty]
         report = f"[{name}]({_rel(study.reports / 'README.md')})"
         if not cells:
-            rows.append(f"| {name} | – | – | no verdict: no cell has both arms of a contrast | {report} |")
+            rows.append(f"| {name} | – | no verdict: no cell has both arms of a contrast | {report} |")
             continue
         rows.append(f"| {name} | {study_cells(cells)} | {verdict_tally(cells)} | {report} |")
     file = render.overview_file()
@@ -201,22 +202,23 @@ def render_studies_summary() -> str:
 
 
 def study_cells(tables: list[pd.DataFrame]) -> str:
-    """'contrast, contrast | dataset · k 8, 16 · KD, LWD' for a study's verdict tables (verdict and rationale
+    """'dataset · k 8, 16 · KD, LWD': the datasets, k and methods of a study's verdict tables (verdict and rationale
     rows)."""
-    contrasts = _distinct(c for t in tables for c in t["contrast"])
     datasets = _distinct(d for t in tables for d in t["dataset"])
     ks = _distinct(str(k) for t in tables for k in sorted(t["k"]))
     methods = _distinct(m for t in tables if "method" in t for m in t["method"])
-    cell = f"{datasets} · k {ks}" + (f" · {methods}" if methods else "")
-    return f"{contrasts} | {cell}"
+    return f"{datasets} · k {ks}" + (f" · {methods}" if methods else "")
 
 
 def verdict_tally(tables: list[pd.DataFrame]) -> str:
-    """'6 cells: CoD better 4, no difference detected 2': the verdicts of a study's tables counted, in order of
-    first appearance."""
-    words = [v for t in tables for v in t["verdict"]]
-    counts = {w: words.count(w) for w in dict.fromkeys(words)}
-    return f"{len(words)} cell{'s' if len(words) != 1 else ''}: " + ", ".join(f"{w} {n}" for w, n in counts.items())
+    """'arm − base: CoD better 2, no difference detected 1; …': the verdicts of a study's tables counted per
+    contrast, contrasts and verdicts in order of first appearance."""
+    pairs = [(c, v) for t in tables for c, v in zip(t["contrast"], t["verdict"], strict=True)]
+    parts = []
+    for contrast in dict.fromkeys(c for c, _ in pairs):
+        words = [v for c, v in pairs if c == contrast]
+        parts.append(f"{contrast}: " + ", ".join(f"{w} {words.count(w)}" for w in dict.fromkeys(words)))
+    return "; ".join(parts)
 
 
 def _distinct(values: Iterable[object]) -> str:
@@ -347,7 +349,7 @@ def refresh(names: list[str], file: Path | None = None) -> list[str]:
 def main(file: Path | None = None, check_only: bool = False) -> int:
     """``cod readme [--check]``: rewrite the regions of every document (or of ``file`` alone), or exit 1 naming the
     stale ones; a document without changes is not written."""
-    pages = [file] if file else [f for f in documents() if f.is_file()]
+    pages = [file.resolve()] if file else [f for f in documents() if f.is_file()]
     texts = {page: page.read_text() for page in pages}
     names = {page: region_names(text) for page, text in texts.items()}
     if not any(names.values()):
