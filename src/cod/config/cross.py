@@ -13,16 +13,10 @@ from collections.abc import Callable, Iterable, Mapping
 from pydantic import BaseModel
 
 from cod.config.checks import check_cfe_labels
+from cod.config.distill import DistillConfig, TuneConfig
 from cod.config.messages import unknown_dataset
-from cod.config.sections import (
-    CounterfactualsConfig,
-    DataConfig,
-    DistillConfig,
-    GridConfig,
-    SubsetConfig,
-    TuneConfig,
-    check_cfe_kinds,
-)
+from cod.config.params import check_cfe_kinds
+from cod.config.sections import CounterfactualsConfig, DataConfig, GridConfig, SubsetConfig
 from cod.data import budget, registry
 from cod.errors import ConfigError
 
