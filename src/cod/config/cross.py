@@ -105,7 +105,9 @@ def tune_seeds_overlap(grid: GridConfig, tune: TuneConfig) -> list[str]:
 
 
 def sensitivity_refs(grid: GridConfig, tune: TuneConfig) -> list[str]:
-    """tune.sensitivity_seeds and tune.sensitivity_k that point outside the grid they are taken from."""
+    """tune.sensitivity_seeds and tune.sensitivity_k set to values outside the grid they are taken from (null ones
+    follow the grid)."""
+    tune = tune.following(grid)
     found = []
     if tune.sensitivity_seeds > len(grid.seeds):
         found.append(

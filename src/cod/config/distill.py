@@ -9,7 +9,7 @@ from pydantic import Field, ValidationError, field_validator, model_validator
 
 from cod import method_registry
 from cod.config.checks import check_k, check_seeds, unique
-from cod.config.sections import Strict
+from cod.config.sections import GridConfig, Strict
 
 
 class CeSettings(Strict):
@@ -177,21 +177,27 @@ class DistillConfig(Strict):
         return v
 
 
+# How many of the grid's first seeds the lr-sensitivity runs retrain when tune.sensitivity_seeds is null (a grid
+# with fewer seeds: all of them). The runs take grid.seeds[:n], so a smaller grid's n selects the same seeds as 6.
+SENSITIVITY_SEEDS = 6
+
+
 class TuneConfig(Strict):
     """Section `tune`: the declared rule that fixes the student's lr before any result is seen.
 
     For every lr of ``lrs`` a clean KD student is trained on each of ``seeds`` (draws disjoint from the
     grid's seeds) at each k of ``k`` (null = grid.k); the lr with the highest mean *validation* accuracy
     wins (ties: the smaller lr). CoD runs and test accuracy are never computed or read by the rule.
-    ``sensitivity_seeds`` of the grid's seeds are also trained with KD, clean and CoD, at the other lrs,
-    so the report shows how the CoD gain moves with the lr.
+    ``sensitivity_seeds`` of the grid's seeds are also trained with KD, clean and CoD, at the other lrs and
+    each k of ``sensitivity_k``, so the report shows how the CoD gain moves with the lr. Both follow the grid
+    when null (``following``): the first SENSITIVITY_SEEDS seeds (fewer in a smaller grid), the smallest k.
     """
 
     lrs: list[float] = Field(min_length=1)
     seeds: list[int] = Field(min_length=1)
     k: list[int] | None = None
-    sensitivity_seeds: int = Field(ge=0)
-    sensitivity_k: list[int] = Field(default_factory=list)
+    sensitivity_seeds: int | None = Field(default=None, ge=0)  # null = min(SENSITIVITY_SEEDS, len(grid.seeds))
+    sensitivity_k: list[int] | None = None  # null = [min(grid.k)]
 
     @field_validator("lrs")
     @classmethod
@@ -211,3 +217,12 @@ class TuneConfig(Strict):
         for k in v or []:
             check_k(k)
         return v
+
+    def following(self, grid: GridConfig) -> TuneConfig:
+        """This section with its null sensitivity keys taken from ``grid`` (explicit values kept as they are)."""
+        derived: dict[str, Any] = {}
+        if self.sensitivity_seeds is None:
+            derived["sensitivity_seeds"] = min(SENSITIVITY_SEEDS, len(grid.seeds))
+        if self.sensitivity_k is None:
+            derived["sensitivity_k"] = [min(grid.k)]
+        return self.model_copy(update=derived)

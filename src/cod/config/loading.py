@@ -72,7 +72,7 @@ def load_params(path: Path | None = None, raw: dict[str, Any] | None = None) -> 
     found += cross.problems(valid)
     if found or params is None:
         raise ConfigError(messages.report(path.name, found))
-    return params
+    return params.model_copy(update={"tune": params.tune.following(params.grid)})  # null tune keys follow the grid
 
 
 @overload
