@@ -19,10 +19,12 @@ install: $(STAMP)
 
 JOBS ?= 2
 
+# `cod deps` first rewrites each stage's src/cod deps in dvc.yaml from its notebook's imports (no-op when up to date)
 # `cod repro` = dvc repro with $(JOBS) concurrent workers per matrix group (plain `dvc repro` gives the same result)
 # ... then `cod readme` rewrites the README's generated blocks (verdict, tables) from the report files the run wrote
 repro: install
 	cod check
+	cod deps
 ifeq ($(JOBS),1)
 	dvc repro
 else

@@ -507,7 +507,8 @@ CASES: list[dict[str, Any]] = [
     },
     {
         "id": "check-every-problem",
-        "fault": "a 3-seed grid at k = 12 with the default `tune` section (6 sensitivity seeds, sensitivity k = 8)",
+        "fault": "a 3-seed grid at k = 12 with `tune.sensitivity_seeds: 6` and `tune.sensitivity_k: [8]` set (null, "
+        "the default, follows the grid)",
         "what the user sees": "`cod check` exit 2 listing both problems at once, one line each: "
         "`tune.sensitivity_seeds: 6 is more than the 3 grid.seeds …; set it to at most 3` and "
         "`tune.sensitivity_k: [8] are not in grid.k [12] …` (before: one per round)",
@@ -517,11 +518,13 @@ CASES: list[dict[str, Any]] = [
             "tune.sensitivity_seeds: 6 is more than the 3 grid.seeds it is taken from; set it to at most 3",
             "tune.sensitivity_k: [8] are not in grid.k [12]; pick k from grid.k",
         ],
-        "setup": {"params": {"grid": {"seeds": [0, 1, 2], "k": [12]}}},
+        "setup": {
+            "params": {"grid": {"seeds": [0, 1, 2], "k": [12]}, "tune": {"sensitivity_seeds": 6, "sensitivity_k": [8]}}
+        },
     },
     {
         "id": "check-k-beyond-data",
-        "fault": "`grid.k: [100000]`, more examples per class than the data has (`tune.sensitivity_k` left at [8])",
+        "fault": "`grid.k: [100000]`, more examples per class than the data has (`tune.sensitivity_k: [8]` set)",
         "what the user sees": "`cod check` exit 2, the real problem first: `grid.k: k=100000 needs k/2=50000 examples "
         "per class, but class 'negative' of rt_sentences's training split has only 1400. Allowed for rt_sentences: "
         "k <= 2800`, then `tune.sensitivity_k: [8] are not in grid.k [100000]` (before: only the second, and the "
@@ -532,7 +535,7 @@ CASES: list[dict[str, Any]] = [
             "grid.k: k=100000 needs k/2=50000 examples per class",
             "tune.sensitivity_k: [8] are not in grid.k [100000]",
         ],
-        "setup": {"params": {"grid": {"k": [100000]}}},
+        "setup": {"params": {"grid": {"k": [100000]}, "tune": {"sensitivity_k": [8]}}},
     },
     {
         "id": "check-yaml-syntax",

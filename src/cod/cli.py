@@ -54,6 +54,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     rep.add_argument("-j", "--jobs", type=int, default=2, help="concurrent `dvc repro` workers (default 2)")
     rep.add_argument("--devices", help="comma-separated GPU ids, one per worker in turn, e.g. 0,1,2,3")
+    deps = sub.add_parser(
+        "deps", help="rewrite each dvc.yaml stage's src/cod deps from its notebook's import closure (`make repro`)"
+    )
+    deps.add_argument("--check", action="store_true", help="change nothing; exit 1 naming the stale stages")
     prof = sub.add_parser("profile", help="validate a params profile (profiles/NAME.yaml) and make it params.yaml")
     prof.add_argument("name", help="profile name, e.g. paper or default")
     study = sub.add_parser(
@@ -144,10 +148,15 @@ def main(argv: list[str] | None = None) -> int:
             shown = ("test_accuracy", "test_explanation_leakage", "test_explanation_simulatability")
             print({key: result.summary.get(key) for key in shown})
             print(f"wrote {folder}")
+        elif args.command == "deps":
+            from cod import stage_deps
+
+            return stage_deps.main(check_only=args.check)
         elif args.command == "repro":
-            from cod import parallel
+            from cod import parallel, stage_deps
 
             print(_check(None), flush=True)
+            stage_deps.main()
             parallel.repro(args.jobs, args.devices.split(",") if args.devices else None)
         elif args.command == "profile":
             from cod import profiles

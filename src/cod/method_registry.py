@@ -21,7 +21,7 @@ class MethodEntry:
 
 
 # Order here is the order of rows in tables and of lines in figures. Each method's settings live in
-# params.yaml under distill.<name> (cod.config.sections.DistillConfig), the keys its stages depend on.
+# params.yaml under distill.<name> (cod.config.distill.DistillConfig), the keys its stages depend on.
 METHODS: dict[str, MethodEntry] = {
     "ce": MethodEntry("Label only", "cod.training.methods.ce"),
     "kd": MethodEntry("KD", "cod.training.methods.kd"),

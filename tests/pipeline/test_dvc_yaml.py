@@ -1,19 +1,21 @@
-"""dvc.yaml agrees with the code: params sections, notebook deps, output paths, matrix axes."""
+"""dvc.yaml agrees with the code: params sections, notebook deps, output paths, matrix axes, code deps (`cod deps`)."""
 
 from __future__ import annotations
 
-import ast
-import importlib.util
+import difflib
 import itertools
 import re
 import shlex
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 from typing import get_args
 
 import pytest
 import yaml
 
-from cod import config, nb, paths
+from cod import config, nb, paths, stage_deps, workspace
 from cod.config import CounterfactualsConfig
 from cod.method_registry import BASELINE, METHODS
 from tests.conftest import REPO
@@ -178,63 +180,17 @@ def test_counterfactual_tune_and_distill_paths_match_cod_paths(repo):
     assert rel(paths.teacher_dir("rt_sentences")) in deps
 
 
-# Runner and message modules: they do not change what a stage computes.
-NOT_RESULT_DEPS = {"src/cod/__init__.py", "src/cod/__main__.py", "src/cod/errors.py", "src/cod/nb.py", "src/cod/cli.py"}
-SRC = REPO / "src"
-
-
-def module_file(name: str) -> Path | None:
-    """The file of module ``name`` under src/ (a package's __init__.py), or None for third-party modules."""
-    base = SRC.joinpath(*name.split("."))
-    for candidate in (base / "__init__.py", base.with_suffix(".py")):
-        if candidate.is_file():
-            return candidate
-    return None
-
-
-def cod_imports(path: Path) -> set[str]:
-    """Every `cod` module ``path`` imports, top-level or inside functions (a lazy import runs when it is called)."""
-    inside = path.is_relative_to(SRC)  # notebooks import absolutely
-    package = ".".join(path.relative_to(SRC).parts[:-1]) if inside else ""  # base of relative imports
-    found: set[str] = set()
-    tree = ast.parse(path.read_text())
-    type_only = {  # `if TYPE_CHECKING:` imports never run
-        id(inner)
-        for node in ast.walk(tree)
-        if isinstance(node, ast.If) and ast.unparse(node.test).endswith("TYPE_CHECKING")
-        for inner in ast.walk(node)
-    }
-    for node in ast.walk(tree):
-        if id(node) in type_only:
-            continue
-        if isinstance(node, ast.Import):
-            found |= {a.name for a in node.names}
-        elif isinstance(node, ast.ImportFrom):
-            base = importlib.util.resolve_name(
-                "." * node.level + (node.module or ""), package.removesuffix(".__init__")
-            )
-            found |= {base} | {f"{base}.{a.name}" for a in node.names}
-    return {name for name in found if name.split(".")[0] == "cod"}
-
-
 def code_closure(notebook: str, dynamic: list[str]) -> set[str]:
-    """src/cod files a stage can run: its notebook's imports (and ``dynamic`` ones), transitively, parents included."""
-    todo, seen = [*cod_imports(REPO / notebook), *dynamic], set()
-    while todo:
-        parts = todo.pop().split(".")
-        for i in range(1, len(parts) + 1):
-            path = module_file(".".join(parts[:i]))
-            if path is not None and path not in seen:
-                seen.add(path)
-                todo += cod_imports(path)
-    return {p.relative_to(REPO).as_posix() for p in seen} - NOT_RESULT_DEPS
+    """src/cod files a stage can run (cod.stage_deps, which `cod deps` writes dvc.yaml's code deps from)."""
+    return stage_deps.closure(REPO, notebook, dynamic)
 
 
-# Modules a stage imports by name at run time (importlib): the registered implementation it runs.
+# Modules a stage imports by name at run time (importlib), for SAMPLE: the registered implementation it runs.
 DYNAMIC = {
-    "distill": [METHODS[SAMPLE["method"]].module],
-    "tune": [METHODS[BASELINE].module],
+    stage: [name.replace(stage_deps.METHOD_AXIS, SAMPLE["method"]) for name in names]
+    for stage, names in stage_deps.DYNAMIC.items()
 }
+NOT_RESULT_DEPS = stage_deps.NOT_RESULT_DEPS
 
 
 def declared_code(stage: str) -> list[str]:
@@ -309,3 +265,79 @@ def test_references_paths_match_cod_paths(repo):
     assert within(rel(paths.subset_dir("rt_sentences", 8, 0)), deps)
     assert not any(d.startswith(("models/", "data/subsets/cod")) for d in deps)  # no teacher, no CFEs
     assert not within(rel(paths.timings_file(paths.references_dir("rt_sentences"))), outs)
+
+
+def test_cod_deps_leaves_an_up_to_date_dvc_yaml_byte_for_byte_unchanged():
+    text = (REPO / "dvc.yaml").read_text()
+    assert stage_deps.update(text, REPO) == (text, [])
+
+
+@pytest.fixture
+def code_copy(tmp_path: Path) -> Path:
+    """A repository root holding copies of dvc.yaml, params.yaml, the notebooks and src/cod (enough for `cod deps`)."""
+    root = tmp_path / "cod"
+    for folder in ("src", "notebooks"):
+        shutil.copytree(REPO / folder, root / folder, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
+    for name in ("dvc.yaml", "params.yaml"):
+        shutil.copy(REPO / name, root / name)
+    return root
+
+
+def cod_deps(root: Path, *args: str) -> subprocess.CompletedProcess:
+    """`cod deps [args]` run in ``root``."""
+    cmd = [sys.executable, "-m", "cod", "deps", *args]
+    return subprocess.run(cmd, cwd=root, env=workspace.tool_env(), capture_output=True, text=True)
+
+
+def test_a_module_a_stage_newly_imports_gets_into_its_deps_by_cod_deps_alone(code_copy):
+    before = (code_copy / "dvc.yaml").read_text()
+    (code_copy / "src/cod/training/extra.py").write_text('"""A helper the lr rule now runs."""\n')
+    tune = code_copy / "src/cod/training/tune.py"
+    head = "from __future__ import annotations\n"
+    tune.write_text(tune.read_text().replace(head, f"{head}\nfrom cod.training import extra  # noqa: F401\n", 1))
+
+    stale = cod_deps(code_copy, "--check")
+    assert stale.returncode == 1 and len(stale.stdout.splitlines()) == 1, stale.stdout + stale.stderr
+    assert "stage tune (add src/cod/training/extra.py); distill (add src/cod/training/extra.py)" in stale.stdout
+    assert (code_copy / "dvc.yaml").read_text() == before  # --check changes nothing
+
+    assert cod_deps(code_copy).returncode == 0
+    after = (code_copy / "dvc.yaml").read_text()
+    added = [line for line in difflib.ndiff(before.splitlines(), after.splitlines()) if line[:1] in "+-"]
+    assert added == ["+       - src/cod/training/extra.py"] * 2  # tune's and distill's, nothing else changed
+    for stage in ("tune", "distill"):
+        deps = yaml.safe_load(after)["stages"][stage]["deps"]
+        assert deps[deps.index("src/cod/training/evaluate.py") + 1] == "src/cod/training/extra.py"  # sorted in
+    assert cod_deps(code_copy, "--check").returncode == 0
+    assert cod_deps(code_copy).returncode == 0 and (code_copy / "dvc.yaml").read_text() == after
+
+
+def test_cod_deps_drops_code_a_stage_no_longer_runs_and_lists_a_fully_run_folder_as_the_folder(code_copy):
+    text = (REPO / "dvc.yaml").read_text()
+    stray = text.replace(
+        "      - src/cod/training/tune.py\n", "      - src/cod/training/tune.py\n      - src/cod/report\n", 1
+    )
+    fixed, changes = stage_deps.update(stray, REPO)
+    assert fixed == text and [c.describe() for c in changes] == ["tune (drop src/cod/report)"]
+    # a stage that runs every module of a folder lists the folder: synthetic runs all of src/cod/synthetic
+    assert "src/cod/synthetic" in STAGES["synthetic"]["deps"]
+    folder = code_copy / "src/cod/synthetic"
+    (folder / "unused.py").write_text('"""A module no stage imports."""\n')
+    fixed, changes = stage_deps.update(text, code_copy)
+    assert [c.describe() for c in changes] == [
+        "synthetic (add "
+        + ", ".join(sorted(f"src/cod/synthetic/{p.name}" for p in folder.glob("*.py") if p.name != "unused.py"))
+        + "; drop src/cod/synthetic)"
+    ]
+
+
+def test_cod_repro_brings_the_code_deps_up_to_date_before_the_pipeline(code_copy, monkeypatch):
+    from cod import cli, parallel
+
+    text = (REPO / "dvc.yaml").read_text()
+    (code_copy / "dvc.yaml").write_text(text.replace("      - src/cod/paths.py\n", "", 1))  # prepare's
+    monkeypatch.setenv("COD_ROOT", str(code_copy))
+    seen = []
+    monkeypatch.setattr(parallel, "repro", lambda jobs, devices: seen.append((code_copy / "dvc.yaml").read_text()))
+    assert cli.main(["repro", "--jobs", "1"]) == 0
+    assert seen == [text]

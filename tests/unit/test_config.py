@@ -230,6 +230,39 @@ def test_problems_of_valid_sections_are_listed_beside_a_broken_section():
     raw = copy.deepcopy(GOOD)
     raw["teacher"]["lr"] = "fast"  # a broken section ...
     raw["grid"]["seeds"] = [0, 1]  # ... does not hide the rules between the valid ones
+    raw["tune"]["sensitivity_seeds"] = 6
     msg = error_of(raw)
     assert msg.startswith("params.yaml has 2 problems:\n  teacher.lr: Input should be a valid number")
     assert msg.splitlines()[2].startswith("  tune.sensitivity_seeds: 6 is more than the 2 grid.seeds")
+
+
+def test_the_default_sensitivity_keys_follow_the_grid_and_equal_the_former_explicit_values():
+    assert GOOD["tune"]["sensitivity_seeds"] is None and GOOD["tune"]["sensitivity_k"] is None
+    tune = config.load_params(REPO / "params.yaml").tune
+    assert (tune.sensitivity_seeds, tune.sensitivity_k) == (6, [8])  # the values params.yaml used to set
+    raw = copy.deepcopy(GOOD)
+    raw["grid"].update(k=[32, 16], seeds=[5, 3])
+    tune = config.load_params(REPO / "params.yaml", raw=raw).tune
+    assert (tune.sensitivity_seeds, tune.sensitivity_k) == (2, [16])  # every seed of a small grid, its smallest k
+
+
+@pytest.mark.parametrize("grid", [{"k": [16]}, {"seeds": [0]}, {"k": [16], "seeds": [7]}], ids=["k16", "1seed", "both"])
+def test_cod_check_passes_a_grid_without_k8_or_with_one_seed(repo, grid):
+    write_params(repo, grid=grid)
+    proc = cod_check(repo)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith("params ok:")
+
+
+def test_explicit_sensitivity_keys_are_kept_and_still_checked_against_the_grid(repo):
+    raw = copy.deepcopy(GOOD)
+    raw["tune"].update(sensitivity_seeds=0, sensitivity_k=[])
+    tune = config.load_params(REPO / "params.yaml", raw=raw).tune
+    assert (tune.sensitivity_seeds, tune.sensitivity_k) == (0, [])  # no sensitivity runs, as the studies set
+    write_params(repo, grid={"k": [16], "seeds": [0]}, tune={"sensitivity_seeds": 6, "sensitivity_k": [8]})
+    proc = cod_check(repo)
+    assert proc.returncode == 2, proc.stdout
+    assert proc.stderr.splitlines()[1:] == [
+        "  tune.sensitivity_seeds: 6 is more than the 1 grid.seeds it is taken from; set it to at most 1",
+        "  tune.sensitivity_k: [8] are not in grid.k [16]; pick k from grid.k",
+    ], proc.stderr

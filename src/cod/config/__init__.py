@@ -3,36 +3,36 @@
 from __future__ import annotations
 
 from cod.config.checks import check_cfe_labels, check_choice, check_k, check_seed, check_seeds
+from cod.config.distill import (
+    CeSettings,
+    DistillConfig,
+    KdSettings,
+    LayerSettings,
+    RationaleLayerSettings,
+    RationaleSettings,
+    TedSettings,
+    Text2TextSettings,
+    TuneConfig,
+)
 from cod.config.loading import StageScalars, load, load_params, read_yaml
+from cod.config.params import Params, SectionName, cod_kind
 from cod.config.sections import (
     CONTROL_KINDS,
     DATA_MODES,
     EDITOR_KINDS,
-    CeSettings,
     ChatConfig,
     CounterfactualsConfig,
     DataConfig,
-    DistillConfig,
     EditorSettings,
     ExplanationsConfig,
     GridConfig,
-    KdSettings,
-    LayerSettings,
     LLMConfig,
     LocalDataset,
     LocalLMConfig,
-    Params,
-    RationaleLayerSettings,
-    RationaleSettings,
     ReportConfig,
-    SectionName,
     SubsetConfig,
     SyntheticConfig,
     TeacherConfig,
-    TedSettings,
-    Text2TextSettings,
-    TuneConfig,
-    cod_kind,
 )
 from cod.errors import ConfigError
 

@@ -13,16 +13,10 @@ from collections.abc import Callable, Iterable, Mapping
 from pydantic import BaseModel
 
 from cod.config.checks import check_cfe_labels
+from cod.config.distill import DistillConfig, TuneConfig
 from cod.config.messages import unknown_dataset
-from cod.config.sections import (
-    CounterfactualsConfig,
-    DataConfig,
-    DistillConfig,
-    GridConfig,
-    SubsetConfig,
-    TuneConfig,
-    check_cfe_kinds,
-)
+from cod.config.params import check_cfe_kinds
+from cod.config.sections import CounterfactualsConfig, DataConfig, GridConfig, SubsetConfig
 from cod.data import budget, registry
 from cod.errors import ConfigError
 
@@ -111,7 +105,9 @@ def tune_seeds_overlap(grid: GridConfig, tune: TuneConfig) -> list[str]:
 
 
 def sensitivity_refs(grid: GridConfig, tune: TuneConfig) -> list[str]:
-    """tune.sensitivity_seeds and tune.sensitivity_k that point outside the grid they are taken from."""
+    """tune.sensitivity_seeds and tune.sensitivity_k set to values outside the grid they are taken from (null ones
+    follow the grid)."""
+    tune = tune.following(grid)
     found = []
     if tune.sensitivity_seeds > len(grid.seeds):
         found.append(

@@ -11,7 +11,9 @@ from pydantic import BaseModel, ValidationError
 from cod import method_registry, paths
 from cod.config import cross, messages, sections
 from cod.config.checks import check_choice, check_k, check_seed
+from cod.config.distill import DistillConfig, TuneConfig
 from cod.config.messages import unknown_dataset
+from cod.config.params import Params, Section, SectionName
 from cod.data import registry
 from cod.errors import ConfigError
 
@@ -46,7 +48,7 @@ def read_yaml(path: Path) -> dict[str, Any]:
 def valid_sections(raw: dict[str, Any], failed: set[str]) -> dict[str, BaseModel]:
     """The sections of ``raw`` that validate on their own (all but ``failed``; a missing optional one: its default)."""
     out: dict[str, BaseModel] = {}
-    for name, field in sections.Params.model_fields.items():
+    for name, field in Params.model_fields.items():
         if name in failed:
             continue
         if name in raw:
@@ -56,21 +58,21 @@ def valid_sections(raw: dict[str, Any], failed: set[str]) -> dict[str, BaseModel
     return out
 
 
-def load_params(path: Path | None = None, raw: dict[str, Any] | None = None) -> sections.Params:
+def load_params(path: Path | None = None, raw: dict[str, Any] | None = None) -> Params:
     """Validate the whole params.yaml (or an already-read mapping) and return it typed; else list every problem."""
     path = path or paths.params_file()
     raw = read_yaml(path) if raw is None else raw
     try:
-        params: sections.Params | None = sections.Params.model_validate(raw)
+        params: Params | None = Params.model_validate(raw)
         found: list[str] = []
         valid = dict(params)
     except ValidationError as exc:
-        params, found = None, messages.problems(exc, sections.Params)
+        params, found = None, messages.problems(exc, Params)
         valid = valid_sections(raw, {str(e["loc"][0]) for e in exc.errors() if e["loc"]})
     found += cross.problems(valid)
     if found or params is None:
         raise ConfigError(messages.report(path.name, found))
-    return params
+    return params.model_copy(update={"tune": params.tune.following(params.grid)})  # null tune keys follow the grid
 
 
 @overload
@@ -84,9 +86,9 @@ def load(section: Literal["teacher"], **scalars: Unpack[StageScalars]) -> sectio
 @overload
 def load(section: Literal["counterfactuals"], **scalars: Unpack[StageScalars]) -> sections.CounterfactualsConfig: ...
 @overload
-def load(section: Literal["distill"], **scalars: Unpack[StageScalars]) -> sections.DistillConfig: ...
+def load(section: Literal["distill"], **scalars: Unpack[StageScalars]) -> DistillConfig: ...
 @overload
-def load(section: Literal["tune"], **scalars: Unpack[StageScalars]) -> sections.TuneConfig: ...
+def load(section: Literal["tune"], **scalars: Unpack[StageScalars]) -> TuneConfig: ...
 @overload
 def load(section: Literal["report"], **scalars: Unpack[StageScalars]) -> sections.ReportConfig: ...
 @overload
@@ -94,7 +96,7 @@ def load(section: Literal["synthetic"], **scalars: Unpack[StageScalars]) -> sect
 @overload
 def load(section: Literal["explanations"], **scalars: Unpack[StageScalars]) -> sections.ExplanationsConfig: ...
 def load(
-    section: sections.SectionName,
+    section: SectionName,
     *,
     dataset: str | None = None,
     k: int | None = None,
@@ -102,7 +104,7 @@ def load(
     method: str | None = None,
     mode: str | None = None,
     path: Path | None = None,
-) -> sections.Section:
+) -> Section:
     """Validate params.yaml plus a stage's grid scalars; return the section that stage reads."""
     params = load_params(path)
     known = set(registry.BUILTIN) | set(params.data.local)
