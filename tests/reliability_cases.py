@@ -494,6 +494,17 @@ CASES: list[dict[str, Any]] = [
         "expect": ["not committed", "--exploratory"],
         "setup": {"uncommitted": True},
     },
+    {
+        "id": "study-stale-deps",
+        "fault": "dvc.yaml's code deps miss a module a stage now imports (a study copies dvc.yaml, so its stages "
+        "would not re-run on that code)",
+        "what the user sees": "exit 2, one message naming the stage and the module: run `cod deps` and commit "
+        "dvc.yaml first",
+        "what is kept": "everything: no workspace is made, nothing runs",
+        "test": f"{_STUDY}::test_study_faults_stop_with_one_message",
+        "expect": ["dvc.yaml's code deps are stale", "run `cod deps`"],
+        "setup": {"stale_deps": True},
+    },
     # --- messages: one line per problem, the primary problem first -----------------------------------------
     {
         "id": "check-string-lr",

@@ -192,6 +192,13 @@ def update(text: str, root: Path) -> tuple[str, list[Change]]:
     return "".join(lines), changes
 
 
+def stale(root: Path) -> list[Change]:
+    """The stages of ``root``/dvc.yaml whose code deps differ from their import closure (none without src/cod)."""
+    if not (root / "src" / "cod").is_dir():
+        return []
+    return update((root / "dvc.yaml").read_text(), root)[1]
+
+
 def main(check_only: bool = False, file: Path | None = None) -> int:
     """``cod deps [--check]``: rewrite dvc.yaml's code deps, or exit 1 naming the stages whose deps are stale."""
     file = file or paths.root() / "dvc.yaml"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import math
+import shutil
 
 import pandas as pd
 import pytest
@@ -204,6 +205,10 @@ def test_study_faults_stop_with_one_message(study, repo, case, capsys):
     if "drop" in setup:
         text = study.protocol_file.read_text().replace(f"## {setup['drop']}", "## Something else")
         study.protocol_file.write_text(text)
+    if setup.get("stale_deps"):  # the sources beside the copied dvc.yaml, one stage's notebook importing more
+        shutil.copytree(REPO / "src", repo / "src")
+        notebook = repo / "notebooks" / "20_teacher.py"
+        notebook.write_text(notebook.read_text() + "\nimport cod.text2text.scores  # noqa: E402, F401\n")
     if not setup.get("uncommitted"):  # every other case would stop later, at the commit check: commit first
         workspace.git_init(repo)
     code = cli.main(["study", "run", setup.get("name", "s")])

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from cod import machine, paths
+from cod import machine, paths, stage_deps
 from cod.errors import CodError, ConfigError
 from cod.report import readme
 from cod.study import record, render, spec, sync
@@ -153,6 +153,12 @@ def run(name: str, jobs: int = 2, devices: Sequence[str] | None = None, explorat
     text = spec.check_protocol(study)
     spec.params(study)  # every setting valid before any work
     frozen = check_frozen(study, exploratory)
+    stale = stage_deps.stale(paths.root())
+    if stale:  # the study copies dvc.yaml: its stages would not re-run on code they do not list
+        raise ConfigError(
+            f"study {name}: dvc.yaml's code deps are stale (stage {'; '.join(c.describe() for c in stale)}); "
+            "run `cod deps` and commit dvc.yaml first"
+        )
     commit = record.git("rev-parse", "--short", "HEAD")  # the code the workspace is synced from, as committed ...
     dirty = bool(record.git("status", "--porcelain", "--", "src", "notebooks", "dvc.yaml", "params.yaml"))
     started = time.time()
