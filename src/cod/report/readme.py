@@ -17,7 +17,8 @@ from types import SimpleNamespace
 from cod import paths
 from cod.errors import DataError
 from cod.report.aggregate import verdict_of
-from cod.report.tables import gain_cells, verdict_label
+from cod.report.marks import gain_cells
+from cod.report.verdict import verdict_label
 
 OPEN = re.compile(r"<!-- generated:(?P<name>[\w-]+) -->")
 REGION = re.compile(
