@@ -160,9 +160,9 @@ def test_the_list_flags_a_protocol_or_code_change_after_the_results(root):
     commit(root, "amend the protocol")
     listed = sh(root, "cod", "study", "list").stdout
     assert "stale: protocol changed after the results" in listed
-    code = root / "src/cod/report/tables.py"
+    code = root / "src/cod/report/verdict.py"
     code.write_text(code.read_text() + "\n# a change\n")
-    assert "code changed: src/cod/report/tables.py" in sh(root, "cod", "study", "list").stdout
+    assert "code changed: src/cod/report/verdict.py" in sh(root, "cod", "study", "list").stdout
 
 
 def test_the_overview_is_regenerated_from_the_files_and_checked(root):

@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from cod import config, paths
-from cod.report import aggregate
+from cod.report import aggregate, paired
 from tests.conftest import write_params
 
 
@@ -61,7 +61,7 @@ def test_cod_gain_is_paired_by_seed():
             ("d", 8, 1, "kd", "cod", "ok", 0, 72.0),
         ]
     )
-    gain = aggregate.cod_gain(runs, "test").iloc[0]
+    gain = paired.cod_gain(runs, "test").iloc[0]
     assert gain["mean"] == pytest.approx(3.0)
     assert gain["std"] == pytest.approx(np.std([4.0, 2.0], ddof=1))  # paired: far below the unpaired spread
     assert gain["n"] == 2
@@ -79,7 +79,7 @@ def test_collect_runs_reads_every_expected_run_and_labels_the_bad_ones(repo):
     assert list(runs["status"]) == ["ok", "failed", "missing"]
     assert runs.loc[0, "test_accuracy"] == pytest.approx(55.0)  # percent
     assert "not finite" in runs.loc[1, "error"]
-    headline = aggregate.headline(aggregate.summarise(runs.reset_index()), aggregate.cod_gain(runs.reset_index()), runs)
+    headline = aggregate.headline(aggregate.summarise(runs.reset_index()), paired.cod_gain(runs.reset_index()), runs)
     assert headline["runs_ok"] == 1 and headline["runs_expected"] == 3
     assert headline["rt_sentences"]["k8"]["kd_clean"] == 55.0
 
@@ -113,14 +113,14 @@ def test_summary_and_gain_flag_a_cod_arm_short_of_its_cfe_budget():
     summary = aggregate.summarise(runs, "test").set_index("mode")
     assert bool(summary.loc["cod", "cfe_short"]) and summary.loc["cod", "min_cfe_share"] == pytest.approx(0.25)
     assert not bool(summary.loc["clean", "cfe_short"]) and math.isnan(summary.loc["clean", "min_cfe_share"])
-    gain = aggregate.cod_gain(runs, "test").iloc[0]
+    gain = paired.cod_gain(runs, "test").iloc[0]
     assert bool(gain["cfe_short"]) and gain["min_cfe_share"] == pytest.approx(0.25)
     assert gain["mean_cfe_share"] == pytest.approx(0.625)  # (0.25 + 1.0) / 2, over the paired seeds
 
 
 def test_problems_list_short_runs_and_excluded_cells_with_a_reason():
     runs = short_runs()
-    verdicts = aggregate.verdict(aggregate.cod_gain(runs, "test"), min_cfe_share=0.8)
+    verdicts = aggregate.verdict(paired.cod_gain(runs, "test"), min_cfe_share=0.8)
     table = aggregate.problems(runs, verdicts)
     assert list(table["kind"]) == ["cfe_short", "cfe_budget"]
     assert "1 of the 4 CFEs" in table.loc[0, "reason"] and table.loc[0, "seed"] == 0
@@ -214,20 +214,20 @@ def kinds_runs() -> pd.DataFrame:
 def test_cod_gain_default_is_the_cod_arm_whatever_other_cod_modes_exist():
     runs = kinds_runs()
     only_cod = runs[runs["mode"] != "cod-random"].reset_index(drop=True)
-    default = aggregate.cod_gain(runs, "test")
-    pd.testing.assert_frame_equal(default, aggregate.cod_gain(only_cod, "test"))
-    pd.testing.assert_frame_equal(default, aggregate.cod_gain(runs, "test", mode="cod"))
+    default = paired.cod_gain(runs, "test")
+    pd.testing.assert_frame_equal(default, paired.cod_gain(only_cod, "test"))
+    pd.testing.assert_frame_equal(default, paired.cod_gain(runs, "test", mode="cod"))
     stats = ["mean", "std", "n", "n_expected", "n_missing", "ci_low", "ci_high"]
     budget = ["cfe_short", "min_cfe_share", "mean_cfe_share"]
     assert list(default) == ["dataset", "method", "k", "value", *stats, *budget]
     assert default.loc[0, "mean"] == pytest.approx(3.0) and not default.loc[0, "cfe_short"]
-    empty = aggregate.cod_gain(only_cod, "test", mode="cod-random")
+    empty = paired.cod_gain(only_cod, "test", mode="cod-random")
     assert empty.empty and list(empty) == list(default)
 
 
 def test_kind_gains_pairs_each_cod_mode_with_clean_by_seed():
     runs = kinds_runs()
-    gains = aggregate.kind_gains(runs, {"cod": "semantic"}, "test").set_index("mode")
+    gains = paired.kind_gains(runs, {"cod": "semantic"}, "test").set_index("mode")
     assert list(gains.index) == ["cod-random", "cod"]  # the order the modes come in
     assert list(gains.columns[:5]) == ["kind", "dataset", "method", "k", "value"]
     assert gains.loc["cod", "kind"] == "semantic" and gains.loc["cod-random", "kind"] == "random"
@@ -238,10 +238,10 @@ def test_kind_gains_pairs_each_cod_mode_with_clean_by_seed():
     assert gains.loc["cod", "mean"] == pytest.approx(3.0)
     pd.testing.assert_series_equal(
         gains.loc["cod"].drop(["kind"]).rename(None),
-        aggregate.cod_gain(runs, "test").iloc[0].reindex(gains.columns.drop("kind")).rename(None),
+        paired.cod_gain(runs, "test").iloc[0].reindex(gains.columns.drop("kind")).rename(None),
         check_dtype=False,
     )
-    none = aggregate.kind_gains(runs[runs["mode"] == "clean"], {}, "test")
+    none = paired.kind_gains(runs[runs["mode"] == "clean"], {}, "test")
     assert none.empty and list(none)[:2] == ["mode", "kind"]
 
 
@@ -315,7 +315,7 @@ def test_the_report_stages_with_two_cod_kinds(repo):
 
 def test_rationale_gain_pairs_a_method_with_the_one_it_adds_to_by_seed():
     from cod.method_registry import added_to
-    from cod.report import tables
+    from cod.report import rationale_gains, related_papers
 
     runs = runs_table(
         [
@@ -337,7 +337,7 @@ def test_rationale_gain_pairs_a_method_with_the_one_it_adds_to_by_seed():
             ("d", 8, 2, "rkd:random", "clean", "missing", np.nan, np.nan),
         ]
     )
-    both = aggregate.rationale_gains(runs, variants, "test")
+    both = paired.rationale_gains(runs, variants, "test")
     assert set(both["variant"]) == {"", "random"} and set(both["method"]) == {"rkd"}
     rand = both[both["variant"] == "random"].iloc[0]
     assert (rand["mean"], rand["n"], rand["n_expected"], rand["base"]) == (pytest.approx(-1.0), 2, 3, "kd")
@@ -345,26 +345,28 @@ def test_rationale_gain_pairs_a_method_with_the_one_it_adds_to_by_seed():
     assert gains.loc["clean", "mean"] == pytest.approx(2.0) and gains.loc["clean", "std"] == pytest.approx(math.sqrt(2))
     assert (gains.loc["clean", "n"], gains.loc["clean", "n_expected"]) == (2, 3)
     assert gains.loc["cod", "mean"] == pytest.approx(-1.0) and gains.loc["cod", "n"] == 1
-    assert aggregate.rationale_gains(runs, variants.iloc[:0], "test").equals(both[both["variant"] == ""])
-    text = tables.rationale_gains_markdown(both)
+    assert paired.rationale_gains(runs, variants.iloc[:0], "test").equals(both[both["variant"] == ""])
+    text = rationale_gains.rationale_gains_markdown(both)
     assert "| d | RKD − KD | as configured | clean | 8 | +2.0 ± 1.4 |" in text and "2/3" in text
     assert "| d | RKD − KD | random | clean | 8 | −1.0 ± 0.0 | [−1.0, −1.0] | 2/3 |" in text
-    assert "random" not in tables.related_markdown(tables.related_results(), both).split("## ")[-1]
-    assert aggregate.method_gains(runs[runs["method"] == "kd"], added_to()).empty
-    related = tables.related_results()
+    assert "random" not in related_papers.related_markdown(related_papers.related_results(), both).split("## ")[-1]
+    assert paired.method_gains(runs[runs["method"] == "kd"], added_to()).empty
+    related = related_papers.related_results()
     assert set(related["paper"]) == {"R1", "R2"} and len(related) == 8
-    side = tables.related_markdown(related, gains.reset_index())
+    side = related_papers.related_markdown(related, gains.reset_index())
     assert "| R2 | CommonsenseQA | T5-base (220M) | MT vs CF | 64.4 vs 51.7 (+12.7) | up |" in side
     assert "| R1 | e-SNLI |" in side and "baseline not transcribed" in side
     assert "| d | RKD vs KD (clean data) | 8 | +2.0 ± 1.4 |" in side and "direction, not level" not in side
     assert "not comparable in level" in side
-    assert "No rationale method" in tables.rationale_gains_markdown(aggregate.method_gains(runs.iloc[:0], added_to()))
+    assert "No rationale method" in rationale_gains.rationale_gains_markdown(
+        paired.method_gains(runs.iloc[:0], added_to())
+    )
 
 
 def test_label_plus_rationale_pairs_with_label_only_by_seed_its_variants_too():
     """R1's contrasts from one frame: rce − ce and rkd − kd paired by seed through the registry's baselines, and each
     method's random-word variant against the same baseline (rkd − random is the difference of those two rows)."""
-    from cod.report import tables
+    from cod.report import rationale_gains, related_papers
 
     tests = {  # test accuracy of seeds 0 and 1
         "ce": (50.0, 60.0),
@@ -376,17 +378,17 @@ def test_label_plus_rationale_pairs_with_label_only_by_seed_its_variants_too():
     }
     rows = [("d", 8, seed, m, "clean", "ok", 0, t[seed]) for m, t in tests.items() for seed in (0, 1)]
     runs, variants = runs_table([r for r in rows if ":" not in r[3]]), runs_table([r for r in rows if ":" in r[3]])
-    gains = aggregate.rationale_gains(runs, variants, "test").set_index(["method", "variant"])
+    gains = paired.rationale_gains(runs, variants, "test").set_index(["method", "variant"])
     assert sorted(gains.index) == [("rce", ""), ("rce", "random"), ("rkd", ""), ("rkd", "random")]
     assert (gains.loc[("rce", ""), "base"], gains.loc[("rce", "random"), "base"]) == ("ce", "ce")
     assert gains.loc[("rce", ""), "mean"] == pytest.approx(3.0) and gains.loc[("rce", ""), "n"] == 2  # (4 + 2) / 2
     assert gains.loc[("rce", "random"), "mean"] == pytest.approx(0.5)  # (1 + 0) / 2
     assert gains.loc[("rkd", ""), "mean"] == pytest.approx(2.0) and gains.loc[("rkd", "random"), "base"] == "kd"
-    text = tables.rationale_gains_markdown(gains.reset_index())
+    text = rationale_gains.rationale_gains_markdown(gains.reset_index())
     assert "| d | Label + rationale − Label only | as configured | clean | 8 | +3.0 ± 1.4 |" in text
     assert "| d | Label + rationale − Label only | random | clean | 8 | +0.5 ± 0.7 |" in text
     assert "| d | RKD − KD | random | clean | 8 | −1.0 ± 0.0 |" in text
-    side = tables.related_markdown(tables.related_results(), gains.reset_index())
+    side = related_papers.related_markdown(related_papers.related_results(), gains.reset_index())
     assert "| d | Label + rationale vs Label only (clean data) | 8 | +3.0 ± 1.4 |" in side
 
 
@@ -459,13 +461,13 @@ def test_imbalanced_datasets_follow_the_test_splits_class_counts(repo):
 def test_rationales_against_their_random_word_control_paired_by_seed_with_a_verdict():
     """rkd − rkd:random is its own paired contrast (not the difference of two rows' means): a row whose base is the
     variant, named "with random words" in the table, with a verdict word, and kept out of the related papers' side."""
-    from cod.report import tables
+    from cod.report import rationale_gains, related_papers
 
     tests = {"kd": (60.0, 64.0, 62.0), "rkd": (62.0, 66.0, 64.0), "rkd:random": (59.0, 63.0, 64.5)}
     rows = [("d", 8, seed, m, "clean", "ok", 0, t[seed]) for m, t in tests.items() for seed in (0, 1, 2)]
     runs, variants = runs_table([r for r in rows if ":" not in r[3]]), runs_table([r for r in rows if ":" in r[3]])
-    gains = aggregate.with_verdicts(
-        aggregate.rationale_gains(runs, variants, "test", controls={"rkd": "rkd:random"}), target_half_width=3.0
+    gains = paired.with_verdicts(
+        paired.rationale_gains(runs, variants, "test", controls={"rkd": "rkd:random"}), target_half_width=3.0
     )
     control = gains[gains["base"] == "rkd:random"]
     assert len(control) == 1 and control["method"].iloc[0] == "rkd" and control["variant"].iloc[0] == ""
@@ -473,13 +475,13 @@ def test_rationales_against_their_random_word_control_paired_by_seed_with_a_verd
     assert control["verdict"].iloc[0] == "insufficient"  # [−3.2, +6.9]: contains 0, half-width 5.0 > 3
     wide = gains.set_index(["base", "variant"])
     assert wide.loc[("kd", ""), "verdict"] == "cod_better"  # +2 on every seed: the interval [+2, +2] excludes 0
-    text = tables.rationale_gains_markdown(gains)
+    text = rationale_gains.rationale_gains_markdown(gains)
     assert "| d | RKD − RKD with random words | as configured | clean | 8 | +1.8 ± 2.0 |" in text
     assert "| RKD better |" in text and "| insufficient |" in text
-    side = tables.related_markdown(tables.related_results(), gains)
+    side = related_papers.related_markdown(related_papers.related_results(), gains)
     assert "random" not in side.split("## ")[-1]
-    assert aggregate.rationale_gains(runs, variants, "test", controls={"rce": "rce:random"}).equals(
-        aggregate.rationale_gains(runs, variants, "test")
+    assert paired.rationale_gains(runs, variants, "test", controls={"rce": "rce:random"}).equals(
+        paired.rationale_gains(runs, variants, "test")
     )
 
 
@@ -495,7 +497,7 @@ def test_the_random_word_controls_are_read_from_each_methods_variants():
 def test_a_capped_evaluation_split_is_printed_under_the_tables(repo, tmp_path):
     """data.max_eval_rows: the prepare stage's note reaches Table 1 and the verdict (never a hidden cap)."""
     from cod.data.corpus import Corpus, cap_eval_rows, save
-    from cod.report import tables
+    from cod.report import table1, verdict
 
     def rows(n: int) -> pd.DataFrame:
         return pd.DataFrame({"text": [f"row {i}" for i in range(2 * n)], "label": [0] * n + [1] * n})
@@ -510,7 +512,7 @@ def test_a_capped_evaluation_split_is_printed_under_the_tables(repo, tmp_path):
     ]
     runs = runs_table([("big", 8, s, "kd", m, "ok", 60.0 + s, 58.0 + s + (m == "cod")) for s in (0, 1)
                        for m in ("clean", "cod")])  # fmt: skip
-    md, _ = tables.write_table1(aggregate.summarise(runs, "test"), tmp_path, "test", "n = 2 seeds", caps=caps)
+    md, _ = table1.write_table1(aggregate.summarise(runs, "test"), tmp_path, "test", "n = 2 seeds", caps=caps)
     assert caps[0] in md.read_text()
-    verdict = aggregate.verdict(aggregate.cod_gain(runs, "test"))
-    assert caps[0] in tables.write_verdict(verdict, tmp_path / "verdict.md", caps=caps).read_text()
+    verdicts = aggregate.verdict(paired.cod_gain(runs, "test"))
+    assert caps[0] in verdict.write_verdict(verdicts, tmp_path / "verdict.md", caps=caps).read_text()

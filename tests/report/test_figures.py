@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from cod.config import SyntheticConfig
-from cod.report import aggregate, figures
+from cod.report import aggregate, cfe_figures, figures, paired
 from cod.synthetic import experiment
 from tests.conftest import project_section
 
@@ -33,7 +33,7 @@ def written(files, tmp_path, stem):
 def test_accuracy_vs_k_and_gain(tmp_path):
     table = runs()
     written(figures.accuracy_vs_k(aggregate.summarise(table, "val"), tmp_path, "val"), tmp_path, "accuracy_vs_k_val")
-    written(figures.cod_gain(aggregate.cod_gain(table), tmp_path), tmp_path, "cod_gain")
+    written(figures.cod_gain(paired.cod_gain(table), tmp_path), tmp_path, "cod_gain")
 
 
 def test_cfe_quality_and_examples(tmp_path):
@@ -41,7 +41,7 @@ def test_cfe_quality_and_examples(tmp_path):
         [("rt_sentences", k, s, "ok", 0.95, 1.0, 0.6) for k in (8, 16) for s in range(3)],
         columns=["dataset", "k", "seed", "status", "flip_rate", "word_edits_median", "delta_p_mean"],
     )
-    written(figures.cfe_quality(cfes, tmp_path), tmp_path, "cfe_quality")
+    written(cfe_figures.cfe_quality(cfes, tmp_path), tmp_path, "cfe_quality")
     examples = pd.DataFrame(
         {
             "original": ["a truly wonderful film", "dull and lifeless"],
@@ -51,11 +51,11 @@ def test_cfe_quality_and_examples(tmp_path):
             "delta_p": [0.8, 0.7],
         }
     )
-    written(figures.cfe_examples(examples, tmp_path), tmp_path, "cfe_examples")
+    written(cfe_figures.cfe_examples(examples, tmp_path), tmp_path, "cfe_examples")
 
 
 def test_word_diff_marks_replacements_and_deletions():
-    assert figures.word_diff("a truly wonderful film", "a dreadful film") == [
+    assert cfe_figures.word_diff("a truly wonderful film", "a dreadful film") == [
         ("a", "same"),
         ("truly", "gone"),
         ("wonderful", "gone"),
@@ -85,7 +85,7 @@ def test_short_cod_cells_are_marked_in_accuracy_and_gain(tmp_path):
     table = runs()  # seed 0's CoD runs had 1 CFE instead of k/2
     table["train_cfe_rows"] = np.where(table["seed"] == 0, 1, table["k"] // 2)
     table = aggregate.add_cfe_budget(table)
-    summary, gains = aggregate.summarise(table, "test"), aggregate.cod_gain(table)
+    summary, gains = aggregate.summarise(table, "test"), paired.cod_gain(table)
     assert summary.loc[summary["mode"] == "cod", "cfe_short"].all() and gains["cfe_short"].all()
     written(figures.accuracy_vs_k(summary, tmp_path, "test"), tmp_path, "accuracy_vs_k_test")
     written(figures.cod_gain(gains, tmp_path, min_cfe_share=0.8), tmp_path, "cod_gain")
@@ -96,9 +96,9 @@ def test_cfe_figures_without_a_single_valid_cfe(tmp_path):
         [("rt_sentences", 8, s, "ok", 0.0, np.nan, -0.01) for s in range(3)],
         columns=["dataset", "k", "seed", "status", "flip_rate", "word_edits_median", "delta_p_mean"],
     )
-    written(figures.cfe_quality(cfes, tmp_path), tmp_path, "cfe_quality")
+    written(cfe_figures.cfe_quality(cfes, tmp_path), tmp_path, "cfe_quality")
     empty = pd.DataFrame(columns=["dataset", "idx", "original", "cfe", "original_label", "cfe_label", "delta_p"])
-    written(figures.cfe_examples(empty, tmp_path), tmp_path, "cfe_examples")
+    written(cfe_figures.cfe_examples(empty, tmp_path), tmp_path, "cfe_examples")
 
 
 def test_lr_sensitivity(tmp_path):
@@ -125,9 +125,9 @@ def kinds_runs() -> pd.DataFrame:
 
 
 def test_cfe_kinds_gain_figure(tmp_path):
-    gains = aggregate.kind_gains(kinds_runs(), {"cod": "semantic", "cod-random": "random"})
+    gains = paired.kind_gains(kinds_runs(), {"cod": "semantic", "cod-random": "random"})
     assert set(gains["kind"]) == {"semantic", "random"}
-    written(figures.cfe_kinds(gains, tmp_path, 0.9), tmp_path, "cfe_kinds")
+    written(cfe_figures.cfe_kinds(gains, tmp_path, 0.9), tmp_path, "cfe_kinds")
 
 
 def test_cfe_quality_by_kind_and_without_the_new_columns(tmp_path):
@@ -139,11 +139,11 @@ def test_cfe_quality_by_kind_and_without_the_new_columns(tmp_path):
     ]
     columns = ["dataset", "k", "seed", "mode", "kind", "status", "flip_rate", "p_target_median"]
     columns += ["word_edits_median", "ppl_ratio_median", "lexicon_edit_share"]
-    written(figures.cfe_quality(pd.DataFrame(rows, columns=columns), tmp_path), tmp_path, "cfe_quality")
+    written(cfe_figures.cfe_quality(pd.DataFrame(rows, columns=columns), tmp_path), tmp_path, "cfe_quality")
     old = pd.DataFrame(rows, columns=columns).drop(
         columns=["p_target_median", "ppl_ratio_median", "lexicon_edit_share"]
     )
-    written(figures.cfe_quality(old[old["mode"] == "cod"], tmp_path), tmp_path, "cfe_quality")
+    written(cfe_figures.cfe_quality(old[old["mode"] == "cod"], tmp_path), tmp_path, "cfe_quality")
 
 
 def test_run_figures_draws_cfe_kinds_only_with_several_kinds(repo):
@@ -155,9 +155,9 @@ def test_run_figures_draws_cfe_kinds_only_with_several_kinds(repo):
     frames = {
         "summary_val": aggregate.summarise(table, "val"),
         "summary_test": aggregate.summarise(table, "test"),
-        "gains_val": aggregate.cod_gain(table, "val"),
-        "gains_test": aggregate.cod_gain(table, "test"),
-        "kind_gains": aggregate.kind_gains(table, kinds),
+        "gains_val": paired.cod_gain(table, "val"),
+        "gains_test": paired.cod_gain(table, "test"),
+        "kind_gains": paired.kind_gains(table, kinds),
         "cfes": pd.DataFrame(columns=aggregate.CFE_QUALITY_KEYS),
         "teachers": pd.DataFrame(columns=["dataset", "model", "validation_accuracy", "test_accuracy", "status"]),
         "sensitivity": pd.DataFrame({"n": []}),
@@ -165,7 +165,7 @@ def test_run_figures_draws_cfe_kinds_only_with_several_kinds(repo):
     cfg = config.load_params().report
     names = {f.name for f in figures.run_figures(Aggregated(frames), cfg)}
     assert {"cfe_kinds.png", "cfe_kinds.pdf"} <= names and (paths.figures_dir() / "cfe_kinds.png").is_file()
-    one = aggregate.kind_gains(table[table["mode"] != "cod-random"], kinds)
+    one = paired.kind_gains(table[table["mode"] != "cod-random"], kinds)
     (paths.figures_dir() / "cfe_kinds.png").unlink()
     names = {f.name for f in figures.run_figures(Aggregated({**frames, "kind_gains": one}), cfg)}
     assert "cfe_kinds.png" not in names and not (paths.figures_dir() / "cfe_kinds.png").exists()

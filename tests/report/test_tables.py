@@ -6,12 +6,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cod.report import aggregate, tables
+from cod.report import aggregate, cfe_kinds, marks, paired, paper_comparison, paper_numbers, table1
 
 
 @pytest.fixture(scope="module")
 def paper() -> pd.DataFrame:
-    return tables.paper_results()
+    return paper_numbers.paper_results()
 
 
 def test_paper_tables_have_every_cell(paper):
@@ -59,20 +59,20 @@ def summary_fixture() -> pd.DataFrame:
 
 def test_table1_layout_and_latex_bold():
     summary = aggregate.summarise(summary_fixture(), "test")
-    table = tables.table1(summary)
+    table = table1.table1(summary)
     assert list(table.columns) == ["dataset", "method", "8", "16"]
     assert list(table["method"]) == ["KD", "+CoD"]
     assert table.iloc[0]["8"] == "61.0±1.0"
-    latex = tables.to_latex(summary, "caption")
+    latex = table1.to_latex(summary, "caption")
     assert r"\textbf{64.0$\pm$1.0}" in latex and r"\textbf{61.0" not in latex
-    assert tables.to_markdown(table).splitlines()[1] == "|---|---|---|---|"
+    assert marks.to_markdown(table).splitlines()[1] == "|---|---|---|---|"
 
 
 def test_comparison_places_ours_beside_the_stand_in_dataset(paper):
     runs = summary_fixture()
     val, test = aggregate.summarise(runs, "val"), aggregate.summarise(runs, "test")
     # our pair is given now: the paper's Table 1 pair, so ours sit beside Table 1 and never beside Table 5 (xsmall)
-    table = tables.comparison(paper, val, test, ["1", "5"], "deberta-v3-base->small")
+    table = paper_comparison.comparison(paper, val, test, ["1", "5"], "deberta-v3-base->small")
     assert len(table) == 288  # every paper cell of both tables, matched or not
     hit = table[
         (table["table"] == "1")
@@ -112,11 +112,11 @@ MINILM_PAIR = "all-MiniLM-L6-v2->all-MiniLM-L6-v2[0,2,4]"
     ],
 )
 def test_pair_key_normalises_to_the_papers_pairs(teacher, student, layers, key):
-    assert tables.pair_key(teacher, student, layers) == key
+    assert paper_numbers.pair_key(teacher, student, layers) == key
 
 
 def test_every_pair_of_the_paper_csv_is_a_known_pair(paper):
-    assert set(paper["pair"]) == set(tables.PAPER_PAIRS.values())
+    assert set(paper["pair"]) == set(paper_numbers.PAPER_PAIRS.values())
     assert paper.groupby("table")["pair"].nunique().eq(1).all()
 
 
@@ -129,11 +129,11 @@ def _ours() -> tuple[pd.DataFrame, pd.DataFrame]:
 def test_comparison_refuses_a_different_model_pair(paper):
     val, test = _ours()
     for pair in (MINILM_PAIR, "qwen2.5-1.5b->0.5b-typo", "deberta-v3-base->deberta-v3-small[0,1,2]"):
-        table = tables.comparison(paper, val, test, ["1", "2", "5", "6"], pair)
+        table = paper_comparison.comparison(paper, val, test, ["1", "2", "5", "6"], pair)
         assert len(table) == 492
         assert (table[["ours_dataset", "ours_val", "ours_test", "n", "delta_val"]] == "").all().all()
     # the xsmall pair: ours only beside Table 5, none beside Table 1 or 6 (Qwen), delta against Table 5's number
-    table = tables.comparison(paper, val, test, ["1", "5", "6"], "deberta-v3-base->xsmall")
+    table = paper_comparison.comparison(paper, val, test, ["1", "5", "6"], "deberta-v3-base->xsmall")
     hits = table[table["ours_val"] != ""]
     assert set(hits["table"]) == {"5"} and set(hits["pair"]) == {"deberta-v3-base->xsmall"}
     cod8 = hits[(hits["mode"] == "cod") & (hits["k"] == 8)].iloc[0]
@@ -142,19 +142,19 @@ def test_comparison_refuses_a_different_model_pair(paper):
 
 def test_placed_counts_distinct_cells_and_runs(paper):
     val, test = _ours()
-    table = tables.comparison(paper, val, test, ["1", "2", "5", "6"], "deberta-v3-base->small")
-    cells = tables.placed(table)
+    table = paper_comparison.comparison(paper, val, test, ["1", "2", "5", "6"], "deberta-v3-base->small")
+    cells = paper_comparison.placed(table)
     assert len(cells) == 4 and int(cells["runs"].sum()) == 12
     assert set(cells["dataset"]) == {"rt_sentences"}
-    md = tables.comparison_markdown(table, "setting", "deberta-v3-base->small", ours=val, cpu="2-core CPU")
+    md = paper_comparison.comparison_markdown(table, "setting", "deberta-v3-base->small", ours=val, cpu="2-core CPU")
     assert "4 of our 4 cells (12 of our 12 runs) sit beside 4 paper cells (Table 1)" in md
-    assert tables.DIRECTION_TITLE not in md  # every cell of ours has a same-pair home
+    assert paper_comparison.DIRECTION_TITLE not in md  # every cell of ours has a same-pair home
 
 
 def test_no_matching_pair_lists_each_cell_once_against_table_1_by_direction(paper):
     val, test = _ours()
-    table = tables.comparison(paper, val, test, ["1", "2", "5", "6"], MINILM_PAIR)
-    unplaced = tables.direction(paper, val, test, skip=tables.placed(table))
+    table = paper_comparison.comparison(paper, val, test, ["1", "2", "5", "6"], MINILM_PAIR)
+    unplaced = paper_comparison.direction(paper, val, test, skip=paper_comparison.placed(table))
     assert len(unplaced) == len(val) == 4
     assert not unplaced.duplicated(["dataset", "method", "mode", "k"]).any()
     assert set(unplaced["paper_pair"]) == {"deberta-v3-base->small"}  # Table 1 only
@@ -168,24 +168,26 @@ def test_no_matching_pair_lists_each_cell_once_against_table_1_by_direction(pape
         "yes",
     )
     assert (unplaced.loc[unplaced["mode"] == "clean", "paper_gain"] == "").all()
-    md = tables.comparison_markdown(table, "setting", MINILM_PAIR, ours=val, unplaced=unplaced, cpu="2-core CPU")
+    md = paper_comparison.comparison_markdown(
+        table, "setting", MINILM_PAIR, ours=val, unplaced=unplaced, cpu="2-core CPU"
+    )
     assert f"Our pair `{MINILM_PAIR}` is none of the paper's model pairs" in md
-    assert f"## {tables.DIRECTION_TITLE}" in md
+    assert f"## {paper_comparison.DIRECTION_TITLE}" in md
     assert "compare direction (CoD gain sign), not level" in md
-    direction = md.split(f"## {tables.DIRECTION_TITLE}")[1].split("\n## ")[0]
+    direction = md.split(f"## {paper_comparison.DIRECTION_TITLE}")[1].split("\n## ")[0]
     assert direction.count("| rt_sentences † |") == 4
     assert md.count("| rt_sentences † |") == 4  # nowhere else: no number of ours beside another pair's cell
 
 
 def test_same_sign():
-    assert tables.same_sign(2.0, 0.5) == "yes"
-    assert tables.same_sign(-2.0, 0.5) == "no"
-    assert tables.same_sign(2.0, 0.04) == "tie"
-    assert tables.same_sign(float("nan"), 1.0) == ""
+    assert paper_comparison.same_sign(2.0, 0.5) == "yes"
+    assert paper_comparison.same_sign(-2.0, 0.5) == "no"
+    assert paper_comparison.same_sign(2.0, 0.04) == "tie"
+    assert paper_comparison.same_sign(float("nan"), 1.0) == ""
 
 
 def test_ambiguous_cells_are_exactly_the_specs_slash_cells(paper):
-    ambiguous = paper[paper["note"].str.contains(tables.AMBIGUOUS)]
+    ambiguous = paper[paper["note"].str.contains(paper_comparison.AMBIGUOUS)]
     assert set(ambiguous[["dataset", "method", "mode", "k"]].itertuples(index=False, name=None)) == {
         ("yelp", "kd", "clean", 64),
         ("yelp", "kd", "cod", 64),
@@ -194,11 +196,11 @@ def test_ambiguous_cells_are_exactly_the_specs_slash_cells(paper):
     }
     assert set(ambiguous["table"]) == {"1"}
     val, test = _ours()
-    table = tables.comparison(paper, val, test, ["1"], MINILM_PAIR)
-    marked = table[table["paper"].str.endswith(tables.AMBIGUOUS_MARK)]
-    assert len(marked) == 4 and marked["note"].str.contains(tables.AMBIGUOUS).all()
-    md = tables.comparison_markdown(table, "setting", MINILM_PAIR, ours=val, cpu="2-core CPU")
-    assert f"| 87.8 {tables.AMBIGUOUS_MARK} |" in md and tables.AMBIGUOUS in md
+    table = paper_comparison.comparison(paper, val, test, ["1"], MINILM_PAIR)
+    marked = table[table["paper"].str.endswith(paper_comparison.AMBIGUOUS_MARK)]
+    assert len(marked) == 4 and marked["note"].str.contains(paper_comparison.AMBIGUOUS).all()
+    md = paper_comparison.comparison_markdown(table, "setting", MINILM_PAIR, ours=val, cpu="2-core CPU")
+    assert f"| 87.8 {paper_comparison.AMBIGUOUS_MARK} |" in md and paper_comparison.AMBIGUOUS in md
 
 
 def test_paper_std_only_where_the_spec_gives_it(paper):
@@ -209,11 +211,11 @@ def test_paper_std_only_where_the_spec_gives_it(paper):
 
 
 def test_paper_extra_tables_4_and_8():
-    extra = tables.paper_extra()
-    t4 = tables.paper_table4(extra).set_index("teacher")
+    extra = paper_numbers.paper_extra()
+    t4 = paper_comparison.paper_table4(extra).set_index("teacher")
     assert t4.loc["deberta-v3-base", "sst2"] == "95.8" and t4.loc["qwen2.5-1.5b", "cola"] == "83.0"
     assert t4.shape == (2, 6)
-    t8 = tables.paper_table8(extra)
+    t8 = paper_comparison.paper_table8(extra)
     assert list(t8["wall_s"]) == ["478", "705", "485", "815"] and set(t8["mode"]) == {"cod"}
 
 
@@ -227,7 +229,7 @@ def test_teachers_sit_beside_table_4():
             "status": ["ok", "ok", "missing"],
         }
     )
-    table = tables.teacher_comparison(teachers, tables.paper_extra())
+    table = paper_comparison.teacher_comparison(teachers, paper_numbers.paper_extra())
     mini, deberta, missing = (table.iloc[i] for i in range(3))
     assert mini["dataset"] == "rt_sentences †" and mini["ours_val"] == "82.8" and mini["ours_test"] == "80.1"
     assert mini["paper deberta-v3-base"] == "95.8" and mini["paper qwen2.5-1.5b"] == "93.7"
@@ -239,26 +241,28 @@ def test_teachers_sit_beside_table_4():
 
 def test_compute_uses_wall_and_cpu_seconds_when_recorded():
     runs = summary_fixture()
-    usage = tables.compute(runs)
-    assert len(usage) == 4 and (usage[["wall_s", "cpu_s"]] == tables.NOT_RECORDED).all().all()
+    usage = paper_comparison.compute(runs)
+    assert len(usage) == 4 and (usage[["wall_s", "cpu_s"]] == paper_comparison.NOT_RECORDED).all().all()
     runs["wall_seconds"] = [10.0, 12.0, 14.0] * 4
     runs["cpu_seconds"] = [20.0, np.nan, np.nan] * 4
     runs.loc[0, "status"] = "failed"  # failed runs do not count
-    usage = tables.compute(runs).set_index(["mode", "k"])
+    usage = paper_comparison.compute(runs).set_index(["mode", "k"])
     assert usage.loc[("clean", 8), "runs"] == 2 and usage.loc[("clean", 8), "wall_s"] == "13.0±1.4"
-    assert usage.loc[("clean", 8), "cpu_s"] == tables.NOT_RECORDED
+    assert usage.loc[("clean", 8), "cpu_s"] == paper_comparison.NOT_RECORDED
     assert usage.loc[("clean", 16), "wall_s"] == "12.0±2.0" and usage.loc[("clean", 16), "cpu_s"] == "20.0 (n=1)"
     val, test = _ours()
-    table = tables.comparison(tables.paper_results(), val, test, ["1"], MINILM_PAIR)
-    md = tables.comparison_markdown(table, "setting", MINILM_PAIR, ours=val, runs=summary_fixture(), cpu="2-core CPU")
-    assert "## Table 8: compute" in md and "2-core CPU" in md and tables.NOT_RECORDED in md
+    table = paper_comparison.comparison(paper_numbers.paper_results(), val, test, ["1"], MINILM_PAIR)
+    md = paper_comparison.comparison_markdown(
+        table, "setting", MINILM_PAIR, ours=val, runs=summary_fixture(), cpu="2-core CPU"
+    )
+    assert "## Table 8: compute" in md and "2-core CPU" in md and paper_comparison.NOT_RECORDED in md
     assert "| 478 |" in md  # the paper's k=8 KD+CoD wall time
 
 
 def test_comparison_markdown_has_the_report_sections():
     val, test = _ours()
-    table = tables.comparison(tables.paper_results(), val, test, ["1"], MINILM_PAIR)
-    text = tables.comparison_markdown(table, "setting", MINILM_PAIR, cpu="x")
+    table = paper_comparison.comparison(paper_numbers.paper_results(), val, test, ["1"], MINILM_PAIR)
+    text = paper_comparison.comparison_markdown(table, "setting", MINILM_PAIR, cpu="x")
     assert text.startswith("# Our runs beside the paper's numbers") and "## Table 4: teacher accuracy" in text
 
 
@@ -291,7 +295,7 @@ def kinds_fixture() -> tuple[pd.DataFrame, pd.DataFrame]:
 def test_cfe_kinds_markdown_gain_and_quality_per_kind():
     runs, cfes = kinds_fixture()
     kinds = {"cod": "semantic", "cod-random": "random"}
-    text = tables.cfe_kinds_markdown(aggregate.kind_gains(runs, kinds), cfes, kinds, 0.95)
+    text = cfe_kinds.cfe_kinds_markdown(paired.kind_gains(runs, kinds), cfes, kinds, 0.95)
     # cod: gains 4, 2, 3 → mean 3, std 1, t(0.975, 2) = 4.3027 → half-width 4.3027 / √3 = 2.48 → [0.5, 5.5]
     assert "| rt_sentences | KD | 8 | semantic (cod) | +3.0 ± 1.0 | [+0.5, +5.5] | 3/3 |" in text
     # random: gains −1, 1, 0 → mean 0, std 1, same half-width; seed 2 trained on 3 of 4 CFEs → ‡
@@ -306,7 +310,7 @@ def test_cfe_kinds_markdown_gain_and_quality_per_kind():
 
 def test_cfe_kinds_markdown_is_a_note_with_one_cod_mode():
     runs, cfes = kinds_fixture()
-    text = tables.cfe_kinds_markdown(aggregate.kind_gains(runs, {}), cfes, {"cod": "semantic"})
+    text = cfe_kinds.cfe_kinds_markdown(paired.kind_gains(runs, {}), cfes, {"cod": "semantic"})
     assert text.count("\n") == 1 and "ablation off" in text and "`cod study run mechanism`" in text
     assert "`cod` (semantic)" in text
 
@@ -318,14 +322,14 @@ def test_table1_shows_balanced_accuracy_only_for_the_imbalanced_datasets(tmp_pat
     both = pd.concat([runs, other], ignore_index=True)
     summary = aggregate.summarise(both, "test")
     balanced = aggregate.summarise(both[both["dataset"] == "rt_sentences"], "test", balanced=True)
-    table = tables.table1(summary, balanced=balanced)
+    table = table1.table1(summary, balanced=balanced)
     rows = table.set_index(["dataset", "method"])
     assert rows.loc[("rt_sentences", "KD (bal. acc.)"), "8"] == "51.0±1.0"  # accuracy 61.0 − 10 points
     assert rows.loc[("rt_sentences", "+CoD (bal. acc.)"), "16"] == "54.0±1.0"
     assert not any("bal. acc." in m for m in table[table["dataset"] == "balanced_set"]["method"])
-    md, _ = tables.write_table1(summary, tmp_path, "test", "n = 3 seeds", balanced=balanced)
-    assert tables.BALANCED_NOTE in md.read_text()
-    plain, _ = tables.write_table1(summary, tmp_path, "test", "n = 3 seeds", balanced=balanced.iloc[:0])
+    md, _ = table1.write_table1(summary, tmp_path, "test", "n = 3 seeds", balanced=balanced)
+    assert table1.BALANCED_NOTE in md.read_text()
+    plain, _ = table1.write_table1(summary, tmp_path, "test", "n = 3 seeds", balanced=balanced.iloc[:0])
     assert "bal. acc." not in plain.read_text()  # no imbalanced dataset: the table reads as before
 
 
@@ -343,5 +347,5 @@ def test_teacher_table_shows_balanced_accuracy_and_mcc_beside_accuracy():
             "status": ["ok"],
         }
     )
-    row = tables.teacher_comparison(teachers, tables.paper_extra()).iloc[0]
+    row = paper_comparison.teacher_comparison(teachers, paper_numbers.paper_extra()).iloc[0]
     assert (row["ours_val"], row["bal. acc. val / test"], row["MCC val / test"]) == ("85.0", "50.0 / 50.0", "0.00 / –")

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from cod.report import aggregate, tables
+from cod.report import aggregate, cfe_kinds, paired, table1, verdict
 from cod.stats import describe
 from tests.reliability_cases import cases, ids
 
@@ -110,13 +110,13 @@ def test_headline_keeps_its_keys_and_adds_the_verdict_per_cell():
 
 def test_write_verdict_names_the_baseline_and_lists_exclusions(tmp_path):
     table = gains([("d", "kd", 8, [-4.0, -5.0, -6.0], 0.9), ("d", "lwd", 8, [5.0, 6.0, 7.0], 0.25)])
-    out = tables.write_verdict(aggregate.verdict(table), tmp_path / "verdict.md", 0.95, 3.0, 0.8)
+    out = verdict.write_verdict(aggregate.verdict(table), tmp_path / "verdict.md", 0.95, 3.0, 0.8)
     text = out.read_text()
     assert "| d | 8 | KD | −5.0 ± 1.0 ‡ | [−7.5, −2.5] | 3/3 | 2.5 | yes | KD better |" in text
     assert "excluded (CFE budget)" in text and "Excluded: d LWD k=8" in text
     assert "‡ CoD arm short of its CFE budget" in text and "d KD+CoD k=8: 90%" in text
-    assert tables.verdict_label("baseline_better", "lwd") == "LWD better"
-    empty = tables.write_verdict(aggregate.verdict(table.iloc[:0]), tmp_path / "empty.md").read_text()
+    assert verdict.verdict_label("baseline_better", "lwd") == "LWD better"
+    empty = verdict.write_verdict(aggregate.verdict(table.iloc[:0]), tmp_path / "empty.md").read_text()
     assert "no verdict" in empty
 
 
@@ -130,13 +130,13 @@ def test_write_verdict_says_how_the_cfe_budget_was_filled(tmp_path):
             for s, n, v, t, r, m in sets
         ]
     )
-    text = tables.write_verdict(aggregate.verdict(table), tmp_path / "v.md", cfes=cfes).read_text()
+    text = verdict.write_verdict(aggregate.verdict(table), tmp_path / "v.md", cfes=cfes).read_text()
     assert (
         "CFE budget of the CoD sets, d k=8 (2 seeds; counterfactuals.fill_budget on): 7 of the 8 CFEs asked for were "
         "made; 3 originals whose CFE the teacher rejected were replaced" in text
     )
     assert "14 rows tried" in text  # the ablation's cod-random sets are not the verdict's
-    assert "CFE budget of" not in tables.write_verdict(aggregate.verdict(table), tmp_path / "w.md").read_text()
+    assert "CFE budget of" not in verdict.write_verdict(aggregate.verdict(table), tmp_path / "w.md").read_text()
 
 
 def test_the_samples_say_how_many_rows_tried_were_reserves():
@@ -195,15 +195,15 @@ def short_summary() -> pd.DataFrame:
 
 def test_table1_marks_short_cod_cells_with_a_double_dagger(tmp_path):
     summary = short_summary()
-    table = tables.table1(summary).set_index("method")
+    table = table1.table1(summary).set_index("method")
     assert table.loc["+CoD", "8"] == "64.0±1.0 ‡" and table.loc["+CoD", "16"] == "64.0±1.0"
     assert "‡" not in table.loc["KD", "8"]
-    md, tex = tables.write_table1(summary, tmp_path, "test", "n = 3 seeds")
+    md, tex = table1.write_table1(summary, tmp_path, "test", "n = 3 seeds")
     assert "‡ CoD arm short of its CFE budget" in md.read_text() and "rt_sentences KD+CoD k=8: 50%" in md.read_text()
     latex = tex.read_text()
     assert r"\textbf{64.0$\pm$1.0}$^{\ddagger}$" in latex and r"50\%" in latex
     assert "†" not in md.read_text()  # † is the paper comparison's stand-in mark
-    clean = tables.write_table1(summary.assign(cfe_short=False), tmp_path / "clean", "test", "n = 3 seeds")
+    clean = table1.write_table1(summary.assign(cfe_short=False), tmp_path / "clean", "test", "n = 3 seeds")
     assert "‡" not in clean[0].read_text() and "ddagger" not in clean[1].read_text()
 
 
@@ -220,7 +220,7 @@ def runs_frame(modes: dict[str, list[float]], k: int = 8) -> pd.DataFrame:
 
 def test_contrasts_pair_any_two_modes_by_seed_and_name_the_better_arm(tmp_path):
     runs = runs_frame({"clean": [50.0, 52.0, 54.0], "cod": [56.0, 57.0, 61.0], "cod-random": [50.0, 52.0, 55.0]})
-    gains = aggregate.contrast_gains(runs, [("cod", "clean"), ("cod", "cod-random"), ("cod-copy", "clean")])
+    gains = paired.contrast_gains(runs, [("cod", "clean"), ("cod", "cod-random"), ("cod-copy", "clean")])
     assert list(gains["contrast"].unique()) == ["cod - clean", "cod - cod-random"]  # cod-copy was not run
     semantic_random = gains[gains["contrast"] == "cod - cod-random"].iloc[0]
     assert semantic_random["mean"] == pytest.approx(np.mean([6.0, 5.0, 6.0]))
@@ -228,7 +228,7 @@ def test_contrasts_pair_any_two_modes_by_seed_and_name_the_better_arm(tmp_path):
     verdicts = aggregate.verdict(gains)
     assert list(verdicts["contrast"]) == ["cod - clean", "cod - cod-random"]  # the declared order
     kinds = {"cod": "semantic", "cod-random": "random"}
-    text = tables.write_verdict(verdicts, tmp_path / "v.md", kinds=kinds, missing=["cod-copy - clean"]).read_text()
+    text = verdict.write_verdict(verdicts, tmp_path / "v.md", kinds=kinds, missing=["cod-copy - clean"]).read_text()
     assert "| contrast | dataset | k | method | gain |" in text
     assert "| semantic − random | d | 8 | KD | +5.7 ± 0.6 |" in text and "semantic better" in text
     assert "Declared but not run in this grid (a mode missing from grid.data_modes): cod-copy - clean." in text
@@ -236,20 +236,20 @@ def test_contrasts_pair_any_two_modes_by_seed_and_name_the_better_arm(tmp_path):
 
 def test_the_default_contrast_reads_as_before(tmp_path):
     runs = runs_frame({"clean": [50.0, 52.0, 54.0], "cod": [56.0, 57.0, 61.0]})
-    by_contrast = aggregate.verdict(aggregate.contrast_gains(runs, [("cod", "clean")]))
-    plain = aggregate.verdict(aggregate.cod_gain(runs))
+    by_contrast = aggregate.verdict(paired.contrast_gains(runs, [("cod", "clean")]))
+    plain = aggregate.verdict(paired.cod_gain(runs))
     columns = ["mean", "std", "n", "ci_low", "ci_high", "verdict"]
     pd.testing.assert_frame_equal(by_contrast[columns], plain[columns])
-    text = tables.write_verdict(by_contrast, tmp_path / "v.md").read_text()
+    text = verdict.write_verdict(by_contrast, tmp_path / "v.md").read_text()
     assert "| dataset | k | method | CoD gain |" in text and "contrast" not in text.split("\n\n")[1]
 
 
 def test_the_verdict_names_its_metric_when_a_dataset_is_imbalanced(tmp_path):
     table = gains([("d", "kd", 8, [1.0, 2.0], 1.0)])
-    text = tables.write_verdict(aggregate.verdict(table), tmp_path / "v.md", imbalanced=["d"]).read_text()
+    text = verdict.write_verdict(aggregate.verdict(table), tmp_path / "v.md", imbalanced=["d"]).read_text()
     assert "Metric: the verdict decides on accuracy, also on d, whose test split is imbalanced" in text
     assert "balanced accuracy beside it" in text
-    assert "Metric:" not in tables.write_verdict(aggregate.verdict(table), tmp_path / "w.md").read_text()
+    assert "Metric:" not in verdict.write_verdict(aggregate.verdict(table), tmp_path / "w.md").read_text()
 
 
 def fallback_cfes(made: list[tuple[int, int, int]], mode: str = "cod", kind: str = "llm") -> pd.DataFrame:
@@ -267,9 +267,9 @@ def test_a_mostly_fallback_arm_is_flagged_and_named_as_what_it_is(tmp_path):
     [case] = cases("tests/report/test_verdict.py::test_a_mostly_fallback_arm_is_flagged_and_named_as_what_it_is")
     table = gains([("d", "kd", 8, [1.0, -1.0, 0.5], 1.0)])
     cfes = fallback_cfes([(0, 4, 4), (1, 4, 4), (2, 4, 3)])  # 11 of the 12 kept CFEs are the editor's
-    kinds = tables.true_kinds({"cod": "llm"}, cfes)
+    kinds = verdict.true_kinds({"cod": "llm"}, cfes)
     assert kinds == {"cod": "llm → editor fallback (11/12)"}
-    text = tables.write_verdict(aggregate.verdict(table), tmp_path / "v.md", cfes=cfes, kinds=kinds).read_text()
+    text = verdict.write_verdict(aggregate.verdict(table), tmp_path / "v.md", cfes=cfes, kinds=kinds).read_text()
     assert all(piece in text + kinds["cod"] for piece in case["expect"])
     assert "| d | 8 | KD | +0.2 ± 1.0 § |" in text
     assert (
@@ -277,16 +277,16 @@ def test_a_mostly_fallback_arm_is_flagged_and_named_as_what_it_is(tmp_path):
         "11 of 12 (92%) by editor:semantic §." in text
     )
     assert "§ an arm of the cell had more than 50% of its kept CFEs made by its fallback" in text
-    quality = tables.cfe_kind_quality_table(cfes, kinds)
+    quality = cfe_kinds.cfe_kind_quality_table(cfes, kinds)
     assert quality.loc[0, "kind"] == "llm → editor fallback (11/12) (cod)"
     assert quality.loc[0, "made by a fallback"] == "11/12 (92%)"
     # half or less: the share is still stated, without the mark; none at all: no footnote
     some = fallback_cfes([(0, 4, 2), (1, 4, 0)])
-    text = tables.write_verdict(aggregate.verdict(table), tmp_path / "w.md", cfes=some).read_text()
+    text = verdict.write_verdict(aggregate.verdict(table), tmp_path / "w.md", cfes=some).read_text()
     assert "d k=8: 2 of 8 (25%) by editor:semantic." in text and "§" not in text
-    assert tables.true_kinds({"cod": "llm"}, some) == {"cod": "llm"}
+    assert verdict.true_kinds({"cod": "llm"}, some) == {"cod": "llm"}
     none = fallback_cfes([(0, 4, 0)], kind="semantic")
-    assert "fallback" not in tables.write_verdict(aggregate.verdict(table), tmp_path / "x.md", cfes=none).read_text()
+    assert "fallback" not in verdict.write_verdict(aggregate.verdict(table), tmp_path / "x.md", cfes=none).read_text()
 
 
 def test_the_samples_name_the_fallback_maker():
@@ -322,7 +322,7 @@ def test_an_excluded_cell_does_not_say_the_target_is_met(tmp_path, case):
     table = gains([("d", "lwd", 8, [5.0, 6.0, 7.0], 0.25)])  # half-width 2.5 ≤ 3, but a quarter of its CFEs
     verdicts = aggregate.verdict(table, min_cfe_share=0.8, target_half_width=3.0)
     assert bool(verdicts.iloc[0]["meets_target"]) and bool(verdicts.iloc[0]["excluded"])  # the numbers stay
-    row = tables.verdict_table(verdicts).iloc[0]
+    row = verdict.verdict_table(verdicts).iloc[0]
     assert row["target met"] == "–" and row["verdict"] == "excluded (CFE budget)"
-    text = tables.write_verdict(verdicts, tmp_path / "verdict.md").read_text()
+    text = verdict.write_verdict(verdicts, tmp_path / "verdict.md").read_text()
     assert case["expect"][0] in text and "| yes |" not in text

@@ -8,7 +8,7 @@ from torch import nn
 
 from cod import method_registry
 from cod.errors import ConfigError
-from cod.report import tables
+from cod.report import table1
 from cod.training import distill as D
 from cod.training import methods
 from cod.training.methods.base import Context, Distiller, Method
@@ -45,7 +45,7 @@ def test_a_registered_toy_method_trains_and_reports(bert_run, toy):
             for mode in ("clean", "cod")
         ]
     )
-    assert tables.table1(summary)["method"].tolist() == ["Labels only", "+CoD"]
+    assert table1.table1(summary)["method"].tolist() == ["Labels only", "+CoD"]
 
 
 def test_the_grid_accepts_registered_methods_only(repo, toy):
@@ -68,7 +68,7 @@ def test_tables_list_methods_in_registry_order():
         {"dataset": "rt_sentences", "method": method, "mode": "clean", "k": 8, "mean": 50.0, "std": 1.0, "n": 3}
         for method in ("ted", "kd", "lwd")
     ]
-    assert tables.table1(pd.DataFrame(rows))["method"].tolist() == ["KD", "LWD", "TED"]
+    assert table1.table1(pd.DataFrame(rows))["method"].tolist() == ["KD", "LWD", "TED"]
     assert method_registry.in_order(["unknown", "lwd", "kd", "lwd"]) == ["kd", "lwd", "unknown"]
 
 

@@ -1,5 +1,5 @@
-"""Models: loading classifiers (hub, local or embedded) and the trained teacher, layer cuts, vocabulary checks."""
+"""Models: loading classifiers (hub, local or embedded) and the trained teacher, layer cuts, vocabulary checks.
 
-from cod.models.load import load_classifier, load_tokenizer, resolve
-
-__all__ = ["load_classifier", "load_tokenizer", "resolve"]
+Import the module you need (``cod.models.load``, ``cod.models.teacher``, …): this package imports none of them, so
+``cod.models.names`` stays torch-free.
+"""

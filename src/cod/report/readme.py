@@ -22,7 +22,8 @@ from typing import TYPE_CHECKING
 from cod import paths
 from cod.errors import DataError
 from cod.report.aggregate import verdict_of
-from cod.report.tables import gain_cells, verdict_label
+from cod.report.marks import gain_cells
+from cod.report.verdict import verdict_label
 
 if TYPE_CHECKING:
     from collections.abc import Iterable

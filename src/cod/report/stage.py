@@ -11,7 +11,22 @@ import pandas as pd
 from cod import paths
 from cod.config import Params
 from cod.data.corpus import load_meta
-from cod.report import aggregate, rationales, references, samples, sensitivity, tables
+from cod.report import (
+    aggregate,
+    cfe_kinds,
+    marks,
+    paired,
+    paper_comparison,
+    paper_numbers,
+    rationale_gains,
+    rationales,
+    references,
+    related_papers,
+    samples,
+    sensitivity,
+    table1,
+    verdict,
+)
 
 # every results/aggregate/<name>.csv the aggregate stage writes and load_aggregated reads back
 FRAMES = tuple(
@@ -50,7 +65,7 @@ def random_word_controls(params: Params) -> dict[str, str]:
 
 def setting(params: Params, kinds: dict[str, str] | None = None) -> str:
     """One line naming the teacher → student pair, the CoD arm's kind of counterfactual (as ``kinds`` shows it, e.g.
-    ``tables.true_kinds``'s) and the grid of our runs."""
+    ``verdict.true_kinds``'s) and the grid of our runs."""
     g, d = params.grid, params.distill
     kinds = kinds or cod_kinds(params)
     layers = f" (layers {d.student_layers})" if d.student_layers is not None else ""
@@ -72,29 +87,29 @@ def run_aggregate(params: Params) -> Aggregated:
     imbalanced = aggregate.imbalanced_datasets(params.grid.datasets, params.teacher.imbalance_ratio)
     for value in ("val", "test"):
         frames[f"summary_{value}"] = aggregate.summarise(runs, value, confidence=cfg.confidence)
-        frames[f"gains_{value}"] = aggregate.cod_gain(runs, value, confidence=cfg.confidence)
+        frames[f"gains_{value}"] = paired.cod_gain(runs, value, confidence=cfg.confidence)
         frames[f"balanced_{value}"] = aggregate.summarise(
             runs[runs["dataset"].isin(imbalanced)], value, confidence=cfg.confidence, balanced=True
         )
     # the counterfactual-kinds ablation: every CoD mode's paired gain over clean, on the honest (test) number
-    frames["kind_gains"] = aggregate.kind_gains(runs, kinds, "test", confidence=cfg.confidence)
+    frames["kind_gains"] = paired.kind_gains(runs, kinds, "test", confidence=cfg.confidence)
     # rationale methods (rkd) against the method they add to (kd), paired by seed, on the honest number
     frames["variant_runs"] = aggregate.collect_variant_runs(params)
-    frames["rationale_gains"] = aggregate.with_verdicts(
-        aggregate.rationale_gains(
+    frames["rationale_gains"] = paired.with_verdicts(
+        paired.rationale_gains(
             runs, frames["variant_runs"], "test", confidence=cfg.confidence, controls=random_word_controls(params)
         ),
         cfg.target_half_width,
     )
     frames["rationale_quality"] = rationales.rationale_quality(params.grid)
     # the verdict is always on the honest number (test accuracy at the best-val epoch), whatever report.value shows
-    frames["contrast_gains"] = aggregate.contrast_gains(runs, cfg.contrast_pairs(), "test", cfg.confidence)
+    frames["contrast_gains"] = paired.contrast_gains(runs, cfg.contrast_pairs(), "test", cfg.confidence)
     verdicts = aggregate.verdict(frames["contrast_gains"], cfg.min_cfe_share, cfg.target_half_width)
     frames["cfes"] = aggregate.cfe_quality(params.grid, kinds)
-    shown = tables.true_kinds(kinds, frames["cfes"])  # an arm mostly made by its fallback, named as what it is
+    shown = verdict.true_kinds(kinds, frames["cfes"])  # an arm mostly made by its fallback, named as what it is
     frames["verdict"] = verdicts.assign(  # the arms by name (clean, semantic, random, …) for figures and overviews
-        arm_label=[tables.mode_label(m, shown) for m in verdicts["arm"]],
-        base_label=[tables.mode_label(m, shown) for m in verdicts["base"]],
+        arm_label=[marks.mode_label(m, shown) for m in verdicts["arm"]],
+        base_label=[marks.mode_label(m, shown) for m in verdicts["base"]],
     )
     frames["problems"] = aggregate.problems(runs, frames["verdict"])
     frames["teachers"] = aggregate.teacher_quality(params.grid)
@@ -106,7 +121,7 @@ def run_aggregate(params: Params) -> Aggregated:
     frames["sensitivity"] = sensitivity.sensitivity_gains(sensitivity.sensitivity_runs(params), cfg.confidence)
 
     # the paper's Table 1 gains on the datasets ours are or stand in for (the gain-vs-k figure sets ours beside them)
-    frames["paper_gains"] = tables.paper_gains(tables.paper_results(), params.grid.datasets)
+    frames["paper_gains"] = paper_numbers.paper_gains(paper_numbers.paper_results(), params.grid.datasets)
 
     out = paths.aggregate_dir()
     out.mkdir(parents=True, exist_ok=True)
@@ -119,7 +134,7 @@ def run_aggregate(params: Params) -> Aggregated:
     n_note = f"n = {n_high} seeds" if n_low == n_high else f"n = {n_low}–{n_high} seeds, some runs missing"
     caps = aggregate.evaluation_caps(params.grid.datasets)  # data.max_eval_rows: printed under every table
     for value in ("val", "test"):
-        tables.write_table1(
+        table1.write_table1(
             frames[f"summary_{value}"],
             paths.tables_dir(),
             value,
@@ -128,7 +143,7 @@ def run_aggregate(params: Params) -> Aggregated:
             frames[f"balanced_{value}"],
             caps,
         )
-    tables.write_verdict(
+    verdict.write_verdict(
         frames["verdict"],
         paths.tables_dir() / "verdict.md",
         cfg.confidence,
@@ -137,18 +152,18 @@ def run_aggregate(params: Params) -> Aggregated:
         frames["cfes"],
         shown,
         [c for c, (a, b) in zip(cfg.contrasts, cfg.contrast_pairs(), strict=True) if not {a, b} <= set(runs["mode"])],
-        tables.standing_table(frames["summary_test"], frames["references_test"], shown),
+        table1.standing_table(frames["summary_test"], frames["references_test"], shown),
         imbalanced,
         caps,
     )
     samples.write_all(params, shown)  # reports/cfe_samples/<dataset>.md
     (paths.tables_dir() / "cfe_kinds.md").write_text(
-        tables.cfe_kinds_markdown(frames["kind_gains"], frames["cfes"], shown, cfg.confidence)
+        cfe_kinds.cfe_kinds_markdown(frames["kind_gains"], frames["cfes"], shown, cfg.confidence)
         + "".join(f"\n{cap}\n" for cap in caps)
     )
     (paths.tables_dir() / "sensitivity.md").write_text(sensitivity.render(frames["sensitivity"]))
     (paths.tables_dir() / "rationale_gains.md").write_text(
-        tables.rationale_gains_markdown(
+        rationale_gains.rationale_gains_markdown(
             frames["rationale_gains"],
             cfg.confidence,
             frames["rationale_quality"],
@@ -158,19 +173,21 @@ def run_aggregate(params: Params) -> Aggregated:
     )
     (paths.tables_dir() / "tune.md").write_text(sensitivity.tune_decisions(params.grid.datasets))
     # ours sit beside a paper cell only for the same teacher -> student pair; the rest are listed once, by direction
-    pair = tables.pair_key(params.teacher.model, params.distill.student, params.distill.student_layers)
+    pair = paper_numbers.pair_key(params.teacher.model, params.distill.student, params.distill.student_layers)
     # the paper has no counterfactual-kinds ablation: only the clean and cod arms are compared with it
     val, test = (
         frame[frame["mode"].isin(["clean", "cod"])] for frame in (frames["summary_val"], frames["summary_test"])
     )
-    paper = tables.paper_results()
-    comparison = tables.comparison(paper, val, test, list(cfg.paper_tables), pair)
+    paper = paper_numbers.paper_results()
+    comparison = paper_comparison.comparison(paper, val, test, list(cfg.paper_tables), pair)
     comparison.to_csv(out / "paper_comparison.csv", index=False)
-    unplaced = tables.direction(paper, val, test, skip=tables.placed(comparison))
-    markdown = tables.comparison_markdown(
+    unplaced = paper_comparison.direction(paper, val, test, skip=paper_comparison.placed(comparison))
+    markdown = paper_comparison.comparison_markdown(
         comparison, setting(params, shown), pair, ours=val, unplaced=unplaced, teachers=frames["teachers"], runs=runs
     )
-    related = tables.related_markdown(tables.related_results(), frames["rationale_gains"], cfg.confidence)
+    related = related_papers.related_markdown(
+        related_papers.related_results(), frames["rationale_gains"], cfg.confidence
+    )
     (paths.reports_dir() / "paper_comparison.md").write_text(markdown.rstrip("\n") + "\n\n" + related)
 
     headline = aggregate.headline(summary, frames[f"gains_{cfg.value}"], runs, frames["verdict"])

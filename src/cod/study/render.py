@@ -15,16 +15,11 @@ from typing import Any
 import pandas as pd
 
 from cod import paths
+from cod.method_registry import display_name
 from cod.report.aggregate import is_control
-from cod.report.tables import (
-    display_name,
-    gain_cells,
-    mode_label,
-    rationale_verdict,
-    signed,
-    to_markdown,
-    verdict_label,
-)
+from cod.report.marks import gain_cells, mode_label, signed, to_markdown
+from cod.report.rationale_gains import rationale_verdict
+from cod.report.verdict import verdict_label
 from cod.study import record, spec
 from cod.study.spec import Study
 
@@ -315,12 +310,12 @@ def write_gain_figure(gains: pd.DataFrame, out: Path) -> Path | None:
     import matplotlib.pyplot as plt
 
     from cod.method_registry import in_order
-    from cod.report import figures, tables
+    from cod.report import paper_numbers, plotting
 
     if gains.empty or gains["k"].nunique() < 2:
         return None
-    figures.set_style()
-    paper = tables.paper_gains(tables.paper_results(), sorted(gains["dataset"].unique()))
+    plotting.set_style()
+    paper = paper_numbers.paper_gains(paper_numbers.paper_results(), sorted(gains["dataset"].unique()))
     fig, (ours, theirs) = plt.subplots(1, 2, figsize=(11, 3.8), layout="constrained", sharey=True)
     series = list(dict.fromkeys(zip(gains["study"], gains["method"], strict=True)))
     for i, (study, method) in enumerate(series):
@@ -356,7 +351,7 @@ def write_gain_figure(gains: pd.DataFrame, out: Path) -> Path | None:
         "other models and data: compare direction and shape, not level"
     )
     out.mkdir(parents=True, exist_ok=True)
-    return figures.save(fig, out, GAIN_FIGURE.removesuffix(".png"))[0]
+    return plotting.save(fig, out, GAIN_FIGURE.removesuffix(".png"))[0]
 
 
 def overview_file() -> Path:
