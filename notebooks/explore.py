@@ -54,7 +54,7 @@ if runs is not None:
 
 # %%
 if runs is not None:
-    g = sns.catplot(data=runs, x="k", y="test_accuracy", hue="mode", col="method", kind="point", dodge=0.3, height=3.5)
+    g = sns.catplot(data=runs, x="k", y="test_accuracy", hue="mode", col="method", kind="point", height=3.5)
     g.set_axis_labels("k (labelled budget)", "test accuracy (%)")
 
 # %% [markdown]

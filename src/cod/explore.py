@@ -40,10 +40,14 @@ def aggregated(name: str) -> pd.DataFrame:
 
 
 def runs(dataset: str | None = None) -> pd.DataFrame:
-    """Every finished run (status ok) of ``dataset`` (None: of every dataset), one row each, accuracies in %."""
+    """Every finished run (status ok) of ``dataset`` (None: of every dataset), one row each, accuracies in %; a
+    DataError when there is none."""
     table = aggregated("runs")
     table = table[table["status"] == "ok"]
-    return (table if dataset is None else table[table["dataset"] == dataset]).reset_index(drop=True)
+    table = table if dataset is None else table[table["dataset"] == dataset]
+    if table.empty:
+        raise DataError(f"no finished run of {dataset or 'any dataset'} yet (run its distill stages, then aggregate)")
+    return table.reset_index(drop=True)
 
 
 def paired_gains(runs: pd.DataFrame, arm: str = "cod", base: str = "clean", value: str = "test") -> pd.DataFrame:

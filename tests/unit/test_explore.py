@@ -70,6 +70,8 @@ def test_runs_are_the_finished_runs_of_the_dataset(repo):
     pd.concat([table, other]).to_csv(paths.aggregate_dir() / "runs.csv", index=False)
     assert explore.runs("rt_sentences")[["mode", "test_accuracy"]].values.tolist() == [["clean", 60.0]]
     assert len(explore.runs()) == 2
+    with pytest.raises(DataError, match="no finished run of snli yet"):
+        explore.runs("snli")
 
 
 def write_curve(method: str, mode: str, accuracies: list[float]) -> None:
