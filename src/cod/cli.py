@@ -49,7 +49,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     for name, kind in (("dataset", str), ("k", int), ("seed", int), ("method", str), ("mode", str)):
         stu.add_argument(f"--{name}", type=kind, required=True)
-    stu.add_argument("--out", type=Path, required=True, help="the folder to write (created if missing; files of the same name are overwritten)")
+    stu.add_argument(
+        "--out",
+        type=Path,
+        required=True,
+        help="the folder to write (created if missing; files of the same name are overwritten)",
+    )
     t2t = sub.add_parser(
         "text2text",
         help="a text-to-text (T5-style) student end to end per distill.text2text (R1, or R2 with the teacher LLM's "
