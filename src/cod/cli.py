@@ -42,6 +42,19 @@ def build_parser() -> argparse.ArgumentParser:
     for name, kind in (("dataset", str), ("k", int), ("seed", int), ("method", str), ("mode", str)):
         dist.add_argument(f"--{name}", type=kind, required=True)
     dist.add_argument("--smoke", action="store_true", help="a few epochs, for a quick check")
+    stu = sub.add_parser(
+        "student",
+        help="distil one student from this workspace's prepared data, teacher and training set and write its "
+        "best-validation weights as a Hugging Face folder (transformers.pipeline loads it; docs/student.md)",
+    )
+    for name, kind in (("dataset", str), ("k", int), ("seed", int), ("method", str), ("mode", str)):
+        stu.add_argument(f"--{name}", type=kind, required=True)
+    stu.add_argument(
+        "--out",
+        type=Path,
+        required=True,
+        help="the folder to write (created if missing; files of the same name are overwritten)",
+    )
     t2t = sub.add_parser(
         "text2text",
         help="a text-to-text (T5-style) student end to end per distill.text2text (R1, or R2 with the teacher LLM's "
@@ -141,6 +154,12 @@ def main(argv: list[str] | None = None) -> int:
 
             result = run_cell(args.dataset, args.k, args.seed, args.method, args.mode, smoke=args.smoke)
             print({key: result.summary[key] for key in ("best_val_accuracy", "test_accuracy")})
+        elif args.command == "student":
+            from cod.training.record import student_cell
+
+            folder, result = student_cell(args.dataset, args.k, args.seed, args.method, args.mode, args.out)
+            print({key: result.summary[key] for key in ("best_epoch", "best_val_accuracy", "test_accuracy")})
+            print(f"wrote {folder}")
         elif args.command == "text2text":
             from cod.explanations import student
 

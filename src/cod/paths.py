@@ -133,6 +133,12 @@ def run_rationales(run: Path) -> Path:
     return run / "rationales.jsonl"
 
 
+def run_student(run: Path) -> Path:
+    """A run's best-validation student as a Hugging Face folder (distill.save_student): inside the run's folder, so
+    DVC caches it as part of the distill stage's output; `transformers.pipeline` loads it."""
+    return run / "student"
+
+
 def text2text_dir(dataset: str, k: int, seed: int, mode: str, variant: str) -> Path:
     """One `cod text2text` run's dvclive folder (metrics.json, per-epoch plots, params) with the student's
     explanations and the teacher LLM's texts; ``variant`` names the scheme and objective (e.g. r2-mt+cf-critique)."""

@@ -31,6 +31,8 @@ DISTILL_SHARED = tuple(
     for key in config.DistillConfig.model_fields
     if key not in METHODS and key not in config.DistillConfig.OUTSIDE_GRID
 )
+# ... but the tune stage, which keeps no runs, not the keys that choose what a run keeps (distill.save_student)
+TUNE_SHARED = tuple(key for key in DISTILL_SHARED if key.removeprefix("distill.") not in config.DistillConfig.KEEPING)
 STAGE_SECTIONS: dict[str, tuple[str, ...]] = {
     "prepare": ("data",),
     "teacher": ("teacher",),
@@ -50,7 +52,7 @@ STAGE_SECTIONS: dict[str, tuple[str, ...]] = {
         "grid.seeds",
         "grid.data_modes",
     ),
-    "tune": ("tune", *DISTILL_SHARED, f"distill.{BASELINE}", "subset.cfe_fraction"),
+    "tune": ("tune", *TUNE_SHARED, f"distill.{BASELINE}", "subset.cfe_fraction"),
     "distill": (
         *DISTILL_SHARED,
         "distill.${item.method}",

@@ -106,3 +106,14 @@ def test_an_llm_price_does_not_re_run_the_editor_stage(recorded):
         assert "counterfactuals@rt_sentences" in changed_stages(recorded)
     finally:
         (recorded / "params.yaml").write_text(before)
+
+
+@pytest.mark.slow
+def test_keeping_the_students_re_runs_the_distill_stages_but_not_tune(recorded):
+    before = (recorded / "params.yaml").read_text()
+    try:
+        edit(recorded, "distill", "save_student", True)
+        changed = {s for s in changed_stages(recorded) if s.split("@")[0] in ("distill", "tune", "counterfactuals")}
+        assert changed == {f"distill@rt_sentences-{m}-{seed}" for m in ("kd", "lwd", "ted") for seed in SEEDS}
+    finally:
+        (recorded / "params.yaml").write_text(before)

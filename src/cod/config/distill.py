@@ -143,6 +143,7 @@ class DistillConfig(Strict):
     soft_labels: Literal["teacher", "random"] = "teacher"
     sym_lambda: float = Field(ge=0)
     smoke_epochs: int = Field(ge=1)
+    save_student: bool = False  # true = each run also keeps its best-validation student as a Hugging Face folder
     # one section per method of cod.method_registry.METHODS, named after it: the keys only that method reads
     ce: CeSettings = Field(default_factory=CeSettings)
     kd: KdSettings = Field(default_factory=KdSettings)
@@ -156,10 +157,14 @@ class DistillConfig(Strict):
 
     # sections no pipeline stage reads (run by their own entry points)
     OUTSIDE_GRID: ClassVar[frozenset[str]] = frozenset({"text2text"})
+    # keys that choose what a run keeps besides its record, not how it trains: not in the run's recorded params (its
+    # folder's bytes do not depend on them) and not read by the tune stage, which keeps no runs
+    KEEPING: ClassVar[frozenset[str]] = frozenset({"save_student"})
 
     def for_method(self, method: str) -> dict[str, Any]:
-        """The settings a ``method`` run reads: the shared keys and its own section (not others', not text2text)."""
-        others = {name for name in method_registry.METHODS if name != method} | self.OUTSIDE_GRID
+        """The settings a ``method`` run trains with: the shared keys and its own section (not others', not text2text,
+        not what the run keeps)."""
+        others = {name for name in method_registry.METHODS if name != method} | self.OUTSIDE_GRID | self.KEEPING
         return self.model_dump(exclude=others)
 
     @field_validator("lr")

@@ -133,7 +133,7 @@ class TeacherConfig(Strict):
     batch_size: int = Field(ge=1)
     eval_batch_size: int = Field(ge=1)
     lr: float = Field(gt=0)
-    epochs: int = Field(ge=1)
+    epochs: int = Field(ge=0)  # 0 = use `model` as it is (an already fine-tuned classifier): evaluated, not trained
     patience: int = Field(ge=0)
     max_train_examples: int | None = Field(default=None, ge=2)
     weight_decay: float = Field(default=0.0, ge=0)

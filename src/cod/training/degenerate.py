@@ -46,14 +46,19 @@ def degenerate_message(
         if weighted
         else "weight the classes (teacher.class_weights: balanced; the loss was unweighted)"
     )
+    fixes = (
+        f"train longer (teacher.min_steps, now {cfg.min_steps}; teacher.epochs, now {cfg.epochs}), {weights}, check "
+        f"the training labels (class_counts in data/prepared/{dataset}/meta.json)"
+        if cfg.epochs
+        else f"teacher.model was used as it is (teacher.epochs: 0): check that its label ids 0..{len(label_names) - 1} "
+        f"mean {label_names} in this order, or fine-tune it (teacher.epochs >= 1)"
+    )
     return (
         f"teacher of {dataset} is at or near chance on validation: accuracy {metrics['validation_accuracy']:.1%}, "
         f"balanced accuracy {balanced:.1%} (needs >= {floor:.1%}: chance 1/{len(label_names)} + "
         f"teacher.chance_margin {cfg.chance_margin:g}), MCC {mcc:.2f} (needs >= {cfg.min_mcc:g}: teacher.min_mcc; "
         f"chance 0), predicted classes: "
-        f"{predicted_shares(logits, label_names)}. Fixes: train longer (teacher.min_steps, now {cfg.min_steps}; "
-        f"teacher.epochs, now {cfg.epochs}), {weights}, check the training labels (class_counts in "
-        f"data/prepared/{dataset}/meta.json)"
+        f"{predicted_shares(logits, label_names)}. Fixes: {fixes}"
     )
 
 

@@ -1,8 +1,10 @@
-"""Distillation runs, trained and recorded (dvclive): one cell (`cod distill`) or every run of a seed (stage 50)."""
+"""Distillation runs, trained and recorded (dvclive): one cell (`cod distill`) or every run of a seed (stage 50); one
+student kept as a Hugging Face folder (`cod student`)."""
 
 from __future__ import annotations
 
 import itertools
+import json
 import time
 from pathlib import Path
 from typing import Any
@@ -12,14 +14,16 @@ import pandas as pd
 from cod import config, paths, tracking
 from cod.config import DistillConfig, Params
 from cod.method_registry import BASELINE
-from cod.training.distill import DistillResult, Setup, distill, prepare
+from cod.training.distill import DistillResult, Setup, distill, prepare, training_frame
+from cod.training.export import keep_student, save_student
 from cod.training.tune import resolve_lr
 
 
 def record(
     run: Path, cell: dict[str, Any], cfg: DistillConfig, *, setup: Setup | None = None, smoke: bool = False
 ) -> DistillResult:
-    """Distil one cell and write its dvclive folder ``run`` (only the main process writes under accelerate)."""
+    """Distil one cell and write its dvclive folder ``run`` (with its student when distill.save_student; only the main
+    process writes under accelerate)."""
     from accelerate import PartialState
 
     live = (
@@ -43,14 +47,36 @@ def record(
         tracking.write_timings(run, result.timings)
         if result.rationales is not None:
             result.rationales.to_json(paths.run_rationales(run), orient="records", lines=True)
+        keep_student(result.student, run, cell["dataset"], cfg)
     return result
+
+
+def cell_config(dataset: str, k: int, seed: int, method: str, mode: str) -> tuple[dict[str, Any], DistillConfig]:
+    """One cell's keys and its validated distill settings with the lr resolved (the tune stage's choice if `tuned`)."""
+    cfg = config.load("distill", dataset=dataset, k=k, seed=seed, method=method, mode=mode)
+    cell = {"dataset": dataset, "k": k, "seed": seed, "method": method, "mode": mode}
+    return cell, resolve_lr(dataset, cfg)
 
 
 def run_cell(dataset: str, k: int, seed: int, method: str, mode: str, *, smoke: bool = False) -> DistillResult:
     """Validate one cell, resolve its lr, distil it and write results/runs/... (`cod distill`)."""
-    cfg = config.load("distill", dataset=dataset, k=k, seed=seed, method=method, mode=mode)
-    cell = {"dataset": dataset, "k": k, "seed": seed, "method": method, "mode": mode}
-    return record(paths.run_dir(dataset, k, seed, method, mode), cell, resolve_lr(dataset, cfg), smoke=smoke)
+    cell, cfg = cell_config(dataset, k, seed, method, mode)
+    return record(paths.run_dir(dataset, k, seed, method, mode), cell, cfg, smoke=smoke)
+
+
+RUN_RECORD = "distill_run.json"  # in a `cod student` folder: the cell and the summary of the run that made it
+
+
+def student_cell(dataset: str, k: int, seed: int, method: str, mode: str, out: Path) -> tuple[Path, DistillResult]:
+    """Distil one cell from this workspace's prepared data, teacher and training set and write its best-validation
+    student to ``out`` as a Hugging Face folder, with the run's summary in RUN_RECORD (`cod student`); nothing is
+    written under results/."""
+    cell, cfg = cell_config(dataset, k, seed, method, mode)
+    frame = training_frame(dataset, k, seed, mode)  # first: a missing set is named before any model loads
+    result = distill(dataset, k, seed, method, mode, cfg, frame=frame)
+    save_student(result.student, out, dataset, cfg)
+    (out / RUN_RECORD).write_text(json.dumps({**cell, **result.summary}, indent=2) + "\n")
+    return out, result
 
 
 def sensitivity_cells(params: Params, seed: int, method: str, chosen: float) -> list[tuple[float, int, str]]:

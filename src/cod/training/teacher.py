@@ -16,8 +16,9 @@ from torch import nn
 from cod import paths
 from cod.config import TeacherConfig
 from cod.data.balance import class_counts, loss_weights
-from cod.errors import DataError
-from cod.models.load import load_classifier
+from cod.errors import ConfigError, DataError
+from cod.models.hub import named
+from cod.models.load import load_classifier, packaged, resolve
 from cod.training.batching import Batch, eval_batches, make_batches, model_inputs
 from cod.training.device import shared_accelerator
 from cod.training.evaluate import classification_metrics, predict_logits
@@ -69,25 +70,34 @@ def split_metrics(logits: dict[str, np.ndarray], splits: dict[str, pd.DataFrame]
     }
 
 
-def train_teacher(
-    splits: dict[str, pd.DataFrame],
-    label_names: list[str],
+def check_fine_tuned(spec: str, n_labels: int) -> None:
+    """A teacher used as it is (teacher.epochs 0) must be a sequence classifier with the dataset's number of labels."""
+    from transformers import AutoConfig
+
+    with named(spec, "teacher.model", packaged()):
+        cfg = AutoConfig.from_pretrained(resolve(spec))
+    heads = [a for a in cfg.architectures or [] if a.endswith("ForSequenceClassification")]
+    if not heads or cfg.num_labels != n_labels:
+        raise ConfigError(
+            f"teacher.epochs is 0 (use teacher.model as it is) but teacher.model={spec!r} is not a sequence classifier "
+            f"with {n_labels} labels (architectures {cfg.architectures}, {cfg.num_labels} labels): name a fine-tuned "
+            "classifier of this dataset's labels, or set teacher.epochs >= 1 to fine-tune it"
+        )
+
+
+def fine_tune(
+    model: nn.Module,
+    tokenizer: Any,
+    train: pd.DataFrame,
+    n_labels: int,
     cfg: TeacherConfig,
+    evaluate: Any,
+    accelerator: Any,
     *,
     smoke: bool = False,
     on_epoch: Any = None,
-) -> TeacherResult:
-    """Fine-tune ``cfg.model`` on train with early stopping on validation; evaluate the best epoch on test.
-
-    At least ``cfg.min_steps`` updates (epochs added; early stopping waits for them) except in smoke mode; the loss
-    is class-weighted as ``cfg.class_weights`` says, and then the best epoch is picked by balanced accuracy."""
-    from accelerate.utils import set_seed
-
-    set_seed(cfg.seed)
-    model, tokenizer = load_classifier(cfg.model, len(label_names), label_names=label_names, field="teacher.model")
-    train = training_rows(splits["train"], cfg.smoke_train_examples if smoke else cfg.max_train_examples)
-    if train.empty:
-        raise DataError("the teacher's training split is empty")
+) -> tuple[FitResult, np.ndarray | None, str]:
+    """(fit, class weights or None, the metric that picks the best epoch) of fine-tuning ``model`` on ``train``."""
     batches, _ = make_batches(
         tokenizer,
         train,
@@ -98,18 +108,9 @@ def train_teacher(
     )
     min_epochs = 0 if smoke else epochs_for(len(batches), cfg.min_steps)
     epochs = 1 if smoke else max(cfg.epochs, min_epochs)
-    counts = class_counts(train["label"].to_numpy(), len(label_names))
+    counts = class_counts(train["label"].to_numpy(), n_labels)
     weights = loss_weights(counts, cfg.class_weights, cfg.imbalance_ratio)
     select = "accuracy" if weights is None else "balanced_accuracy"
-    evals = eval_batches(tokenizer, {s: splits[s] for s in ("validation", "test")}, cfg.max_length, cfg.eval_batch_size)
-    accelerator = shared_accelerator()
-    model.to(accelerator.device)  # before the device is read: evaluation feeds batches to where the model is
-    device = accelerator.device
-
-    def evaluate(split: str = "validation") -> dict[str, float]:
-        logits = predict_logits(model, *evals[split], device)
-        return classification_metrics(logits, splits[split]["label"].to_numpy())
-
     result = fit(
         CrossEntropyStep(model, None if weights is None else torch.tensor(weights, dtype=torch.float32)),
         batches,
@@ -128,6 +129,49 @@ def train_teacher(
         select=select,
         min_epochs=min_epochs,
     )
+    return result, weights, select
+
+
+def train_teacher(
+    splits: dict[str, pd.DataFrame],
+    label_names: list[str],
+    cfg: TeacherConfig,
+    *,
+    smoke: bool = False,
+    on_epoch: Any = None,
+) -> TeacherResult:
+    """Fine-tune ``cfg.model`` on train with early stopping on validation; evaluate the best epoch on test.
+
+    At least ``cfg.min_steps`` updates (epochs added; early stopping waits for them) except in smoke mode; the loss
+    is class-weighted as ``cfg.class_weights`` says, and then the best epoch is picked by balanced accuracy.
+    ``cfg.epochs`` 0 uses ``cfg.model`` as it is (an already fine-tuned classifier): no update, evaluated only."""
+    from accelerate.utils import set_seed
+
+    as_given = cfg.epochs == 0
+    if as_given:
+        check_fine_tuned(cfg.model, len(label_names))
+    set_seed(cfg.seed)
+    model, tokenizer = load_classifier(cfg.model, len(label_names), label_names=label_names, field="teacher.model")
+    cap = cfg.smoke_train_examples if smoke else cfg.max_train_examples
+    train = splits["train"].iloc[:0] if as_given else training_rows(splits["train"], cap)
+    if train.empty and not as_given:
+        raise DataError("the teacher's training split is empty")
+    evals = eval_batches(tokenizer, {s: splits[s] for s in ("validation", "test")}, cfg.max_length, cfg.eval_batch_size)
+    accelerator = shared_accelerator()
+    model.to(accelerator.device)  # before the device is read: evaluation feeds batches to where the model is
+    device = accelerator.device
+
+    def evaluate(split: str = "validation") -> dict[str, float]:
+        logits = predict_logits(model, *evals[split], device)
+        return classification_metrics(logits, splits[split]["label"].to_numpy())
+
+    if as_given:
+        result, weights, selected = FitResult(best_epoch=0, best_metrics={}), None, "none: used as given (epochs 0)"
+    else:
+        result, weights, select = fine_tune(
+            model, tokenizer, train, len(label_names), cfg, evaluate, accelerator, smoke=smoke, on_epoch=on_epoch
+        )
+        selected = f"validation {select}"
     if result.best_state is not None:
         model.load_state_dict(result.best_state)
     logits = {split: predict_logits(model, *evals[split], device) for split in ("validation", "test")}
@@ -137,7 +181,7 @@ def train_teacher(
         "best_epoch": result.best_epoch,
         **split_metrics(logits, splits),
         "epochs_run": len(result.history),
-        "selected_by": f"validation {select}",
+        "selected_by": selected,
         "class_weights": None if weights is None else dict(zip(label_names, map(float, weights), strict=True)),
     }
     return TeacherResult(model, tokenizer, metrics, logits, result)
