@@ -69,3 +69,24 @@ def test_bf16_training_runs_the_forward_in_bfloat16_and_keeps_float32_weights(tm
         if not torch.equal(a, b)
     ]
     assert changed  # the weights took a (slightly) different path
+
+
+def test_bf16_on_a_cpu_without_native_bfloat16_warns_once_per_key(monkeypatch, capsys):
+    from cod.training import device
+
+    monkeypatch.setattr(device, "native_bf16_cpu", lambda: False)
+    device.warn_emulated_bf16.cache_clear()
+    cpu = torch.device("cpu")
+    for _ in range(3):
+        with precision_context("bf16", cpu, "distill.train_precision"):
+            pass
+    with precision_context("fp32", cpu, "distill.eval_precision"):
+        pass
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("warning: distill.train_precision: bf16 on this CPU"), err
+    assert "several times slower than fp32" in err and "to fp32" in err
+    monkeypatch.setattr(device, "native_bf16_cpu", lambda: True)
+    device.warn_emulated_bf16.cache_clear()
+    with precision_context("bf16", cpu, "distill.eval_precision"):
+        pass
+    assert capsys.readouterr().err == ""
