@@ -14,7 +14,7 @@ from cod.counterfactuals.texts import highlight
 from cod.data.corpus import load_meta
 from cod.errors import CodError, DataError
 from cod.report.aggregate import VALUES
-from cod.report.figures import word_diff  # note: it selects matplotlib's file-only backend (Agg)
+from cod.report.cfe_figures import word_diff  # note: it selects matplotlib's file-only backend (Agg)
 
 T = TypeVar("T")
 
@@ -106,7 +106,7 @@ def cfes(dataset: str, k: int, seed: int, mode: str = "cod") -> pd.DataFrame:
 
 
 def diff_html(original: str, cfe: str) -> str:
-    """The CFE as HTML with its word diff against the original (cod.report.figures.word_diff, the report's panel):
+    """The CFE as HTML with its word diff against the original (cod.report.cfe_figures.word_diff, the report's panel):
     inserted or replacing words bold red, removed ones grey and struck through."""
     styles = {"same": "{}", "new": '<b style="color:#C44E52">{}</b>', "gone": '<s style="color:#999999">{}</s>'}
     return " ".join(styles[kind].format(html.escape(word)) for word, kind in word_diff(original, cfe))
