@@ -15,6 +15,7 @@ import yaml
 
 from cod import config, nb, paths
 from cod.config import CounterfactualsConfig
+from cod.kind_registry import CHAT_BACKENDS, KINDS
 from cod.method_registry import BASELINE, METHODS
 from tests.conftest import REPO
 
@@ -234,6 +235,9 @@ def code_closure(notebook: str, dynamic: list[str]) -> set[str]:
 DYNAMIC = {
     "distill": [METHODS[SAMPLE["method"]].module],
     "tune": [METHODS[BASELINE].module],
+    # every kind of counterfactual the grid may name, and the chat clients its chat kinds answer with
+    "counterfactuals": [entry.module for entry in KINDS.values()]
+    + [backend.client.partition(":")[0] for backend in CHAT_BACKENDS.values()],
 }
 
 

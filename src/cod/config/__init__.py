@@ -5,9 +5,6 @@ from __future__ import annotations
 from cod.config.checks import check_cfe_labels, check_choice, check_k, check_seed, check_seeds
 from cod.config.loading import StageScalars, load, load_params, read_yaml
 from cod.config.sections import (
-    CONTROL_KINDS,
-    DATA_MODES,
-    EDITOR_KINDS,
     CeSettings,
     ChatConfig,
     CounterfactualsConfig,
@@ -33,13 +30,11 @@ from cod.config.sections import (
     Text2TextSettings,
     TuneConfig,
     cod_kind,
+    data_modes,
 )
 from cod.errors import ConfigError
 
 __all__ = [
-    "CONTROL_KINDS",
-    "DATA_MODES",
-    "EDITOR_KINDS",
     "ChatConfig",
     "ConfigError",
     "CounterfactualsConfig",
@@ -72,6 +67,7 @@ __all__ = [
     "check_seed",
     "check_seeds",
     "cod_kind",
+    "data_modes",
     "load",
     "load_params",
     "read_yaml",

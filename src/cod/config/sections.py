@@ -8,19 +8,17 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from cod import method_registry
+from cod import kind_registry, method_registry
 from cod.config.checks import check_choice, check_k, check_seeds, unique
 from cod.data import registry
 
-# The offline generator's kinds of counterfactual (section counterfactuals.editor): semantic edits a person would make,
-# adversarial search (HotFlip swaps, free deletions) and an unguided random control.
-EDITOR_KINDS = ("semantic", "adversarial", "random")
-# Controls of the mechanism study, ablation modes only (never the cod arm): on the semantic kind's originals, copy =
-# each original repeated with its gold label, lexicon = VADER-chosen polarity/negation edits labelled 1 - y.
-CONTROL_KINDS = ("copy", "lexicon")
-# clean = k real examples; cod = the CoD set of counterfactuals.backend (editor: of editor.kind); cod-<kind> = the CoD
-# set the offline editor makes with that kind, or a control's (the counterfactual-kinds ablation)
-DATA_MODES = ("clean", "cod", *(f"cod-{kind}" for kind in (*EDITOR_KINDS, *CONTROL_KINDS)))
+# The kinds of counterfactual (cod.kind_registry): clean = k real examples; cod = the CoD set of counterfactuals.backend
+# (editor: of editor.kind); cod-<kind> = the CoD set of an editor kind or a control (the counterfactual-kinds ablation)
+
+
+def data_modes() -> tuple[str, ...]:
+    """Every value grid.data_modes may hold: clean, cod, and cod-<kind> of each editor kind and control."""
+    return ("clean", "cod", *(f"cod-{kind}" for kind in kind_registry.ablation_kinds()))
 
 
 class _Strict(BaseModel):
@@ -61,7 +59,7 @@ class GridConfig(_Strict):
     @classmethod
     def _modes(cls, v: list[str]) -> list[str]:
         for m in v:
-            check_choice(m, DATA_MODES, "data mode")
+            check_choice(m, data_modes(), "data mode")
         return unique(v, "data modes")
 
     @field_validator("datasets")
@@ -355,7 +353,7 @@ class TuneConfig(_Strict):
 class EditorSettings(_Strict):
     """Section `counterfactuals.editor`: the offline editor's kind and search (shared by its three kinds)."""
 
-    kind: Literal["semantic", "adversarial", "random"]
+    kind: str  # a kind of kind_registry.KINDS with role editor
     max_edits: int = Field(ge=1)
     max_edit_share: float = Field(ge=0, le=1)
     beam_width: int = Field(ge=1)
@@ -367,6 +365,11 @@ class EditorSettings(_Strict):
     # a text of which the teacher reads at least this many words (a long review) is edited by adding each stage's
     # best edits in order until the teacher accepts, then pruning; shorter texts get the beam search
     long_text_words: int = Field(default=80, ge=1)
+
+    @field_validator("kind")
+    @classmethod
+    def _kind(cls, v: str) -> str:
+        return check_choice(v, kind_registry.kind_names("editor"), "counterfactuals.editor.kind")
 
 
 class ChatConfig(_Strict):
@@ -405,7 +408,7 @@ class LocalLMConfig(ChatConfig):
 class CounterfactualsConfig(_Strict):
     """Section `counterfactuals`: how CFEs for the CoD originals are generated and checked."""
 
-    backend: Literal["editor", "llm", "local"]
+    backend: Literal[kind_registry.backends()]  # type: ignore[valid-type]
     keep: Literal["valid", "all"]
     min_confidence: float = Field(ge=0, le=1)
     # keep: valid: an original whose CFE the teacher rejects gives its place to the next row of its class from the
@@ -426,7 +429,7 @@ class ExplanationsConfig(_Strict):
     ``counterfactuals.<backend>``; only what is particular to explanations is set here."""
 
     enabled: bool = False
-    backend: Literal["llm", "local"] = "llm"
+    backend: Literal[tuple(kind_registry.CHAT_BACKENDS)] = "llm"  # type: ignore[valid-type]
     critique: bool = True
     use: Literal["revised", "first"] = "revised"
     max_tokens: int | None = Field(default=None, ge=16)  # None = the chat section's max_tokens
@@ -451,7 +454,7 @@ def parse_contrast(text: str) -> tuple[str, str]:
         raise ValueError(f"{text!r} is not a contrast; write 'arm - base' with spaces, e.g. 'cod - clean'")
     arm, base = m.groups()
     for mode in (arm, base):
-        check_choice(mode, DATA_MODES, "data mode")
+        check_choice(mode, data_modes(), "data mode")
     if arm == base:
         raise ValueError(f"{text!r} compares a data mode with itself")
     return arm, base
@@ -539,13 +542,14 @@ def cod_kind(mode: str, cfg: CounterfactualsConfig) -> str:
         return mode[len("cod-") :]
     if mode != "cod":
         raise ValueError(f"data mode {mode!r} has no counterfactuals")
-    return cfg.editor.kind if cfg.backend == "editor" else cfg.backend
+    return kind_registry.cod_arm(cfg.backend, cfg.editor.kind)
 
 
 def check_cfe_kinds(modes: list[str], cfg: CounterfactualsConfig, cfe_label: str) -> None:
-    """Refuse an ablation mode that repeats the ``cod`` arm, and the random control with 1 − y labels. The copy
-    and lexicon controls take any distill.cfe_label: their CFE rows' labels are fixed (gold, 1 − y) in the file
-    and the distiller keeps them (``fixed_label``)."""
+    """Refuse an ablation mode that repeats the ``cod`` arm, and a kind labelled by the teacher alone (the random
+    control: ``KindEntry.teacher_labels``) with 1 − y labels. The copy and lexicon controls take any
+    distill.cfe_label: their CFE rows' labels are fixed (gold, 1 − y) in the file and the distiller keeps them
+    (``fixed_label``)."""
     cod_modes = [m for m in modes if m.startswith("cod")]
     kinds = [cod_kind(m, cfg) for m in cod_modes]
     for mode, kind in zip(cod_modes, kinds, strict=True):
@@ -554,11 +558,13 @@ def check_cfe_kinds(modes: list[str], cfg: CounterfactualsConfig, cfe_label: str
                 f"grid.data_modes: {mode} repeats the cod arm (counterfactuals.editor.kind: {kind}); drop {mode} "
                 "or set counterfactuals.editor.kind to another kind"
             )
-    if "random" in kinds and cfe_label != "teacher":
-        raise ValueError(
-            "grid.data_modes / counterfactuals.editor.kind: the random control keeps every edited text labelled "
-            "with the teacher's prediction; set distill.cfe_label: teacher"
-        )
+    for kind in dict.fromkeys(kinds):
+        entry = kind_registry.KINDS.get(kind)
+        if entry is not None and entry.teacher_labels and cfe_label != "teacher":
+            raise ValueError(
+                f"grid.data_modes / counterfactuals.editor.kind: the {kind} control keeps every edited text labelled "
+                "with the teacher's prediction; set distill.cfe_label: teacher"
+            )
 
 
 # The sections a stage can load by name (config.load), one per field of Params.
