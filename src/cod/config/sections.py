@@ -408,7 +408,7 @@ class LocalLMConfig(ChatConfig):
 class CounterfactualsConfig(_Strict):
     """Section `counterfactuals`: how CFEs for the CoD originals are generated and checked."""
 
-    backend: Literal[kind_registry.backends()]  # type: ignore[valid-type]
+    backend: str  # the offline editor or a chat kind (kind_registry.backends)
     keep: Literal["valid", "all"]
     min_confidence: float = Field(ge=0, le=1)
     # keep: valid: an original whose CFE the teacher rejects gives its place to the next row of its class from the
@@ -421,6 +421,11 @@ class CounterfactualsConfig(_Strict):
     llm: LLMConfig
     local: LocalLMConfig
 
+    @field_validator("backend")
+    @classmethod
+    def _backend(cls, v: str) -> str:
+        return check_choice(v, kind_registry.backends(), "counterfactuals.backend")
+
 
 class ExplanationsConfig(_Strict):
     """Section `explanations`: the teacher LLM's explanation, critique and revision of each few-shot row (R2).
@@ -429,10 +434,15 @@ class ExplanationsConfig(_Strict):
     ``counterfactuals.<backend>``; only what is particular to explanations is set here."""
 
     enabled: bool = False
-    backend: Literal[tuple(kind_registry.CHAT_BACKENDS)] = "llm"  # type: ignore[valid-type]
+    backend: str = "llm"  # a chat backend of kind_registry.CHAT_BACKENDS
     critique: bool = True
     use: Literal["revised", "first"] = "revised"
     max_tokens: int | None = Field(default=None, ge=16)  # None = the chat section's max_tokens
+
+    @field_validator("backend")
+    @classmethod
+    def _backend(cls, v: str) -> str:
+        return check_choice(v, tuple(kind_registry.CHAT_BACKENDS), "explanations.backend")
 
     @model_validator(mode="after")
     def _revision_needs_critique(self) -> ExplanationsConfig:
