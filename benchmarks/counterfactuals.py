@@ -35,6 +35,7 @@ from cod.counterfactuals.fluency import FluencyLM
 from cod.counterfactuals.generate import generate, selection, summarise, training_rows
 from cod.counterfactuals.generators import GENERATORS
 from cod.counterfactuals.generators.llm import LLMGenerator
+from cod.counterfactuals.generators.semantic import SemanticEditor
 from cod.counterfactuals.metrics import word_levenshtein
 from cod.counterfactuals.scorer import Scorer
 from cod.data.corpus import load_meta, load_split
@@ -197,7 +198,7 @@ def main() -> None:
     reviews = movie_reviews(cfg, fluency, args.reviews) if args.reviews else "skipped (--reviews 0)"
 
     server = editor_server(
-        Editor(scorer, "sentiment", cfg.editor, "semantic", min_confidence=cfg.min_confidence, fluency=fluency)
+        SemanticEditor(scorer, "sentiment", cfg.editor, min_confidence=cfg.min_confidence, fluency=fluency)
     )
     threading.Thread(target=server.serve_forever, daemon=True).start()
     os.environ.setdefault("OPENAI_API_KEY", "sk-local-benchmark")

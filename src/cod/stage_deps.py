@@ -20,6 +20,7 @@ from pathlib import Path
 import yaml
 
 from cod import paths
+from cod.kind_registry import CHAT_BACKENDS, KINDS
 from cod.method_registry import BASELINE, METHODS
 
 # Runner and message modules: they do not change what a stage computes.
@@ -33,6 +34,11 @@ METHOD_AXIS = "${item.method}"
 DYNAMIC: dict[str, tuple[str, ...]] = {
     "distill": (f"cod.training.methods.{METHOD_AXIS}",),
     "tune": (METHODS[BASELINE].module,),
+    # every kind of counterfactual the grid may name, and the chat clients its chat kinds answer with
+    "counterfactuals": (
+        *(entry.module for entry in KINDS.values()),
+        *(backend.client.partition(":")[0] for backend in CHAT_BACKENDS.values()),
+    ),
 }
 CODE_PREFIX = "src/"
 

@@ -9,8 +9,8 @@ import pytest
 import yaml
 
 from cod import config
-from cod.counterfactuals.cache import ResponseCache
-from cod.counterfactuals.chat import EndpointError, ReplayMiss
+from cod.chat.cache import ResponseCache
+from cod.chat.client import EndpointError, ReplayMiss
 from cod.errors import CodError, ConfigError, DataError
 from cod.explanations import client, prompts, store
 from cod.explanations.job import run, run_wrong_answers

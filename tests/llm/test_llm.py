@@ -17,13 +17,14 @@ import pandas as pd
 import pytest
 
 from cod import config
+from cod.chat.answers import answer_status
+from cod.chat.cache import ResponseCache, ledger_summary, summarise_ledger
+from cod.chat.client import LLM, EndpointError, LLMSettings, ReplayMiss, request_key
+from cod.chat.local import LocalLM
 from cod.counterfactuals import prompts
-from cod.counterfactuals.answers import answer_status, counterfactual_judge, parse_counterfactual
-from cod.counterfactuals.cache import ResponseCache, ledger_summary, summarise_ledger
-from cod.counterfactuals.chat import LLM, EndpointError, LLMSettings, ReplayMiss, request_key
+from cod.counterfactuals.answers import counterfactual_judge, parse_counterfactual
 from cod.counterfactuals.generators.llm import LLMGenerator
 from cod.counterfactuals.generators.local import LocalGenerator
-from cod.counterfactuals.local_chat import LocalLM
 from cod.errors import CodError, ConfigError
 from tests.conftest import REPO
 from tests.llm.conftest import KEY
@@ -258,8 +259,8 @@ from dataclasses import replace
 from pathlib import Path
 from cod import config
 from cod.counterfactuals import prompts
-from cod.counterfactuals.cache import ResponseCache
-from cod.counterfactuals.chat import LLM, LLMSettings
+from cod.chat.cache import ResponseCache
+from cod.chat.client import LLM, LLMSettings
 url, folder, params = sys.argv[1], sys.argv[2], Path(sys.argv[3])
 base = LLMSettings.from_config(config.load_params(params).counterfactuals.llm)
 llm = LLM(replace(base, base_url=url, concurrency=1, max_retries=0), ResponseCache(Path(folder)))
@@ -364,7 +365,7 @@ def llm_counterfactuals(server: FakeOpenAI, **llm_updates):
 
 
 def test_every_result_names_its_maker_the_llm_or_the_fallback_editor(repo, server, monkeypatch):
-    from cod.counterfactuals.generators.editor import SemanticGenerator
+    from cod.counterfactuals.generators.semantic import SemanticGenerator
     from cod.counterfactuals.provenance import provenance
     from cod.data.registry import describe
 

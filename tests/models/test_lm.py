@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 import torch
 
-from cod.counterfactuals.editor import in_context
 from cod.counterfactuals.fluency import FluencyLM, shared_terms
+from cod.counterfactuals.generators.semantic import in_context
 from cod.counterfactuals.operators import neutral_antonym
 from cod.errors import ConfigError, DataError
 from cod.fetch import Pinned

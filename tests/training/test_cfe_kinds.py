@@ -9,22 +9,21 @@ import pytest
 
 from cod import config, paths
 from cod.counterfactuals import generate, lexicon
-from cod.counterfactuals.editor import (
+from cod.counterfactuals.acceptance import accepts
+from cod.counterfactuals.editor import Edit, Editor, EditResult, target_class
+from cod.counterfactuals.fluency import FluencyLM
+from cod.counterfactuals.generators.adversarial import AdversarialEditor
+from cod.counterfactuals.generators.copy import CopyGenerator
+from cod.counterfactuals.generators.lexicon import LexiconGenerator, lexicon_edits
+from cod.counterfactuals.generators.llm import Attempts, ask, revise
+from cod.counterfactuals.generators.random import RandomGenerator, random_edits
+from cod.counterfactuals.generators.semantic import (
     SALIENT_IN_CONTEXT,
     SALIENT_MIN_DELTA,
     SALIENT_WINDOW,
-    Edit,
-    Editor,
-    EditResult,
+    SemanticEditor,
     in_context,
-    lexicon_edits,
-    random_edits,
-    target_class,
 )
-from cod.counterfactuals.fluency import FluencyLM
-from cod.counterfactuals.generators.copy import CopyGenerator
-from cod.counterfactuals.generators.lexicon import LexiconGenerator
-from cod.counterfactuals.generators.random import RandomGenerator
 from cod.counterfactuals.metrics import word_levenshtein
 from cod.counterfactuals.operators import LEXICON_OPS, OPERATOR_NAMES, TASK_FAMILIES
 from cod.counterfactuals.scorer import Scorer
@@ -49,11 +48,10 @@ def scorer(bert_run):
 def semantic(bert_run, scorer, **settings) -> Editor:
     cfg = bert_run.counterfactuals
     fluency = FluencyLM.from_spec(cfg.fluency_lm)
-    return Editor(
+    return SemanticEditor(
         scorer,
         "sentiment",
         cfg.editor.model_copy(update=settings),
-        "semantic",
         min_confidence=settings.get("min_confidence", 0.0),
         fluency=fluency,
     )
@@ -72,11 +70,10 @@ def test_semantic_editor_uses_only_meaning_changing_operators(bert_run, scorer):
 
 def test_min_confidence_keeps_searching_and_filters(bert_run, scorer):
     loose = [semantic(bert_run, scorer).edit(t) for t in TEXTS]
-    strict_editor = Editor(
+    strict_editor = SemanticEditor(
         scorer,
         "sentiment",
         bert_run.counterfactuals.editor,
-        "semantic",
         min_confidence=0.999999,
         fluency=FluencyLM.from_spec(bert_run.counterfactuals.fluency_lm),
     )
@@ -195,13 +192,13 @@ def test_a_multi_slot_change_is_undone_as_one_edit():
 
 
 def test_pruning_keeps_a_phrase_swap_whole(bert_run, scorer, monkeypatch):
-    editor = Editor(scorer, "sentiment", bert_run.counterfactuals.editor, "adversarial")
+    editor = AdversarialEditor(scorer, "sentiment", bert_run.counterfactuals.editor)
     words = "it was a waste of time".split()
     ops = {3: [("phrase_swap", {3: "joy to watch", 4: "", 5: ""})], 1: [("negation_insert", {1: "was not"})]}
     state = {1: "was not", 3: "joy to watch", 4: "", 5: ""}
-    accepted = lambda p, target: True  # noqa: E731  every trial keeps the flip: prune as far as groups allow
+    accepted = lambda p, source, target: True  # noqa: E731  every trial keeps the flip: prune as far as groups allow
     monkeypatch.setattr(editor, "_accepted", accepted)
-    pruned, _ = editor._prune(words, state, np.array([0.5, 0.5]), 1, None, ops)
+    pruned, _ = editor._prune(words, state, np.array([0.5, 0.5]), 0, 1, None, ops)
     assert pruned in ({1: "was not"}, {3: "joy to watch", 4: "", 5: ""})  # one whole edit left, never "of time"
 
 
@@ -489,3 +486,121 @@ def test_copy_and_lexicon_sets_take_the_semantic_originals_and_keep_their_labels
     text = written.read_text()
     assert "## cod-copy: copy (4 kept of 4 rows tried)" in text and text.count("| copy (no edit) |") == 4
     assert f"## cod-lexicon: lexicon ({len(edited)} kept of 4 rows tried)" in text
+
+
+# A 3-class teacher on which the old rules disagreed: "the film was awful" moves the original (class 0, whose runner-up
+# and so target is class 1) to class 2, the class nobody asked for, with p = 0.9; the LLM's rule took it.
+THREE = {
+    "the film was good": [0.6, 0.3, 0.1],  # class 0; the runner-up (the target): class 1
+    "the film was awful": [0.05, 0.05, 0.9],  # to class 2, confidently: no counterfactual of the target
+    "the film was fine": [0.3, 0.65, 0.05],  # to the target, confidently
+    "the film was odd": [0.3, 0.4, 0.3],  # to the target, below min_confidence
+}
+NAMES = ["negative", "neutral", "positive"]
+
+
+class ThreeClassTeacher:
+    """A stand-in teacher with the probabilities of ``THREE`` (a forward pass counted per text)."""
+
+    forward_passes = 0
+
+    def probs(self, texts: list[str], pairs: list[str] | None = None) -> np.ndarray:
+        self.forward_passes += len(texts)
+        return np.array([THREE[t] for t in texts], dtype=float)
+
+    def embed(self, texts: list[str], pairs: list[str] | None = None) -> np.ndarray:
+        return np.ones((len(texts), 2))
+
+    def read_part(self, text: str, first: str | None = None) -> str:
+        return text
+
+
+class TwoAnswers:
+    """A stand-in chat: the first request of a conversation is answered ``first``, any later one ``later``."""
+
+    def __init__(self, first: str, later: str = "") -> None:
+        self.first, self.later = first, later
+
+    def complete_many(self, convs, judges=None):
+        answer = lambda conv: self.first if len(conv) == 1 else self.later  # noqa: E731
+        return [{"text": f'{{"counterfactual": "{answer(c)}"}}', "refusal": None} for c in convs]
+
+
+def attempt() -> Attempts:
+    """One original, "the film was good" (class 0), whose prompt asks for class 1."""
+    return Attempts(
+        ["the film was good"], [[{"role": "user", "content": "ask"}]], np.array([0]), np.array([1]), [None], [0]
+    )
+
+
+def test_a_move_to_a_third_class_is_rejected_by_the_rule_the_editor_and_the_records():
+    p = {text: np.array(v) for text, v in THREE.items()}
+    assert not accepts(p["the film was awful"], 0, 1, 0.6)  # the old LLM rule (a new class, p >= 0.6) took it
+    assert accepts(p["the film was fine"], 0, 1, 0.6) and not accepts(p["the film was odd"], 0, 1, 0.6)
+    assert not accepts(p["the film was good"], 0, 0, 0.0)  # a target equal to the source is no counterfactual
+    # the editor's search: the confident move to class 2 is neither accepted nor kept as a flip
+    settings = config.load_params(REPO / "params.yaml").counterfactuals.editor
+    editor = Editor(ThreeClassTeacher(), "acceptability", settings, min_confidence=0.6)  # type: ignore[arg-type]
+    words = "the film was good".split()
+    assert editor._search(words, {3: [("swap", {3: "awful"})]}, 0, 1, None, 1) == (None, None)
+    state, _ = editor._search(words, {3: [("swap", {3: "awful"}), ("swap", {3: "fine"})]}, 0, 1, None, 1)
+    assert state == {3: "fine"}
+    # the records: valid only for the target class at min_confidence, flipped for any change of class
+    originals = pd.DataFrame({"idx": [0, 1, 2], "text": ["the film was good"] * 3, "label": [0, 0, 0]})
+    results = [
+        EditResult("the film was good", f"the film was {w}", 0, 1, True, 0.3, 0.0) for w in ("awful", "fine", "odd")
+    ]
+    lm = type("LM", (), {"logprobs": lambda self, texts: np.zeros(len(texts))})()
+    records = generate.assess(originals, results, ThreeClassTeacher(), lm, min_confidence=0.6)  # type: ignore[arg-type]
+    assert records["valid"].tolist() == [False, True, False] and records["flipped"].tolist() == [True, True, True]
+
+
+def test_a_move_to_a_third_class_is_rejected_by_the_llm_and_a_weak_revision_is_not_kept():
+    a = attempt()
+    ask(TwoAnswers("the film was awful"), ThreeClassTeacher(), a, NAMES, 1, 0.6)  # type: ignore[arg-type]
+    assert a.best == [None] and a.calls == [1]  # no CFE: the feedback round (here none left) would ask again
+    for revision in ("the film was odd", "the film was awful"):  # below min_confidence; to class 2
+        a = attempt()
+        chat = TwoAnswers("the film was fine", revision)
+        ask(chat, ThreeClassTeacher(), a, NAMES, 1, 0.6)  # type: ignore[arg-type]
+        assert a.best == ["the film was fine"]
+        revise(chat, ThreeClassTeacher(), a, NAMES, 0.6)  # type: ignore[arg-type]
+        assert a.best == ["the film was fine"] and a.calls == [2], revision
+    a = attempt()
+    chat = TwoAnswers("the film was fine", "the film was fine")
+    ask(chat, ThreeClassTeacher(), a, NAMES, 1, 0.6)  # type: ignore[arg-type]
+    revise(chat, ThreeClassTeacher(), a, NAMES, 0.6)  # type: ignore[arg-type]
+    assert a.best == ["the film was fine"]
+
+
+def test_every_registered_kind_names_its_generator_and_agrees_with_it():
+    """kind_registry.KINDS is the one list: each kind's module defines a GENERATOR of its name, and what config reads
+    from the registry (teacher labels only, a control's reference, the chat backends) matches the generator."""
+    from cod import kind_registry
+    from cod.chat import client_class
+    from cod.counterfactuals.generators import GENERATORS
+
+    for kind, entry in kind_registry.KINDS.items():
+        made = GENERATORS[kind]
+        assert made.name == kind
+        assert entry.teacher_labels == (made.keeps == "changed" and made.label == "teacher"), kind
+        assert entry.role != "control" or made.reference is not None, kind
+        if entry.role == "chat":  # its chat backend has its name
+            assert client_class(kind).__name__ in ("LLM", "LocalLM")
+    assert set(kind_registry.kind_names("chat")) == set(kind_registry.CHAT_BACKENDS)
+    assert [kind_registry.fallback_search(k) for k in ("semantic", "adversarial", "random")] == [
+        "semantic",
+        "adversarial",
+        "semantic",
+    ]
+    with pytest.raises(ConfigError, match="counterfactuals.editor.kind"):
+        config.load_params(REPO / "params.yaml", raw=_with_editor_kind("llm"))  # a chat kind is no editor kind
+
+
+def _with_editor_kind(kind: str) -> dict:
+    """The project's params.yaml with counterfactuals.editor.kind set to ``kind``."""
+    import yaml
+
+    raw = yaml.safe_load((REPO / "params.yaml").read_text())
+    raw["counterfactuals"]["editor"]["kind"] = kind
+    return raw

@@ -10,10 +10,10 @@ import yaml
 
 from cod import config
 from cod.counterfactuals import lexicon
-from cod.counterfactuals.editor import Editor, EditResult, operators, render
+from cod.counterfactuals.editor import render
 from cod.counterfactuals.generate import make_cod_sets, summarise, training_rows
-from cod.counterfactuals.generators import Generated, Generator
-from cod.counterfactuals.generators.editor import EditorGenerator
+from cod.counterfactuals.generators.adversarial import AdversarialEditor, operators
+from cod.counterfactuals.generators.semantic import SemanticGenerator
 from cod.counterfactuals.metrics import word_levenshtein
 from cod.counterfactuals.scorer import Scorer
 from cod.models.teacher import load_teacher
@@ -38,7 +38,7 @@ TEXTS = [
 def editor(bert_run):
     """Today's adversarial search (lexical edits, free deletions, HotFlip) on the tiny teacher."""
     teacher, tok, _ = load_teacher("rt_sentences")
-    return Editor(Scorer(teacher, tok, max_length=32), "sentiment", bert_run.counterfactuals.editor, "adversarial")
+    return AdversarialEditor(Scorer(teacher, tok, max_length=32), "sentiment", bert_run.counterfactuals.editor)
 
 
 def test_lexicons_give_polarity_filtered_antonyms():
@@ -72,7 +72,7 @@ def test_a_long_text_adds_the_best_edits_in_order_and_prunes_with_far_fewer_teac
     texts = [f"{t} and the rest was as one would expect from it" for t in TEXTS]
     beam = [editor.edit(t) for t in texts]
     long_cfg = editor.cfg.model_copy(update={"long_text_words": 5})
-    long = Editor(editor.scorer, "sentiment", long_cfg, "adversarial")
+    long = AdversarialEditor(editor.scorer, "sentiment", long_cfg)
     added = [long.edit(t) for t in texts]
     assert sum(r.forward_passes for r in added) < 0.5 * sum(r.forward_passes for r in beam)
     assert sum(r.flipped for r in added) >= 0.75 * len(texts)
@@ -87,7 +87,7 @@ def test_a_long_text_adds_the_best_edits_in_order_and_prunes_with_far_fewer_teac
             undone = render(words, {s: v for s, v in state.items() if s != slot})
             assert editor.scorer.probs([undone])[0].argmax() != r.target
     short_cfg = editor.cfg.model_copy(update={"long_text_words": 1000})
-    same = [Editor(editor.scorer, "sentiment", short_cfg, "adversarial").edit(t) for t in texts]
+    same = [AdversarialEditor(editor.scorer, "sentiment", short_cfg).edit(t) for t in texts]
     assert [(r.text, r.edits) for r in same] == [(r.text, r.edits) for r in beam]
 
 
@@ -157,7 +157,7 @@ def test_validity_filter_keeps_flips_only_and_reports_failures():
     assert rows.loc[rows["is_cfe"], ["pair_id", "label"]].values.tolist() == [[5, 0]]
     paper = training_rows(originals, records, "all", "flip")
     assert paper.loc[paper["is_cfe"], "label"].tolist() == [0, 1]  # 1 - y, flipped or not
-    s = summarise(records, rows, EditorGenerator(config.load_params(REPO / "params.yaml").counterfactuals))
+    s = summarise(records, rows, SemanticGenerator(config.load_params(REPO / "params.yaml").counterfactuals))
     assert s["originals_without_valid_cfe"] == 1 and s["flip_rate"] == 0.5 and s["any_flip_rate"] == 0.5
     assert s["calls_per_valid_cfe"] == 40.0 and s["calls_are"] == "teacher forward passes"
     assert s["lexicon_edit_share"] == 0.5 and s["last_resort_share"] == 1.0  # the article agrees: not an edit
@@ -215,7 +215,7 @@ def test_garbage_endpoint_counts_each_seed_by_reason_and_names_the_fallback(bert
     from collections import Counter
 
     from cod import paths
-    from cod.counterfactuals.cache import ResponseCache
+    from cod.chat.cache import ResponseCache
     from cod.data import subsets
     from tests.llm.server import GARBAGE, FakeOpenAI, flip
 
@@ -268,37 +268,30 @@ def test_garbage_endpoint_counts_each_seed_by_reason_and_names_the_fallback(bert
     )
 
 
-class ReversedWords(Generator):
-    """A toy generator: each CFE is its original's words in reverse order."""
+def test_a_toy_kind_is_one_module_and_one_registry_line(bert_run, monkeypatch):
+    """A kind registered by one line of kind_registry.KINDS (its module: tests/training/toy_kind.py) passes config
+    validation as counterfactuals.editor.kind and as an ablation mode, and makes the CoD set of the stage."""
+    from cod import kind_registry, paths
 
-    name = "toy"
-    calls_are = "toy calls"
-
-    def generate(self, originals, scorer, dataset, label_names, reference=None):
-        texts = originals["text"].tolist()
-        flipped = [" ".join(reversed(t.split())) for t in texts]
-        return Generated(
-            [EditResult(t, f, 0, 1, True, 0.0, 0.0, forward_passes=2) for t, f in zip(texts, flipped, strict=True)],
-            {"toy_prompts": dataset.prompts},
-        )
-
-    def set_metrics(self, records, extra):
-        return {"toy_valid": int(records["valid"].sum())}
-
-
-def test_a_toy_generator_is_one_class_and_one_registry_line(bert_run, monkeypatch):
-    from cod import paths
-    from cod.counterfactuals import generators
-
-    monkeypatch.setitem(generators.GENERATORS, ReversedWords.name, ReversedWords)
-    cfg = bert_run.counterfactuals.model_copy(update={"backend": "toy"})
+    raw = yaml.safe_load(paths.params_file().read_text())
+    raw["counterfactuals"]["editor"]["kind"] = "toy"
+    with pytest.raises(config.ConfigError, match=r"counterfactuals\.editor\.kind"):
+        config.load_params(raw=raw)  # not registered yet: refused by name
+    monkeypatch.setitem(kind_registry.KINDS, "toy", kind_registry.KindEntry("tests.training.toy_kind", "editor"))
+    assert "cod-toy" in config.data_modes()
+    cfg = config.load_params(raw=raw).counterfactuals
+    assert config.cod_kind("cod", cfg) == "toy"
     records, summary = make_cod_set("rt_sentences", 8, 0, cfg)
     assert records["cfe"].tolist() == [" ".join(reversed(t.split())) for t in records["original"]]
+    assert set(records["generator"]) == {"toy"}  # the records name the generator that made them
     assert records["calls"].tolist() == [2] * len(records)  # the set's originals and any reserves tried
     assert summary["kind"] == "toy" and summary["calls_are"] == "toy calls"
     assert summary["toy_prompts"] == "sentiment" and summary["toy_valid"] == summary["valid_cfes"]
     rows = pd.read_json(paths.train_set("rt_sentences", 8, 0, "cod"), lines=True)
     assert len(rows) == 4 + summary["valid_cfes"]
+    raw["counterfactuals"]["editor"]["kind"] = "semantic"
+    raw["grid"]["data_modes"] = ["clean", "cod", "cod-toy"]
+    assert config.load_params(raw=raw).cod_kind("cod-toy") == "toy"
 
 
 def test_an_unknown_generator_names_the_key_and_the_choices():
@@ -453,9 +446,9 @@ def test_unreachable_endpoint_fails_the_stage_and_writes_nothing(bert_run, repo,
     "case", cases(f"{THIS}::test_endpoint_failing_mid_stage_keeps_answers_and_writes_nothing"), ids=ids
 )
 def test_endpoint_failing_mid_stage_keeps_answers_and_writes_nothing(bert_run, repo, monkeypatch, case):
+    from cod.chat.cache import ResponseCache
+    from cod.chat.client import EndpointError
     from cod.counterfactuals import generate
-    from cod.counterfactuals.cache import ResponseCache
-    from cod.counterfactuals.chat import EndpointError
     from cod.data import subsets
     from tests.llm.server import FakeOpenAI
 

@@ -6,6 +6,7 @@ import pytest
 
 from cod.counterfactuals import lexicon
 from cod.counterfactuals import operators as ops
+from cod.counterfactuals.operators import polarity
 
 
 def apply(words: list[str], change: dict[int, str]) -> str:
@@ -60,14 +61,14 @@ def test_polarity_swap_finds_opposite_words_of_the_same_form(text, word, some):
 
 def test_polarity_swap_has_opposite_sign_and_similar_magnitude():
     for word in ("masterpiece", "captivating", "wonderfully", "delightful", "mess", "charming", "beautifully"):
-        v = ops._valence(word)
-        swaps = ops._polarity_swaps(word, 6)
+        v = polarity.valence(word)
+        swaps = polarity._polarity_swaps(word, 6)
         assert swaps, word
         for s in swaps:
-            assert ops._valence(s) * v < 0 and abs(abs(ops._valence(s)) - abs(v)) <= 1.0 + 1e-9
-            assert not ops._BLOCKED.match(s)
+            assert polarity.valence(s) * v < 0 and abs(abs(polarity.valence(s)) - abs(v)) <= 1.0 + 1e-9
+            assert not polarity.BLOCKED.match(s)
     assert ops.polarity_swap(["good"], 0) == []  # WordNet's "bad" covers it
-    assert all(w.endswith("ly") for w in ops._polarity_swaps("wonderfully", 6))
+    assert all(w.endswith("ly") for w in polarity._polarity_swaps("wonderfully", 6))
 
 
 def test_article_follows_the_new_word():

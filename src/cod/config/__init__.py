@@ -17,9 +17,6 @@ from cod.config.distill import (
 from cod.config.loading import StageScalars, load, load_params, read_yaml
 from cod.config.params import Params, SectionName, cod_kind
 from cod.config.sections import (
-    CONTROL_KINDS,
-    DATA_MODES,
-    EDITOR_KINDS,
     ChatConfig,
     CounterfactualsConfig,
     DataConfig,
@@ -33,13 +30,12 @@ from cod.config.sections import (
     SubsetConfig,
     SyntheticConfig,
     TeacherConfig,
+    data_modes,
 )
 from cod.errors import ConfigError
 
 __all__ = [
-    "CONTROL_KINDS",
-    "DATA_MODES",
-    "EDITOR_KINDS",
+    "data_modes",
     "ChatConfig",
     "ConfigError",
     "CounterfactualsConfig",

@@ -118,7 +118,7 @@ def load(
         if method is not None:
             check_choice(method, method_registry.method_names(), "method")
         if mode is not None:
-            check_choice(mode, sections.DATA_MODES, "data mode")
+            check_choice(mode, sections.data_modes(), "data mode")
     except ValueError as exc:
         raise ConfigError(f"notebook parameter: {exc}") from None
     given = dataset is not None and k is not None

@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import Field
 
+from cod import kind_registry
 from cod.config.distill import DistillConfig, TuneConfig
 from cod.config.sections import (
     CounterfactualsConfig,
@@ -51,13 +52,14 @@ def cod_kind(mode: str, cfg: CounterfactualsConfig) -> str:
         return mode[len("cod-") :]
     if mode != "cod":
         raise ValueError(f"data mode {mode!r} has no counterfactuals")
-    return cfg.editor.kind if cfg.backend == "editor" else cfg.backend
+    return kind_registry.cod_arm(cfg.backend, cfg.editor.kind)
 
 
 def check_cfe_kinds(modes: list[str], cfg: CounterfactualsConfig, cfe_label: str) -> None:
-    """Refuse an ablation mode that repeats the ``cod`` arm, and the random control with 1 − y labels. The copy
-    and lexicon controls take any distill.cfe_label: their CFE rows' labels are fixed (gold, 1 − y) in the file
-    and the distiller keeps them (``fixed_label``)."""
+    """Refuse an ablation mode that repeats the ``cod`` arm, and a kind labelled by the teacher alone (the random
+    control: ``KindEntry.teacher_labels``) with 1 − y labels. The copy and lexicon controls take any
+    distill.cfe_label: their CFE rows' labels are fixed (gold, 1 − y) in the file and the distiller keeps them
+    (``fixed_label``)."""
     cod_modes = [m for m in modes if m.startswith("cod")]
     kinds = [cod_kind(m, cfg) for m in cod_modes]
     for mode, kind in zip(cod_modes, kinds, strict=True):
@@ -66,11 +68,13 @@ def check_cfe_kinds(modes: list[str], cfg: CounterfactualsConfig, cfe_label: str
                 f"grid.data_modes: {mode} repeats the cod arm (counterfactuals.editor.kind: {kind}); drop {mode} "
                 "or set counterfactuals.editor.kind to another kind"
             )
-    if "random" in kinds and cfe_label != "teacher":
-        raise ValueError(
-            "grid.data_modes / counterfactuals.editor.kind: the random control keeps every edited text labelled "
-            "with the teacher's prediction; set distill.cfe_label: teacher"
-        )
+    for kind in dict.fromkeys(kinds):
+        entry = kind_registry.KINDS.get(kind)
+        if entry is not None and entry.teacher_labels and cfe_label != "teacher":
+            raise ValueError(
+                f"grid.data_modes / counterfactuals.editor.kind: the {kind} control keeps every edited text labelled "
+                "with the teacher's prediction; set distill.cfe_label: teacher"
+            )
 
 
 # The sections a stage can load by name (config.load), one per field of Params.

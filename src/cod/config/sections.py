@@ -11,19 +11,17 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from cod import method_registry
+from cod import kind_registry, method_registry
 from cod.config.checks import check_choice, check_k, check_seeds, unique
 from cod.data import registry
 
-# The offline generator's kinds of counterfactual (section counterfactuals.editor): semantic edits a person would make,
-# adversarial search (HotFlip swaps, free deletions) and an unguided random control.
-EDITOR_KINDS = ("semantic", "adversarial", "random")
-# Controls of the mechanism study, ablation modes only (never the cod arm): on the semantic kind's originals, copy =
-# each original repeated with its gold label, lexicon = VADER-chosen polarity/negation edits labelled 1 - y.
-CONTROL_KINDS = ("copy", "lexicon")
-# clean = k real examples; cod = the CoD set of counterfactuals.backend (editor: of editor.kind); cod-<kind> = the CoD
-# set the offline editor makes with that kind, or a control's (the counterfactual-kinds ablation)
-DATA_MODES = ("clean", "cod", *(f"cod-{kind}" for kind in (*EDITOR_KINDS, *CONTROL_KINDS)))
+# The kinds of counterfactual (cod.kind_registry): clean = k real examples; cod = the CoD set of counterfactuals.backend
+# (editor: of editor.kind); cod-<kind> = the CoD set of an editor kind or a control (the counterfactual-kinds ablation)
+
+
+def data_modes() -> tuple[str, ...]:
+    """Every value grid.data_modes may hold: clean, cod, and cod-<kind> of each editor kind and control."""
+    return ("clean", "cod", *(f"cod-{kind}" for kind in kind_registry.ablation_kinds()))
 
 
 class Strict(BaseModel):
@@ -64,7 +62,7 @@ class GridConfig(Strict):
     @classmethod
     def _modes(cls, v: list[str]) -> list[str]:
         for m in v:
-            check_choice(m, DATA_MODES, "data mode")
+            check_choice(m, data_modes(), "data mode")
         return unique(v, "data modes")
 
     @field_validator("datasets")
@@ -157,7 +155,7 @@ class TeacherConfig(Strict):
 class EditorSettings(Strict):
     """Section `counterfactuals.editor`: the offline editor's kind and search (shared by its three kinds)."""
 
-    kind: Literal["semantic", "adversarial", "random"]
+    kind: str  # a kind of kind_registry.KINDS with role editor
     max_edits: int = Field(ge=1)
     max_edit_share: float = Field(ge=0, le=1)
     beam_width: int = Field(ge=1)
@@ -169,6 +167,11 @@ class EditorSettings(Strict):
     # a text of which the teacher reads at least this many words (a long review) is edited by adding each stage's
     # best edits in order until the teacher accepts, then pruning; shorter texts get the beam search
     long_text_words: int = Field(default=80, ge=1)
+
+    @field_validator("kind")
+    @classmethod
+    def _kind(cls, v: str) -> str:
+        return check_choice(v, kind_registry.kind_names("editor"), "counterfactuals.editor.kind")
 
 
 class ChatConfig(Strict):
@@ -207,7 +210,7 @@ class LocalLMConfig(ChatConfig):
 class CounterfactualsConfig(Strict):
     """Section `counterfactuals`: how CFEs for the CoD originals are generated and checked."""
 
-    backend: Literal["editor", "llm", "local"]
+    backend: str  # the offline editor or a chat kind (kind_registry.backends)
     keep: Literal["valid", "all"]
     min_confidence: float = Field(ge=0, le=1)
     # keep: valid: an original whose CFE the teacher rejects gives its place to the next row of its class from the
@@ -220,6 +223,11 @@ class CounterfactualsConfig(Strict):
     llm: LLMConfig
     local: LocalLMConfig
 
+    @field_validator("backend")
+    @classmethod
+    def _backend(cls, v: str) -> str:
+        return check_choice(v, kind_registry.backends(), "counterfactuals.backend")
+
 
 class ExplanationsConfig(Strict):
     """Section `explanations`: the teacher LLM's explanation, critique and revision of each few-shot row (R2).
@@ -228,10 +236,15 @@ class ExplanationsConfig(Strict):
     ``counterfactuals.<backend>``; only what is particular to explanations is set here."""
 
     enabled: bool = False
-    backend: Literal["llm", "local"] = "llm"
+    backend: str = "llm"  # a chat backend of kind_registry.CHAT_BACKENDS
     critique: bool = True
     use: Literal["revised", "first"] = "revised"
     max_tokens: int | None = Field(default=None, ge=16)  # None = the chat section's max_tokens
+
+    @field_validator("backend")
+    @classmethod
+    def _backend(cls, v: str) -> str:
+        return check_choice(v, tuple(kind_registry.CHAT_BACKENDS), "explanations.backend")
 
     @model_validator(mode="after")
     def _revision_needs_critique(self) -> ExplanationsConfig:
@@ -253,7 +266,7 @@ def parse_contrast(text: str) -> tuple[str, str]:
         raise ValueError(f"{text!r} is not a contrast; write 'arm - base' with spaces, e.g. 'cod - clean'")
     arm, base = m.groups()
     for mode in (arm, base):
-        check_choice(mode, DATA_MODES, "data mode")
+        check_choice(mode, data_modes(), "data mode")
     if arm == base:
         raise ValueError(f"{text!r} compares a data mode with itself")
     return arm, base

@@ -16,6 +16,7 @@ from tqdm.auto import tqdm
 from cod import paths, tracking
 from cod.config import CounterfactualsConfig
 from cod.counterfactuals import generators
+from cod.counterfactuals.acceptance import accepts
 from cod.counterfactuals.editor import EditResult, Fluency
 from cod.counterfactuals.generators import Generated, Generator
 from cod.counterfactuals.kept import Keeps, Label, hard_labels, kept_cfes
@@ -39,8 +40,9 @@ def assess(
 ) -> pd.DataFrame:
     """One record per original: the teacher's verdict on the CFE (validity) and its quality measures.
 
-    Valid = the text changed, the teacher's class changed and its confidence in the new class is at least
-    ``min_confidence``. ``original`` and ``cfe`` are the edited text: the text, or for a sentence pair its second
+    Valid = the text changed and the teacher accepts it (``acceptance.accepts``: it predicts the CFE's target class
+    with p(target) >= ``min_confidence``); flipped = the text changed and the teacher's class changed, to any class.
+    ``original`` and ``cfe`` are the edited text: the text, or for a sentence pair its second
     text (the hypothesis), whose fixed first text is recorded as ``premise``. The teacher scores (and
     ``closeness`` compares) whole pairs; word edits and the LM's perplexity ratio measure the edited text (the LM: the
     part of it the teacher reads, all of a short text)."""
@@ -71,7 +73,7 @@ def assess(
                 "teacher_cfe": new,
                 "target": tgt,
                 "flipped": changed and new != src,
-                "valid": changed and new != src and float(p_cfe[j][new]) >= min_confidence,
+                "valid": changed and accepts(p_cfe[j], src, tgt, min_confidence),
                 "p_target_original": float(p_orig[j][tgt]),
                 "p_target_cfe": float(p_cfe[j][tgt]),
                 "p_new_class": float(p_cfe[j][new]),

@@ -6,12 +6,10 @@ from dataclasses import replace
 from pathlib import Path
 
 from cod import paths
+from cod.chat import client_class
+from cod.chat.cache import ResponseCache
+from cod.chat.client import CachedChat, LLMSettings
 from cod.config import CounterfactualsConfig, ExplanationsConfig
-from cod.counterfactuals.cache import ResponseCache
-from cod.counterfactuals.chat import LLM, CachedChat, LLMSettings
-from cod.counterfactuals.local_chat import LocalLM
-
-CLIENTS: dict[str, type[CachedChat]] = {"llm": LLM, "local": LocalLM}
 
 
 def settings(cfg: ExplanationsConfig, chats: CounterfactualsConfig) -> LLMSettings:
@@ -23,4 +21,4 @@ def settings(cfg: ExplanationsConfig, chats: CounterfactualsConfig) -> LLMSettin
 def chat(cfg: ExplanationsConfig, chats: CounterfactualsConfig, cache_dir: Path | None = None) -> CachedChat:
     """The client of ``explanations.backend`` behind its section's response cache (or the cache in ``cache_dir``)."""
     folder = cache_dir or paths.root() / getattr(chats, cfg.backend).cache_dir
-    return CLIENTS[cfg.backend](settings(cfg, chats), ResponseCache(folder))
+    return client_class(cfg.backend)(settings(cfg, chats), ResponseCache(folder))

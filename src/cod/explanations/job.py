@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from cod.chat.client import CachedChat
 from cod.config import CounterfactualsConfig, ExplanationsConfig
-from cod.counterfactuals.chat import CachedChat
 from cod.errors import ConfigError
 from cod.explanations import client, store
 from cod.explanations.teacher import Explained, explain_rows

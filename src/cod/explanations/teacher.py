@@ -9,9 +9,9 @@ from typing import Any
 
 import pandas as pd
 
-from cod.counterfactuals.answers import json_field
-from cod.counterfactuals.cache import ledger_summary
-from cod.counterfactuals.chat import CachedChat, EndpointError, ReplayMiss
+from cod.chat.answers import json_field
+from cod.chat.cache import ledger_summary
+from cod.chat.client import CachedChat, EndpointError, ReplayMiss
 from cod.counterfactuals.texts import is_pair
 from cod.errors import DataError
 from cod.explanations import prompts

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from cod.counterfactuals.chat import CachedChat
+from cod.chat.client import CachedChat
 from cod.explanations import prompts
 from cod.explanations.teacher import Asker, Explained, check_rows, count_reasons, row_keys, row_texts
 

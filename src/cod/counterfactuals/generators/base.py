@@ -25,7 +25,8 @@ class Generated:
 
 
 class Generator:
-    """A kind of counterfactual, built from section ``counterfactuals``; registered in ``generators.GENERATORS``."""
+    """A kind of counterfactual, built from section ``counterfactuals``; its module is registered in
+    ``cod.kind_registry.KINDS`` (as ``GENERATOR``)."""
 
     name: ClassVar[str]  # its kind: ``cod-<name>`` data modes and the ``cod`` mode's counterfactuals.backend / kind
     calls_are: ClassVar[str]  # what the records' ``calls`` count (metrics.json ``calls_are``)

@@ -1,6 +1,8 @@
-"""The offline generators (``backend: editor``): the teacher-guided word editor of kind semantic or adversarial."""
+"""What the offline generators share (``backend: editor``): a teacher-guided editor search run over every original."""
 
 from __future__ import annotations
+
+from typing import ClassVar
 
 import pandas as pd
 from tqdm.auto import tqdm
@@ -13,11 +15,12 @@ from cod.data.registry import DatasetInfo
 
 
 class EditorGenerator(Generator):
-    """Runs the offline editor of kind ``name`` over every original (for a pair, over its second text, scored as a
-    pair), with section ``counterfactuals.editor``'s search and counterfactuals.min_confidence."""
+    """Runs the editor search ``search`` over every original (for a pair, over its second text, scored as a pair),
+    with section ``counterfactuals.editor``'s settings and counterfactuals.min_confidence."""
 
-    name = "semantic"
+    name = "editor"
     calls_are = "teacher forward passes"
+    search: ClassVar[type[Editor]] = Editor  # the kind's search: a subclass of Editor with its own stages
 
     @property
     def maker(self) -> str:
@@ -25,12 +28,11 @@ class EditorGenerator(Generator):
         return f"editor:{self.name}"
 
     def editor(self, scorer: Scorer, dataset: DatasetInfo) -> Editor:
-        """The editor with the dataset's edit operators, this kind and section ``counterfactuals.editor``."""
-        return Editor(
+        """The kind's search with the dataset's edit operators and section ``counterfactuals.editor``."""
+        return self.search(
             scorer,
             dataset.task,  # type: ignore[arg-type]
             self.cfg.editor,
-            self.name,  # type: ignore[arg-type]
             min_confidence=self.cfg.min_confidence,
             fluency=self.fluency,
         )
@@ -51,15 +53,3 @@ class EditorGenerator(Generator):
                 for i, text in enumerate(tqdm(texts, desc=f"{self.name} counterfactuals", leave=False))
             ]
         )
-
-
-class SemanticGenerator(EditorGenerator):
-    """Edits a person would make (antonyms, negation, intensifier and phrase swaps), ranked by teacher and LM."""
-
-    name = "semantic"
-
-
-class AdversarialGenerator(EditorGenerator):
-    """Any edit that flips the teacher: lexical edits, free deletions, then HotFlip gradient swaps."""
-
-    name = "adversarial"

@@ -7,20 +7,22 @@ import difflib
 import json
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from cod import paths
+from cod import kind_registry, paths
+from cod.chat import client_class
+from cod.chat.answers import UNUSABLE, judged
+from cod.chat.cache import ResponseCache, summarise_ledger
+from cod.chat.client import CachedChat, LLMSettings
 from cod.config import ChatConfig
-from cod.counterfactuals import prompts
-from cod.counterfactuals.answers import UNUSABLE, counterfactual_judge, judged, parse_counterfactual
-from cod.counterfactuals.cache import ResponseCache, summarise_ledger
-from cod.counterfactuals.chat import LLM, CachedChat, LLMSettings
+from cod.counterfactuals import generators, prompts
+from cod.counterfactuals.acceptance import accepts
+from cod.counterfactuals.answers import counterfactual_judge, parse_counterfactual
 from cod.counterfactuals.editor import Edit, EditResult
 from cod.counterfactuals.generators.base import Generated, Generator
-from cod.counterfactuals.generators.editor import AdversarialGenerator, SemanticGenerator
 from cod.counterfactuals.metrics import word_levenshtein
 from cod.counterfactuals.scorer import Scorer
 from cod.counterfactuals.texts import edited_texts, fixed_texts
@@ -79,8 +81,9 @@ def diff_edits(a: list[str], b: list[str]) -> list[Edit]:
 def ask(
     chat: CachedChat, scorer: Scorer, a: Attempts, label_names: list[str], rounds: int, min_confidence: float = 0.0
 ) -> None:
-    """Up to ``rounds`` requests per original until the teacher's class changes with p >= ``min_confidence``; an
-    invalid answer is retried with the teacher's verdict as feedback."""
+    """Up to ``rounds`` requests per original until the teacher accepts an answer (``acceptance.accepts``: it predicts
+    the class the prompt asked for with p >= ``min_confidence``); an invalid answer is retried with the teacher's
+    verdict as feedback."""
     pending = list(range(len(a.texts)))
     for _ in range(rounds):
         if not pending:
@@ -91,7 +94,7 @@ def ask(
         still = []
         for i, ans, cand, p in zip(pending, answers, cands, probs, strict=True):
             a.calls[i] += 1
-            if cand and cand != a.texts[i] and int(p.argmax()) != int(a.source[i]) and p.max() >= min_confidence:
+            if cand and cand != a.texts[i] and accepts(p, int(a.source[i]), int(a.target[i]), min_confidence):
                 a.best[i] = cand
                 continue
             still.append(i)
@@ -100,9 +103,9 @@ def ask(
         pending = still
 
 
-def revise(chat: CachedChat, scorer: Scorer, a: Attempts, label_names: list[str]) -> None:
-    """Critique-revision: the LLM critiques each valid CFE and revises it; a revision is kept if it is still valid
-    and no farther from the original."""
+def revise(chat: CachedChat, scorer: Scorer, a: Attempts, label_names: list[str], min_confidence: float = 0.0) -> None:
+    """Critique-revision: the LLM critiques each valid CFE and revises it; a revision is kept if the teacher still
+    accepts it (``acceptance.accepts`` at ``min_confidence``) and it is no farther from the original."""
     idx = [i for i in range(len(a.texts)) if a.best[i] is not None]
     pv = a.probs(scorer, [a.best[i] for i in idx], idx)  # type: ignore[misc]
     crit = [
@@ -122,7 +125,7 @@ def revise(chat: CachedChat, scorer: Scorer, a: Attempts, label_names: list[str]
         words = a.texts[i].split()
         if (
             r
-            and int(p.argmax()) != int(a.source[i])
+            and accepts(p, int(a.source[i]), int(a.target[i]), min_confidence)
             and word_levenshtein(words, r.split()) <= word_levenshtein(words, a.best[i].split())  # type: ignore[union-attr]
         ):
             a.best[i] = r
@@ -153,7 +156,6 @@ class LLMGenerator(Generator):
 
     name = "llm"
     calls_are = "LLM requests"
-    client: ClassVar[type[CachedChat]] = LLM  # what answers the prompts: the endpoint of ``counterfactuals.llm``
 
     @property
     def section(self) -> ChatConfig:
@@ -161,8 +163,9 @@ class LLMGenerator(Generator):
         return getattr(self.cfg, self.name)
 
     def chat(self, cache: ResponseCache) -> CachedChat:
-        """The client answering the prompts, with the model and sampling of this backend's section."""
-        return self.client(LLMSettings.from_config(self.section), cache)
+        """The client answering the prompts (the chat backend of this kind's name), with the model and sampling of this
+        backend's section."""
+        return client_class(self.name)(LLMSettings.from_config(self.section), cache)
 
     def generate(
         self,
@@ -193,7 +196,7 @@ class LLMGenerator(Generator):
         a = Attempts(texts, convs, p0.argmax(-1), target, [None] * len(texts), [0] * len(texts), firsts)
         ask(chat, scorer, a, label_names, 1 + c.feedback_rounds, self.cfg.min_confidence)
         if c.critique_revision:
-            revise(chat, scorer, a, label_names)
+            revise(chat, scorer, a, label_names, self.cfg.min_confidence)
         results = edit_results(scorer, a, p0)
         makers = self.fall_back(results, a, scorer, dataset) if c.fallback == "editor" else [self.maker] * len(results)
         return Generated(
@@ -209,13 +212,11 @@ class LLMGenerator(Generator):
         )
 
     def fall_back(self, results: list[EditResult], a: Attempts, scorer: Scorer, dataset: DatasetInfo) -> list[str]:
-        """Hand the originals still without a valid CFE to the offline editor (of counterfactuals.editor.kind; the
-        semantic editor when that is the random control, which is no fallback); returns who made each result: this
-        generator, or the editor (``editor:<kind>``) where it flipped the original instead."""
-        fallback = (AdversarialGenerator if self.cfg.editor.kind == "adversarial" else SemanticGenerator)(
-            self.cfg, self.fluency
-        )
-        editor = fallback.editor(scorer, dataset)
+        """Hand the originals still without a valid CFE to the offline editor (of counterfactuals.editor.kind when it
+        is a search; else ``kind_registry.DEFAULT_SEARCH``: the random control is no fallback); returns who made each
+        result: this generator, or the editor (``editor:<kind>``) where it flipped the original instead."""
+        fallback = generators.GENERATORS[kind_registry.fallback_search(self.cfg.editor.kind)](self.cfg, self.fluency)
+        editor = fallback.editor(scorer, dataset)  # type: ignore[attr-defined]
         makers = [self.maker] * len(results)
         for i, r in enumerate(results):
             if not r.flipped:
@@ -249,3 +250,6 @@ class LLMGenerator(Generator):
         """LLM calls per valid CFE of the set: the calls spent on its rows tried over its valid CFEs (``llm_calls``
         and ``llm_requests_sent`` in ``extra`` are the seed's, over the rows of every k)."""
         return {"llm_calls_per_valid_cfe": float(records["calls"].sum()) / max(1, int(records["valid"].sum()))}
+
+
+GENERATOR = LLMGenerator

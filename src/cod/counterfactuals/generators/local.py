@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
-
-from cod.counterfactuals.chat import CachedChat
 from cod.counterfactuals.generators.llm import LLMGenerator
-from cod.counterfactuals.local_chat import LocalLM
 
 
 class LocalGenerator(LLMGenerator):
@@ -14,4 +10,6 @@ class LocalGenerator(LLMGenerator):
     time, with that section's sampling, prompting, feedback, fallback and cache (never ``counterfactuals.llm``)."""
 
     name = "local"
-    client: ClassVar[type[CachedChat]] = LocalLM
+
+
+GENERATOR = LocalGenerator

@@ -6,13 +6,30 @@ import zlib
 
 import numpy as np
 
-from cod.counterfactuals.editor import Edit, random_edits
+from cod.counterfactuals import lexicon as lex
+from cod.counterfactuals.editor import Edit, keep_punctuation
 from cod.counterfactuals.generators.unguided import Original, UnguidedGenerator
 
 
 def vocabulary(texts: list[str]) -> list[str]:
     """The alphabetic lower-case words of ``texts``, sorted: what random edits draw replacements from."""
     return sorted({w.lower() for t in texts for w in t.split() if w.isalpha()})
+
+
+def random_edits(words: list[str], n: int, visible: int, vocabulary: list[str], rng: np.random.Generator) -> list[Edit]:
+    """The random control: ``n`` distinct words (slots with a letter, not bare punctuation) among the first ``visible``,
+    each replaced by a different word drawn uniformly from ``vocabulary`` (no teacher, no lexicon)."""
+    pool = [i for i in range(min(visible, len(words))) if any(c.isalpha() for c in words[i])]
+    n = min(n, len(pool))
+    slots = sorted(int(pool[j]) for j in rng.choice(len(pool), size=n, replace=False)) if n else []
+    edits = []
+    for slot in slots:
+        old = lex.key(words[slot])
+        new = old
+        while new == old:
+            new = vocabulary[int(rng.integers(len(vocabulary)))]
+        edits.append(Edit(slot, "random", words[slot], keep_punctuation(words[slot], new)))
+    return edits
 
 
 def rng_of(idx: int) -> np.random.Generator:
@@ -32,3 +49,6 @@ class RandomGenerator(UnguidedGenerator):
     def edits(self, originals: list[Original]) -> list[list[Edit]]:
         vocab = vocabulary([o.text for o in originals])
         return [random_edits(o.words, o.budget, o.visible, vocab, rng_of(o.idx)) for o in originals]
+
+
+GENERATOR = RandomGenerator

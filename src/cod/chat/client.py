@@ -1,5 +1,5 @@
-"""Chat answers for the LLM generators: request settings and cache key, the OpenAI-compatible client, endpoint
-faults, and the cache-first sender with bounded concurrency and a no-network replay mode."""
+"""Chat answers for the LLM generators and the explanations: request settings and cache key, the OpenAI-compatible
+client, endpoint faults, and the cache-first sender with bounded concurrency and a no-network replay mode."""
 
 from __future__ import annotations
 
@@ -11,10 +11,11 @@ import threading
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, fields, replace
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
-from cod.counterfactuals.answers import Judge, plain_status
-from cod.counterfactuals.cache import ResponseCache
+from cod import kind_registry
+from cod.chat.answers import Judge, plain_status
+from cod.chat.cache import ResponseCache
 from cod.errors import CodError, ConfigError
 
 if TYPE_CHECKING:
@@ -49,7 +50,7 @@ class LLMSettings:
     temperature: float
     max_tokens: int
     mode: str  # live | replay
-    backend: Literal["llm", "local"] = "llm"
+    backend: str = "llm"  # a chat backend of kind_registry.CHAT_BACKENDS
     gguf_file: str | None = None  # local backend only: which quantisation of ``model`` answers
     # endpoint only (section counterfactuals.llm)
     base_url: str | None = None  # None = api.openai.com (the LLM backend resolves $OPENAI_BASE_URL as the client does)
@@ -84,11 +85,11 @@ def request_key(settings: LLMSettings, messages: list[dict[str, str]]) -> str:
     model, the messages and the sampling parameters. The API key, timeout, retries, concurrency and mode do
     not change an answer and are left out (the key is never hashed nor written).
     """
-    local = settings.backend == "local"
+    remote = kind_registry.CHAT_BACKENDS[settings.backend].endpoint
     payload = {
         "backend": settings.backend,
-        "endpoint": None if local else (settings.base_url or OPENAI_URL).rstrip("/"),
-        "gguf_file": settings.gguf_file if local else None,
+        "endpoint": (settings.base_url or OPENAI_URL).rstrip("/") if remote else None,
+        "gguf_file": None if remote else settings.gguf_file,
         "model": settings.model,
         "messages": messages,
         "temperature": settings.temperature,
@@ -148,7 +149,7 @@ class CachedChat:
         """Answers for every conversation: cached ones from disk, the rest sent with bounded concurrency.
 
         ``judges``: one per conversation, the status a fresh answer is cached and booked with (``ok`` or why it is
-        unusable, cod.counterfactuals.answers); without, ``refusal``, ``empty`` or ``ok``. Raises ``EndpointError``
+        unusable, cod.chat.answers); without, ``refusal``, ``empty`` or ``ok``. Raises ``EndpointError``
         if any request failed for reasons of the endpoint (see ``endpoint_failure``); the answers received before
         that are already in the cache.
         """

@@ -6,8 +6,8 @@ import threading
 from dataclasses import replace
 from typing import Any
 
-from cod.counterfactuals.cache import ResponseCache
-from cod.counterfactuals.chat import CachedChat, LLMSettings
+from cod.chat.cache import ResponseCache
+from cod.chat.client import CachedChat, LLMSettings
 
 
 class LocalLM(CachedChat):

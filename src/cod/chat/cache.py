@@ -9,7 +9,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from cod.counterfactuals.answers import UNUSABLE
+from cod.chat.answers import UNUSABLE
 
 
 class JsonlLog:
