@@ -96,3 +96,15 @@ def test_the_checker_sees_function_local_and_type_checking_imports():
     local = [t for line, t in imported("cod.counterfactuals.generate") if t == "cod.models.teacher"]
     assert local, "the function-local import of load_teacher in counterfactuals/generate.py was not seen"
     assert "cod.synthetic.experiment" in [t for _, t in imported("cod.report.figures")]  # under TYPE_CHECKING
+
+
+MAX_MODULE_LINES = 500  # past this, a module is doing several jobs: split it along them
+
+
+def test_no_module_is_longer_than_max_module_lines():
+    long = {
+        str(path.relative_to(REPO)): n
+        for path in sorted(SRC.rglob("*.py"))
+        if (n := len(path.read_text().splitlines())) > MAX_MODULE_LINES
+    }
+    assert not long, f"modules over {MAX_MODULE_LINES} lines (split them by job): {long}"
