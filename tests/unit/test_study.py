@@ -162,6 +162,37 @@ def test_the_overview_lists_a_studys_rationale_contrasts_with_their_verdicts():
     assert rows.iloc[0]["gain (points)"] == "+2.5 ± 3.0" and rows.iloc[0]["n"] == "14/14"
 
 
+def test_each_cells_counterfactual_quality_stands_beside_its_gain():
+    """Per dataset × k: every method's CoD gain with its interval, the CFEs made / asked pooled over the seeds (a
+    seed short of its budget counts), and the median quality of the CoD sets; clean rows and other arms ignored."""
+    seed = {"dataset": "snli", "k": 12, "mode": "cod", "kind": "semantic", "status": "ok", "originals": 6}
+    quality = {"p_target_median": 0.8, "word_edits_median": 1.0, "ppl_ratio_median": 2.0, "fallback_cfes": 0}
+    cfes = pd.DataFrame(
+        [
+            seed | quality | {"seed": 0, "valid_cfes": 6, "cfe_rows": 6, "flip_rate": 0.5},
+            seed | quality | {"seed": 1, "valid_cfes": 4, "cfe_rows": 4, "flip_rate": 0.3, "p_target_median": 0.9},
+            seed
+            | quality
+            | {"seed": 0, "mode": "clean", "valid_cfes": 99, "cfe_rows": 99, "originals": 99}
+            | {"flip_rate": 1.0},
+        ]
+    )
+    cell = {"dataset": "snli", "k": 12, "n": 14, "n_expected": 14, "arm": "cod"}
+    verdicts = pd.DataFrame(
+        [
+            cell | {"base": "clean", "method": "kd", "mean": -0.36, "std": 2.04, "ci_low": -1.53, "ci_high": 0.82},
+            cell | {"base": "cod-copy", "method": "kd", "mean": 9.0, "std": 1.0, "ci_low": 8.0, "ci_high": 10.0},
+        ]
+    )
+    rows = render.cell_quality_rows(cfes, verdicts)
+    assert len(rows) == 1
+    row = rows.iloc[0]
+    assert row["CoD gain (points) [95 % interval]"] == "KD −0.4 ± 2.0 [−1.5, +0.8]"
+    assert row["CFEs made / asked"] == "10/12 (83%)"
+    assert row["flip rate (%)"] == "40.0" and row["median p(target)"] == "0.85"
+    assert row["made by a fallback"] == "0/10 (0%)"
+
+
 def test_the_committed_overview_is_what_the_published_files_render(monkeypatch):
     """reports/studies/README.md equals what `cod study overview` renders from the committed study files."""
     monkeypatch.setenv("COD_ROOT", str(REPO))

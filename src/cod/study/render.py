@@ -17,6 +17,7 @@ import pandas as pd
 from cod import paths
 from cod.method_registry import display_name
 from cod.report.aggregate import is_control
+from cod.report.cfe_kinds import cfe_kind_quality_table
 from cod.report.marks import gain_cells, mode_label, signed, to_markdown
 from cod.report.rationale_gains import rationale_verdict
 from cod.report.verdict import verdict_label
@@ -139,6 +140,57 @@ def published_rationale_gains(study: Study) -> pd.DataFrame:
     return pd.read_csv(file) if file.is_file() and file.read_text().strip() else pd.DataFrame()
 
 
+def cell_quality_rows(cfes: pd.DataFrame, verdicts: pd.DataFrame) -> pd.DataFrame:
+    """Per dataset × k of the verdict's CoD arm: each method's gain and interval beside the counterfactuals' made /
+    asked (pooled over seeds) and their quality medians (the columns of the kinds ablation's quality table)."""
+    cod = cfes[cfes["mode"].astype(str) == "cod"] if "mode" in cfes else cfes
+    if cod.empty:
+        return pd.DataFrame()
+    quality = cfe_kind_quality_table(cod)
+    arm = verdicts[(verdicts["arm"] == "cod") & (verdicts["base"] == "clean")] if len(verdicts) else verdicts
+    rows = []
+    for q in quality.to_dict(orient="records"):
+        cell = cod[(cod["dataset"] == q["dataset"]) & (cod["k"] == q["k"])]
+        gains = []
+        for r in arm[(arm["dataset"] == q["dataset"]) & (arm["k"] == q["k"])].to_dict(orient="records"):
+            gain, interval, _ = gain_cells(SimpleNamespace(**r))
+            gains.append(f"{display_name(str(r['method']))} {gain} {interval}")
+        made, asked = int(cell["valid_cfes"].sum()), int(cell["originals"].sum())
+        share = f" ({made / asked:.0%})" if asked else ""
+        rows.append(
+            {
+                "dataset": q["dataset"],
+                "k": q["k"],
+                "CoD gain (points) [95 % interval]": "; ".join(gains) or "–",
+                "CFEs made / asked": f"{made}/{asked}{share}",
+                **{c: v for c, v in q.items() if c not in ("dataset", "k", "kind")},
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def cell_quality_markdown(study: Study, verdicts: pd.DataFrame) -> str:
+    """The study README's per-cell counterfactual quality beside the gain (only where no kinds ablation shows it)."""
+    file = study.reports / "cfes.csv"
+    if not file.is_file() or not file.read_text().strip():
+        return ""
+    cfes = pd.read_csv(file)
+    if "mode" in cfes and cfes["mode"].astype(str).str.startswith("cod-").any():
+        return ""  # the kinds ablation's table (Counterfactuals by kind) has these columns per kind
+    table = cell_quality_rows(cfes, verdicts)
+    if table.empty:
+        return ""
+    return (
+        to_markdown(table)
+        + "\n\nPer cell, pooled over its seeds: CFEs made / asked after budget filling (asked = k · cfe_fraction per "
+        "seed); then the median over seeds of each CoD set's metrics: flip rate = share of the originals tried whose "
+        "CFE the teacher accepted, p(target) = the teacher's probability of the new class, word edits, perplexity "
+        "ratio = language-model perplexity of the CFE / of its original, lexicon edit share = edits on "
+        "polarity-lexicon words or negations, last-resort swaps; `sets` = CoD sets written / expected; made by a "
+        "fallback = kept CFEs the kind's fallback made. '–' = not recorded."
+    )
+
+
 def published(study: Study) -> tuple[dict[str, Any], pd.DataFrame] | None:
     """The study's record and verdict table as published, or None before its first run."""
     rec = record.read(study)
@@ -154,7 +206,7 @@ def study_markdown(study: Study) -> str:
     found = published(study)
     if found is None:
         return f"# Study `{study.name}`\n\nNo results yet: run `cod study run {study.name}`.\n"
-    rec, _ = found
+    rec, verdicts = found
     out = study.reports
     lines = [
         f"# Study `{study.name}`",
@@ -188,6 +240,8 @@ def study_markdown(study: Study) -> str:
         text = file.read_text().strip() if file.is_file() else ""
         if text and not text.startswith(("No ", "_No ")):
             lines += [f"## {title}", "", text, ""]
+        if title == "Verdict" and (quality := cell_quality_markdown(study, verdicts)):
+            lines += ["## Counterfactual quality beside the gain", "", quality, ""]
     figures = sorted((out / "figures").glob("*.png")) if (out / "figures").is_dir() else []
     if figures:
         lines += ["## Figures", ""]
