@@ -163,14 +163,16 @@ def test_the_overview_lists_a_studys_rationale_contrasts_with_their_verdicts():
 
 
 def test_each_cells_counterfactual_quality_stands_beside_its_gain():
-    """Per dataset × k: every method's CoD gain with its interval, the CFEs made / asked pooled over the seeds (a
-    seed short of its budget counts), and the median quality of the CoD sets; clean rows and other arms ignored."""
+    """Per dataset × k: every method's CoD gain with its interval, the CFEs made / asked pooled over the sets
+    written (a seed short of its budget counts; a failed set shows in `sets`), and the median quality of the CoD
+    sets; clean rows and other arms ignored."""
     seed = {"dataset": "snli", "k": 12, "mode": "cod", "kind": "semantic", "status": "ok", "originals": 6}
     quality = {"p_target_median": 0.8, "word_edits_median": 1.0, "ppl_ratio_median": 2.0, "fallback_cfes": 0}
     cfes = pd.DataFrame(
         [
             seed | quality | {"seed": 0, "valid_cfes": 6, "cfe_rows": 6, "flip_rate": 0.5},
             seed | quality | {"seed": 1, "valid_cfes": 4, "cfe_rows": 4, "flip_rate": 0.3, "p_target_median": 0.9},
+            seed | {"seed": 2, "status": "failed", "valid_cfes": 0, "cfe_rows": 0, "fallback_cfes": 0},
             seed
             | quality
             | {"seed": 0, "mode": "clean", "valid_cfes": 99, "cfe_rows": 99, "originals": 99}
@@ -191,6 +193,7 @@ def test_each_cells_counterfactual_quality_stands_beside_its_gain():
     assert row["CFEs made / asked"] == "10/12 (83%)"
     assert row["flip rate (%)"] == "40.0" and row["median p(target)"] == "0.85"
     assert row["made by a fallback"] == "0/10 (0%)"
+    assert row["sets"] == "2/3"  # the failed set is counted there, not in made / asked
 
 
 def test_the_committed_overview_is_what_the_published_files_render(monkeypatch):

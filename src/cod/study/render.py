@@ -142,15 +142,17 @@ def published_rationale_gains(study: Study) -> pd.DataFrame:
 
 def cell_quality_rows(cfes: pd.DataFrame, verdicts: pd.DataFrame) -> pd.DataFrame:
     """Per dataset × k of the verdict's CoD arm: each method's gain and interval beside the counterfactuals' made /
-    asked (pooled over seeds) and their quality medians (the columns of the kinds ablation's quality table)."""
+    asked (pooled over the sets written; `sets` shows any not written) and their quality medians (the columns of the
+    kinds ablation's quality table)."""
     cod = cfes[cfes["mode"].astype(str) == "cod"] if "mode" in cfes else cfes
     if cod.empty:
         return pd.DataFrame()
     quality = cfe_kind_quality_table(cod)
+    ok = cod[cod["status"] == "ok"]  # made / asked over the sets written, as the verdict's budget line counts them
     arm = verdicts[(verdicts["arm"] == "cod") & (verdicts["base"] == "clean")] if len(verdicts) else verdicts
     rows = []
     for q in quality.to_dict(orient="records"):
-        cell = cod[(cod["dataset"] == q["dataset"]) & (cod["k"] == q["k"])]
+        cell = ok[(ok["dataset"] == q["dataset"]) & (ok["k"] == q["k"])]
         gains = []
         for r in arm[(arm["dataset"] == q["dataset"]) & (arm["k"] == q["k"])].to_dict(orient="records"):
             gain, interval, _ = gain_cells(SimpleNamespace(**r))
